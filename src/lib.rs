@@ -1,10 +1,17 @@
 //! galley: a compiler for GPU Kubernetes cluster recipes.
 //!
 //! The pipeline is one way, each stage a typed value:
-//! `Source → Ast (syntax) → Library (check) → ...`. The library works without the CLI;
-//! `src/cli/` is the only place diagnostics become rendered reports and exit codes.
+//! `DataSet → SourceUnit (syntax) → Library (check) → ...`. The library works without the
+//! CLI; `src/cli/` is the only place diagnostics become rendered reports and exit codes.
 
+pub mod check;
+pub mod cli;
+pub mod data;
 pub mod diag;
+pub mod import;
+pub mod render;
 pub mod source;
 pub mod syntax;
 pub mod value;
+pub mod version;
+pub mod write;

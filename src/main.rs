@@ -1,3 +1,3 @@
-fn main() {
-    println!("galley");
+fn main() -> std::process::ExitCode {
+    galley::cli::main()
 }

@@ -9,3 +9,7 @@
 //!   `ValidatorCatalog`) into the same AST, spans pointing into the YAML.
 
 pub mod ast;
+pub mod aicr;
+pub mod parser;
+pub mod printer;
+pub mod yaml;

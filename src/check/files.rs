@@ -1,0 +1,202 @@
+//! File references: values files, manifests and health checks.
+//!
+//! A reference is a relative path inside the data roots. It must not leave them (no absolute
+//! paths, no `..`), must not pass through a symbolic link, must exist, and must parse: values
+//! files as one YAML mapping, manifests as YAML documents (or, when they hold Helm template
+//! actions, as a template with balanced `{{ }}`).
+
+use crate::data::{DataSet, RefError};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Files};
+use crate::syntax::ast::Str;
+use crate::syntax::yaml;
+use std::collections::BTreeMap;
+
+pub struct FileChecker<'a> {
+    pub data: &'a DataSet,
+    pub files: &'a mut Files,
+    /// Result per (path, kind) so each file is read and reported once.
+    checked: BTreeMap<(String, Kind), Result<FileId, ()>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Values,
+    Manifest,
+    Check,
+}
+
+impl<'a> FileChecker<'a> {
+    pub fn new(data: &'a DataSet, files: &'a mut Files) -> Self {
+        FileChecker {
+            data,
+            files,
+            checked: BTreeMap::new(),
+        }
+    }
+
+    pub fn values_file(&mut self, path: &Str, diags: &mut Diagnostics) {
+        self.check(path, Kind::Values, diags);
+    }
+
+    pub fn health_check(&mut self, path: &Str, diags: &mut Diagnostics) {
+        self.check(path, Kind::Check, diags);
+    }
+
+    pub fn manifest(&mut self, path: &Str, diags: &mut Diagnostics) {
+        let text = path.node.as_str();
+        if text.contains("://") {
+            if !text.starts_with("https://") || text.chars().any(char::is_whitespace) {
+                diags.push(
+                    Diagnostic::error(Code::InvalidReference, format!("manifest URL `{text}` is not an `https://` URL"))
+                        .with_label(path.span, "only https URLs are fetched")
+                        .with_help("use the https address of the upstream release asset"),
+                );
+            }
+            return;
+        }
+        self.check(path, Kind::Manifest, diags);
+    }
+
+    fn check(&mut self, path: &Str, kind: Kind, diags: &mut Diagnostics) {
+        let key = (path.node.clone(), kind);
+        if let Some(done) = self.checked.get(&key) {
+            if done.is_err() {
+                // Report every referring site, not only the first.
+                if let Err(d) = self.read(path, kind) {
+                    diags.push(d);
+                }
+            }
+            return;
+        }
+        let result = self.read(path, kind);
+        let stored = match result {
+            Ok(id) => Ok(id),
+            Err(d) => {
+                diags.push(d);
+                Err(())
+            }
+        };
+        self.checked.insert(key, stored);
+    }
+
+    fn read(&mut self, path: &Str, kind: Kind) -> Result<FileId, Diagnostic> {
+        let (layer, text) = self.data.resolve(&path.node).map_err(|e| ref_error(path, &e))?;
+        let name = self.data.roots[layer].display_name(&path.node);
+        let text = text.clone();
+        let file = self.files.add(name, text.clone());
+        let problem = match kind {
+            Kind::Values => values_problem(file, &text),
+            Kind::Manifest => manifest_problem(file, &text),
+            Kind::Check => yaml::parse_documents(file, &text).err(),
+        };
+        match problem {
+            None => Ok(file),
+            Some(inner) => {
+                let mut d = Diagnostic::error(
+                    Code::FileUnparsable,
+                    format!("`{}` is not valid {}", path.node, kind_name(kind)),
+                )
+                .with_label(path.span, "referenced here");
+                d.labels.extend(inner.labels);
+                d.notes.push(inner.message);
+                Err(d)
+            }
+        }
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Values => "Helm values (a YAML mapping)",
+        Kind::Manifest => "YAML or Helm template",
+        Kind::Check => "YAML",
+    }
+}
+
+fn values_problem(file: FileId, text: &str) -> Option<Diagnostic> {
+    match yaml::parse_documents(file, text) {
+        Err(d) => Some(d),
+        Ok(docs) if docs.len() > 1 => Some(
+            Diagnostic::error(Code::YamlParse, "a values file holds exactly one YAML document")
+                .with_label(docs[1].span, "second document"),
+        ),
+        Ok(docs) => match docs.first().map(|d| &d.kind) {
+            None | Some(yaml::NodeKind::Map(_)) | Some(yaml::NodeKind::Null) => None,
+            Some(_) => docs.first().map(|d| {
+                Diagnostic::error(Code::YamlParse, "Helm values must be a mapping at the top level")
+                    .with_label(d.span, "not a mapping")
+            }),
+        },
+    }
+}
+
+fn manifest_problem(file: FileId, text: &str) -> Option<Diagnostic> {
+    if text.contains("{{") {
+        return template_problem(file, text);
+    }
+    yaml::parse_documents(file, text).err()
+}
+
+/// Helm template actions must open and close in pairs.
+fn template_problem(file: FileId, text: &str) -> Option<Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut open: Option<usize> = None;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let pair = &bytes[i..i + 2];
+        if pair == b"{{" {
+            if let Some(start) = open {
+                return Some(unbalanced(file, start));
+            }
+            open = Some(i);
+            i += 2;
+        } else if pair == b"}}" {
+            if open.take().is_none() {
+                return Some(unbalanced(file, i));
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    open.map(|start| unbalanced(file, start))
+}
+
+fn unbalanced(file: FileId, at: usize) -> Diagnostic {
+    Diagnostic::error(Code::YamlParse, "unbalanced Helm template action")
+        .with_label(crate::source::Span::new(file, at..at + 2), "this `{{` or `}}` has no partner")
+}
+
+fn ref_error(path: &Str, e: &RefError) -> Diagnostic {
+    let p = &path.node;
+    match e {
+        RefError::OutsideRoot => Diagnostic::error(Code::FileOutsideRoot, format!("`{p}` is outside the data root"))
+            .with_label(path.span, "absolute, `..` or otherwise escaping path")
+            .with_help("use a path relative to the data root, such as `components/<name>/values.yaml`"),
+        RefError::Missing => Diagnostic::error(Code::FileMissing, format!("`{p}` does not exist"))
+            .with_label(path.span, "no such file in any data root")
+            .with_help("paths are relative to the data root (the directory holding `overlays/` and `components/`)"),
+        RefError::Symlink => Diagnostic::error(Code::FileSymlink, format!("`{p}` is reached through a symbolic link"))
+            .with_label(path.span, "galley does not follow links in data directories")
+            .with_help("copy the file into the data directory instead of linking it"),
+        RefError::TooLarge(n) => Diagnostic::error(Code::Io, format!("`{p}` is {n} bytes, over the 10 MiB limit"))
+            .with_label(path.span, "too large"),
+        RefError::Unreadable(why) => {
+            Diagnostic::error(Code::Io, format!("cannot read `{p}`: {why}")).with_label(path.span, "unreadable")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_balance() {
+        let f = FileId(0);
+        assert!(template_problem(f, "a: {{ .Values.x }}\n").is_none());
+        assert!(template_problem(f, "a: {{ .Values.x \n").is_some());
+        assert!(template_problem(f, "a: }}\n").is_some());
+    }
+}

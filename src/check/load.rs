@@ -1,0 +1,134 @@
+//! Reading a [`DataSet`] into syntax trees.
+//!
+//! Classification follows the reference's loader where its users depend on it: `.ovl` files
+//! are galley's own; a `.yaml` file outside `components/` and `checks/` is AICR YAML, lowered
+//! when its `kind` is one galley reads and skipped otherwise; everything else is data that
+//! overlays reference (values files, manifests, health checks).
+
+use crate::data::{DataSet, Entry};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Files, Span};
+use crate::syntax::ast::SourceUnit;
+use crate::syntax::{aicr, parser};
+
+/// A parsed source file and the root (layer) it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedUnit {
+    pub layer: usize,
+    pub rel_path: String,
+    pub unit: SourceUnit,
+}
+
+/// What kind of file a relative path is, by the reference's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileClass {
+    Ovl,
+    AicrYaml,
+    Data,
+}
+
+pub fn classify(rel: &str) -> FileClass {
+    let is_data_dir = |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
+    if rel.ends_with(".ovl") {
+        FileClass::Ovl
+    } else if is_data_dir("components") || is_data_dir("checks") {
+        FileClass::Data
+    } else if rel.ends_with(".yaml") && !rel.ends_with("data-v1.yaml") {
+        FileClass::AicrYaml
+    } else {
+        FileClass::Data
+    }
+}
+
+/// Parse every source file of every root, lowest root first, paths in sorted order.
+pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<LoadedUnit> {
+    let mut units = Vec::new();
+    for (layer, root) in data.roots.iter().enumerate() {
+        for (rel, entry) in &root.files {
+            let class = classify(rel);
+            if class == FileClass::Data {
+                continue;
+            }
+            let name = root.display_name(rel);
+            let text = match entry {
+                Entry::Text(text) => text.clone(),
+                other => {
+                    diags.push(unreadable(files, &name, other));
+                    continue;
+                }
+            };
+            let file = files.add(name, text.clone());
+            if let Some(unit) = parse_one(file, &text, rel, class, diags) {
+                units.push(LoadedUnit {
+                    layer,
+                    rel_path: rel.clone(),
+                    unit,
+                });
+            }
+        }
+    }
+    units
+}
+
+fn parse_one(
+    file: FileId,
+    text: &str,
+    rel: &str,
+    class: FileClass,
+    diags: &mut Diagnostics,
+) -> Option<SourceUnit> {
+    match class {
+        FileClass::Ovl => {
+            let (unit, found) = parser::parse(file, text);
+            diags.extend(found);
+            Some(unit)
+        }
+        FileClass::AicrYaml => {
+            let lowered = aicr::lower(file, text, rel);
+            diags.extend(lowered.diagnostics);
+            lowered.unit
+        }
+        FileClass::Data => None,
+    }
+}
+
+fn unreadable(files: &mut Files, name: &str, entry: &Entry) -> Diagnostic {
+    let file = files.add(name.to_string(), "");
+    let span = Span::new(file, 0..0);
+    match entry {
+        Entry::Symlink => Diagnostic::error(
+            Code::FileSymlink,
+            format!("`{name}` is a symbolic link; galley does not follow links in data directories"),
+        )
+        .with_label(span, "symbolic link")
+        .with_help("copy the file into the data directory instead of linking it"),
+        Entry::TooLarge(size) => Diagnostic::error(
+            Code::Io,
+            format!(
+                "`{name}` is {size} bytes, more than the {} byte limit",
+                crate::data::MAX_FILE_SIZE
+            ),
+        )
+        .with_label(span, "too large"),
+        Entry::Unreadable(why) => {
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {why}")).with_label(span, "unreadable")
+        }
+        Entry::Text(_) => Diagnostic::error(Code::Io, format!("cannot read `{name}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_like_the_reference() {
+        assert_eq!(classify("overlays/eks.ovl"), FileClass::Ovl);
+        assert_eq!(classify("overlays/eks.yaml"), FileClass::AicrYaml);
+        assert_eq!(classify("registry.yaml"), FileClass::AicrYaml);
+        assert_eq!(classify("components/gpu-operator/values.yaml"), FileClass::Data);
+        assert_eq!(classify("checks/x/health-check.yaml"), FileClass::Data);
+        assert_eq!(classify("overlays/eks.yml"), FileClass::Data);
+        assert_eq!(classify("README.md"), FileClass::Data);
+    }
+}

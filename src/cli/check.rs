@@ -1,0 +1,150 @@
+//! `galley check [PATH…] [--data DIR]… [--format human|json]`
+
+use super::{Format, print_diagnostics, usage_error};
+use crate::check::{self, Library};
+use crate::data::{DataSet, Root};
+use crate::diag::Diagnostics;
+use crate::render;
+use camino::Utf8PathBuf;
+use serde::Serialize;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or directories to check instead of the embedded library (the embedded stdlib
+    /// is used unless they declare dimensions of their own)
+    paths: Vec<Utf8PathBuf>,
+    /// A data directory layered over the library (repeatable; later ones win)
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<Utf8PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let started = Instant::now();
+    let data = match data_set(&args.paths, &args.data) {
+        Ok(d) => d,
+        Err(e) => return usage_error(e),
+    };
+    let (library, diags) = check::check(data);
+    let elapsed = started.elapsed();
+    match args.format {
+        Format::Human => human(&library, &diags, elapsed),
+        Format::Json => json(&library, &diags),
+    }
+    if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The roots to check: the embedded library, or the given paths over the embedded stdlib;
+/// then every `--data` directory.
+pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<DataSet, String> {
+    let mut roots = vec![Root::embedded_stdlib()];
+    if paths.is_empty() {
+        roots.push(Root::embedded_recipes());
+    }
+    for p in paths {
+        let meta = std::fs::symlink_metadata(p).map_err(|e| format!("cannot read `{p}`: {e}"))?;
+        roots.push(if meta.is_dir() { Root::from_dir(p)? } else { Root::from_file(p)? });
+    }
+    for d in data {
+        roots.push(Root::from_dir(d)?);
+    }
+    Ok(DataSet::new(roots))
+}
+
+fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration) {
+    let list: Vec<_> = diags.iter().cloned().collect();
+    print_diagnostics(&list, &library.files);
+    for line in layering_lines(library) {
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "checked {} files: {} overlays, {} components, {} validators, {} measurements; {} error{}, {} warning{} ({:.1} ms)",
+        library.summary.source_files,
+        library.overlays.len(),
+        library.stdlib.registry.len(),
+        library.stdlib.validators.len(),
+        library.stdlib.catalog.entries.len(),
+        diags.error_count(),
+        plural(diags.error_count()),
+        diags.warning_count(),
+        plural(diags.warning_count()),
+        elapsed.as_secs_f64() * 1000.0
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// What user layers add and replace.
+fn layering_lines(library: &Library) -> Vec<String> {
+    let s = &library.summary;
+    let names = |v: &[(String, crate::source::Span, crate::source::Span)]| {
+        v.iter().map(|(n, _, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    };
+    let mut lines = Vec::new();
+    if !s.added_overlays.is_empty() {
+        let added: Vec<String> = s.added_overlays.iter().map(|n| format!("`{n}`")).collect();
+        lines.push(format!("data: adds {} overlay(s): {}", added.len(), added.join(", ")));
+    }
+    if !s.replaced_overlays.is_empty() {
+        lines.push(format!(
+            "data: replaces {} embedded overlay(s): {}",
+            s.replaced_overlays.len(),
+            names(&s.replaced_overlays)
+        ));
+    }
+    if !s.replaced_components.is_empty() {
+        lines.push(format!(
+            "data: replaces {} registry component(s): {}",
+            s.replaced_components.len(),
+            names(&s.replaced_components)
+        ));
+    }
+    lines
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    diagnostics: Vec<render::JsonDiagnostic>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    files: usize,
+    overlays: usize,
+    components: usize,
+    validators: usize,
+    added_overlays: Vec<String>,
+    replaced_overlays: Vec<String>,
+    replaced_components: Vec<String>,
+}
+
+fn json(library: &Library, diags: &Diagnostics) {
+    let s = &library.summary;
+    let report = JsonReport {
+        diagnostics: diags.iter().map(|d| render::to_json(d, &library.files)).collect(),
+        summary: JsonSummary {
+            errors: diags.error_count(),
+            warnings: diags.warning_count(),
+            files: s.source_files,
+            overlays: library.overlays.len(),
+            components: library.stdlib.registry.len(),
+            validators: library.stdlib.validators.len(),
+            added_overlays: s.added_overlays.clone(),
+            replaced_overlays: s.replaced_overlays.iter().map(|r| r.0.clone()).collect(),
+            replaced_components: s.replaced_components.iter().map(|r| r.0.clone()).collect(),
+        },
+    };
+    match serde_json::to_string_pretty(&report) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot write JSON: {e}"),
+    }
+}

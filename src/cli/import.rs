@@ -1,0 +1,48 @@
+//! `galley import AICR_RECIPES_DIR --out DIR [--force]`
+
+use super::{print_diagnostics, usage_error};
+use crate::data::Root;
+use crate::diag::Severity;
+use camino::Utf8PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// An AICR recipes directory (with `overlays/`, `registry.yaml`, `components/`)
+    source: Utf8PathBuf,
+    /// Where to write the converted library
+    #[arg(long, value_name = "DIR")]
+    out: Utf8PathBuf,
+    /// Replace a non-empty output directory
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let root = match Root::from_dir(&args.source) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    let imported = crate::import::import(&root);
+    print_diagnostics(&imported.diagnostics, &imported.files_table);
+    if imported.has_errors() {
+        eprintln!("import failed: nothing was written");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = crate::write::write_tree(&args.out, &imported.files, args.force) {
+        return usage_error(e);
+    }
+    let dropped = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    for skipped in &imported.skipped {
+        eprintln!("copied unchanged (not a kind galley reads): {skipped}");
+    }
+    eprintln!(
+        "imported `{}` into `{}`: {} file(s) converted to .ovl, {} copied as they are, {} thing(s) not expressible (listed above)",
+        args.source, args.out, imported.converted, imported.copied, dropped
+    );
+    ExitCode::SUCCESS
+}

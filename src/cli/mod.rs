@@ -1,0 +1,83 @@
+//! The command line: clap definitions, one file per command, and the one place where
+//! diagnostics become rendered reports and exit codes.
+//!
+//! Exit codes: 0 success; 1 the input has problems (errors found, files would be
+//! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
+
+mod check;
+mod fmt;
+mod import;
+
+use crate::diag::Diagnostic;
+use crate::render::{self, Style};
+use crate::source::Files;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "galley", version, about = "A compiler for GPU Kubernetes cluster recipes")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check overlays and declarations; report every problem at once
+    Check(check::Args),
+    /// Print overlay files in canonical layout (keeps comments)
+    Fmt(fmt::Args),
+    /// Convert an AICR recipe directory into galley's language
+    Import(import::Args),
+}
+
+/// How diagnostics are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Rendered reports for people
+    #[default]
+    Human,
+    /// One JSON document, stable for editors and pipelines
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Import(args) => import::run(args),
+    }
+}
+
+/// Exit code 2 with a one-line error, for bad usage and unreadable input.
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+pub(crate) fn stderr_style() -> Style {
+    let tty = std::io::stderr().is_terminal();
+    let color = tty && std::env::var_os("NO_COLOR").is_none();
+    Style {
+        color,
+        unicode: tty,
+        width: terminal_width(),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// Print diagnostics to stderr, rendered.
+pub(crate) fn print_diagnostics(diags: &[Diagnostic], files: &Files) {
+    let style = stderr_style();
+    for d in diags {
+        eprint!("{}", render::render(d, files, style));
+    }
+}
