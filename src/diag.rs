@@ -73,7 +73,6 @@ codes! {
     InvalidName => "galley::check::invalid-name", "a name that is not a valid lowercase DNS-1123 label";
     MissingBase => "galley::check::missing-base", "a library without the root overlay `base`";
     InvalidReference => "galley::check::invalid-reference", "a chart source, version or URL that is malformed";
-    ReplacedOverlay => "galley::check::replaced-overlay", "a `--data` overlay that replaces an embedded one";
     Io => "galley::io", "a file or directory that cannot be read";
 }
 

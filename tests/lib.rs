@@ -1,0 +1,10 @@
+//! galley's integration tests: one binary, a module per area, each running the real
+//! `galley` executable the way a user does.
+
+mod support;
+
+mod check_fixtures;
+mod cli;
+mod fmt;
+mod import;
+mod library;

@@ -1,0 +1,66 @@
+//! The shipped library and the reference's library check clean.
+
+use crate::support::*;
+
+fn json_report(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON: {e}\n{}", stderr(out)))
+}
+
+fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| format!("{} {}", d["code"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or("")))
+        .collect()
+}
+
+#[test]
+fn embedded_library_checks_clean() {
+    let out = run(galley().args(["check", "--format", "json"]));
+    let report = json_report(&out);
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(report["summary"]["overlays"].as_u64().unwrap() >= 38);
+    assert_eq!(report["summary"]["components"].as_u64(), Some(19));
+}
+
+#[test]
+fn source_trees_check_clean() {
+    let out = run(galley().args(["check", "recipes", "stdlib", "--format", "json"]));
+    let report = json_report(&out);
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn reference_yaml_reads_directly_with_only_documented_warnings() {
+    let data = aicr_recipes();
+    let out = run(galley().args(["check", "--format", "json", "--data"]).arg(&data));
+    let report = json_report(&out);
+    let diags = report["diagnostics"].as_array().expect("diagnostics");
+    for d in diags {
+        assert_eq!(d["severity"], "warning", "unexpected error: {d}");
+        assert_eq!(d["code"], "galley::yaml::unknown-field", "undocumented warning: {d}");
+    }
+    assert_eq!(out.status.code(), Some(0));
+    // The reference's overlays replace the embedded ones of the same name.
+    assert_eq!(report["summary"]["replaced_overlays"].as_array().map(Vec::len), Some(38));
+}
+
+#[test]
+fn three_syntax_errors_give_three_diagnostics() {
+    let out = run(galley().args(["check", "--format", "json", "--data", "tests/fixtures/check/syntax-error"]));
+    let report = json_report(&out);
+    let syntax: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "galley::syntax::error")
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(syntax.len(), 3, "{syntax:?}");
+    let mut lines = syntax.clone();
+    lines.dedup();
+    assert_eq!(lines.len(), 3, "three different lines: {syntax:?}");
+}
