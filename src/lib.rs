@@ -8,3 +8,4 @@ pub mod diag;
 pub mod source;
 pub mod syntax;
 pub mod value;
+pub mod yaml_out;
