@@ -8,5 +8,6 @@
 //! - `aicr`: lowers the reference's YAML (`RecipeMetadata`, `ComponentRegistry`,
 //!   `ValidatorCatalog`) into the same AST, spans pointing into the YAML.
 
+pub mod aicr;
 pub mod ast;
 pub mod yaml;
