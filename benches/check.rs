@@ -43,7 +43,12 @@ fn embedded() -> DataSet {
 fn generate(n: usize) -> tempdir::Dir {
     let dir = tempdir::Dir::new(&format!("bench-{n}"));
     let mut decl = String::from("dimension accelerator += ");
-    decl.push_str(&(0..n).map(|i| format!("gen{i}")).collect::<Vec<_>>().join(" | "));
+    decl.push_str(
+        &(0..n)
+            .map(|i| format!("gen{i}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
     decl.push('\n');
     std::fs::write(dir.path().join("dims.ovl"), decl).expect("write");
     let overlays = dir.path().join("overlays");
@@ -86,7 +91,11 @@ fn whole_process(args: &[&str], runs: usize) -> Duration {
     let bin = env!("CARGO_BIN_EXE_galley");
     time(runs, || {
         let out = Command::new(bin).args(args).output().expect("galley runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     })
 }
 
@@ -96,9 +105,15 @@ fn main() {
         let (_, diags) = galley::check::check(embedded());
         assert!(!diags.has_errors());
     });
-    println!("check embedded library, in process:      median {:8.2} ms", ms(in_process));
+    println!(
+        "check embedded library, in process:      median {:8.2} ms",
+        ms(in_process)
+    );
     let process = whole_process(&["check"], 30);
-    println!("galley check (whole process):            median {:8.2} ms   (target < 10 ms)", ms(process));
+    println!(
+        "galley check (whole process):            median {:8.2} ms   (target < 10 ms)",
+        ms(process)
+    );
 
     for n in [2_500, 5_000, 10_000] {
         let dir = generate(n);
@@ -118,7 +133,11 @@ fn main() {
             "parse + check {n:>6} generated overlays:    median {:8.2} ms   ({:.1} µs/overlay){}",
             ms(t),
             t.as_secs_f64() * 1e6 / n as f64,
-            if n == 10_000 { "   (target < 1000 ms)" } else { "" }
+            if n == 10_000 {
+                "   (target < 1000 ms)"
+            } else {
+                ""
+            }
         );
     }
 }

@@ -134,7 +134,9 @@ fn walk(
     depth: usize,
 ) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Err(format!("`{dir}` is nested more than {MAX_DEPTH} directories deep"));
+        return Err(format!(
+            "`{dir}` is nested more than {MAX_DEPTH} directories deep"
+        ));
     }
     let mut names = Vec::new();
     let read = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{dir}`: {e}"))?;
@@ -155,7 +157,8 @@ fn walk(
         }
         let path = dir.join(&name);
         let rel = format!("{prefix}{name}");
-        let meta = std::fs::symlink_metadata(&path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        let meta =
+            std::fs::symlink_metadata(&path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
         if meta.file_type().is_symlink() {
             files.insert(rel, Entry::Symlink);
         } else if meta.is_dir() {
@@ -201,9 +204,15 @@ pub fn validate_relative(path: &str) -> Result<(), RefError> {
         || path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
-        || path.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..")
+        || path
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
         || (path.len() > 1 && path.as_bytes()[1] == b':');
-    if bad { Err(RefError::OutsideRoot) } else { Ok(()) }
+    if bad {
+        Err(RefError::OutsideRoot)
+    } else {
+        Ok(())
+    }
 }
 
 /// A stack of roots, lowest first.
@@ -263,7 +272,16 @@ mod tests {
 
     #[test]
     fn rejects_paths_that_leave_the_root() {
-        for bad in ["/etc/passwd", "../x", "a/../../b", "a//b", "a\\b", "./a", "C:/x", ""] {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "a//b",
+            "a\\b",
+            "./a",
+            "C:/x",
+            "",
+        ] {
             assert_eq!(validate_relative(bad), Err(RefError::OutsideRoot), "{bad}");
         }
         assert_eq!(validate_relative("components/a/values.yaml"), Ok(()));
@@ -275,12 +293,18 @@ mod tests {
             label: label.into(),
             dir: None,
             embedded: false,
-            files: files.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            files: files
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         };
         let low = mk("low", &[("a/x.yaml", Entry::Text("low".into()))]);
         let high = mk(
             "high",
-            &[("a/x.yaml", Entry::Text("high".into())), ("l", Entry::Symlink)],
+            &[
+                ("a/x.yaml", Entry::Text("high".into())),
+                ("l", Entry::Symlink),
+            ],
         );
         let set = DataSet::new(vec![low, high]);
         assert_eq!(&**set.resolve("a/x.yaml").unwrap().1, "high");

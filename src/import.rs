@@ -30,7 +30,9 @@ pub struct Imported {
 
 impl Imported {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -42,14 +44,20 @@ pub fn import(root: &Root) -> Imported {
             Entry::Symlink => {
                 out.diagnostics.push(Diagnostic::error(
                     Code::FileSymlink,
-                    format!("`{}` is a symbolic link; import does not follow links", root.display_name(rel)),
+                    format!(
+                        "`{}` is a symbolic link; import does not follow links",
+                        root.display_name(rel)
+                    ),
                 ));
                 continue;
             }
             Entry::TooLarge(n) => {
                 out.diagnostics.push(Diagnostic::error(
                     Code::Io,
-                    format!("`{}` is {n} bytes, over the 10 MiB limit", root.display_name(rel)),
+                    format!(
+                        "`{}` is {n} bytes, over the 10 MiB limit",
+                        root.display_name(rel)
+                    ),
                 ));
                 continue;
             }
@@ -94,14 +102,20 @@ pub fn ovl_path(rel: &str) -> String {
 }
 
 fn verify_round_trip(unit: &SourceUnit, printed: &str, rel: &str, out: &mut Imported) {
-    let back_file = out.files_table.add(format!("{} (imported)", ovl_path(rel)), printed.to_string());
+    let back_file = out
+        .files_table
+        .add(format!("{} (imported)", ovl_path(rel)), printed.to_string());
     let (back, diags) = parser::parse(back_file, printed);
     // Spans differ between the YAML and the printed text, so compare canonical prints.
-    let same = diags.is_empty() && back.items.len() == unit.items.len() && printer::print_unit(&back) == printed;
+    let same = diags.is_empty()
+        && back.items.len() == unit.items.len()
+        && printer::print_unit(&back) == printed;
     if !same {
         let mut d = Diagnostic::error(
             Code::SyntaxError,
-            format!("importing `{rel}` would change its meaning; the file was not converted faithfully"),
+            format!(
+                "importing `{rel}` would change its meaning; the file was not converted faithfully"
+            ),
         )
         .with_help("please report this as a galley bug, with the input file");
         d.notes.extend(diags.into_iter().map(|d| d.message));

@@ -15,3 +15,4 @@ pub mod syntax;
 pub mod value;
 pub mod version;
 pub mod write;
+pub mod yaml_out;

@@ -88,7 +88,10 @@ mod tests {
     #[test]
     fn compares_at_the_lower_precision() {
         assert_eq!(v("6.8.0-1028-aws").compare(&v("6.8")), Ordering::Equal);
-        assert_eq!(v("v1.33.5-eks-3025e55").compare(&v("1.32.4")), Ordering::Greater);
+        assert_eq!(
+            v("v1.33.5-eks-3025e55").compare(&v("1.32.4")),
+            Ordering::Greater
+        );
         assert_eq!(v("1.30").compare(&v("1.34")), Ordering::Less);
     }
 }

@@ -11,22 +11,37 @@ use std::io::Write;
 
 /// Write `files` (relative path → bytes) as the directory `out`. An existing non-empty `out`
 /// is refused unless `force`, in which case it is replaced whole.
-pub fn write_tree(out: &Utf8Path, files: &BTreeMap<String, Vec<u8>>, force: bool) -> Result<(), String> {
+pub fn write_tree(
+    out: &Utf8Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    force: bool,
+) -> Result<(), String> {
     for rel in files.keys() {
-        validate_relative(rel).map_err(|_| format!("refusing to write `{rel}`: it would leave `{out}`"))?;
+        validate_relative(rel)
+            .map_err(|_| format!("refusing to write `{rel}`: it would leave `{out}`"))?;
     }
     if let Ok(meta) = std::fs::symlink_metadata(out) {
         if meta.file_type().is_symlink() || !meta.is_dir() {
             return Err(format!("`{out}` exists and is not a directory"));
         }
-        let empty = std::fs::read_dir(out).map_err(|e| format!("cannot read `{out}`: {e}"))?.next().is_none();
+        let empty = std::fs::read_dir(out)
+            .map_err(|e| format!("cannot read `{out}`: {e}"))?
+            .next()
+            .is_none();
         if !empty && !force {
-            return Err(format!("`{out}` is not empty; pass `--force` to replace it"));
+            return Err(format!(
+                "`{out}` is not empty; pass `--force` to replace it"
+            ));
         }
     }
-    let parent = out.parent().filter(|p| !p.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_str().is_empty())
+        .unwrap_or(Utf8Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{parent}`: {e}"))?;
-    let name = out.file_name().ok_or_else(|| format!("`{out}` has no directory name"))?;
+    let name = out
+        .file_name()
+        .ok_or_else(|| format!("`{out}` has no directory name"))?;
     let tmp = unique(parent, &format!(".{name}.galley-tmp"));
     let result = fill(&tmp, files).and_then(|()| swap_in(&tmp, out, parent, name));
     if result.is_err() {
@@ -42,8 +57,10 @@ fn fill(dir: &Utf8Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String>
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).map_err(|e| format!("cannot create `{p}`: {e}"))?;
         }
-        let mut f = std::fs::File::create(&path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
-        f.write_all(bytes).map_err(|e| format!("cannot write `{path}`: {e}"))?;
+        let mut f =
+            std::fs::File::create(&path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
+        f.write_all(bytes)
+            .map_err(|e| format!("cannot write `{path}`: {e}"))?;
     }
     Ok(())
 }
@@ -70,8 +87,13 @@ fn unique(parent: &Utf8Path, stem: &str) -> Utf8PathBuf {
 
 /// Replace one file atomically (write a sibling, then rename over it).
 pub fn write_file(path: &Utf8Path, bytes: &[u8]) -> Result<(), String> {
-    let parent = path.parent().filter(|p| !p.as_str().is_empty()).unwrap_or(Utf8Path::new("."));
-    let name = path.file_name().ok_or_else(|| format!("`{path}` is not a file name"))?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_str().is_empty())
+        .unwrap_or(Utf8Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("`{path}` is not a file name"))?;
     let tmp = unique(parent, &format!(".{name}.galley-tmp"));
     std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write `{tmp}`: {e}"))?;
     std::fs::rename(&tmp, path).map_err(|e| {
@@ -94,7 +116,10 @@ mod tests {
         let files = BTreeMap::from([("a/b.txt".to_string(), b"x".to_vec())]);
         write_tree(&out, &files, false).unwrap();
         assert_eq!(std::fs::read(out.join("a/b.txt")).unwrap(), b"x");
-        assert!(write_tree(&out, &files, false).is_err(), "non-empty without --force");
+        assert!(
+            write_tree(&out, &files, false).is_err(),
+            "non-empty without --force"
+        );
         write_tree(&out, &files, true).unwrap();
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -7,7 +7,8 @@ use crate::support::*;
 use std::path::Path;
 
 fn expected_codes(case: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(case.join("expect")).expect("every fixture has an `expect` file");
+    let text =
+        std::fs::read_to_string(case.join("expect")).expect("every fixture has an `expect` file");
     let mut codes: Vec<String> = text
         .lines()
         .map(str::trim)
@@ -20,18 +21,29 @@ fn expected_codes(case: &Path) -> Vec<String> {
 
 fn args_for(case: &Path, rel: &str) -> Vec<String> {
     match std::fs::read_to_string(case.join("args")) {
-        Ok(text) => text.split_whitespace().map(|a| a.replace("$CASE", rel)).collect(),
+        Ok(text) => text
+            .split_whitespace()
+            .map(|a| a.replace("$CASE", rel))
+            .collect(),
         Err(_) => vec!["--data".into(), rel.into()],
     }
 }
 
 fn check_case(case: &Path) {
-    let name = case.file_name().and_then(|n| n.to_str()).expect("utf-8 name").to_string();
+    let name = case
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("utf-8 name")
+        .to_string();
     let rel = format!("tests/fixtures/check/{name}");
     let args = args_for(case, &rel);
     let json = run(galley().arg("check").args(&args).args(["--format", "json"]));
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout)
-        .unwrap_or_else(|e| panic!("{name}: check --format json is not JSON: {e}\n{}", stderr(&json)));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{name}: check --format json is not JSON: {e}\n{}",
+            stderr(&json)
+        )
+    });
     let mut codes: Vec<String> = report["diagnostics"]
         .as_array()
         .expect("diagnostics array")
@@ -40,9 +52,16 @@ fn check_case(case: &Path) {
         .collect();
     codes.sort();
     let expected = expected_codes(case);
-    assert_eq!(codes, expected, "{name}: reported codes differ from `expect`");
+    assert_eq!(
+        codes, expected,
+        "{name}: reported codes differ from `expect`"
+    );
     let has_error = report["summary"]["errors"].as_u64().expect("error count") > 0;
-    assert_eq!(json.status.code(), Some(if has_error { 1 } else { 0 }), "{name}: exit code");
+    assert_eq!(
+        json.status.code(),
+        Some(if has_error { 1 } else { 0 }),
+        "{name}: exit code"
+    );
 
     let human = run(galley().arg("check").args(&args));
     let rendered: String = stderr(&human)
@@ -83,7 +102,11 @@ fn every_check_code_has_a_fixture() {
     let missing: Vec<&str> = galley::diag::Code::ALL
         .iter()
         .map(|c| c.as_str())
-        .filter(|c| c.starts_with("galley::check::") || c.starts_with("galley::syntax::") || c.starts_with("galley::yaml::"))
+        .filter(|c| {
+            c.starts_with("galley::check::")
+                || c.starts_with("galley::syntax::")
+                || c.starts_with("galley::yaml::")
+        })
         .filter(|c| !covered.contains(*c))
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");

@@ -7,21 +7,46 @@ use std::collections::BTreeMap;
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(run(galley().args(["check", "--data", "no/such/dir"])).status.code(), Some(2));
-    assert_eq!(run(galley().args(["check", "--bogus"])).status.code(), Some(2));
-    assert_eq!(run(galley().args(["check", "--format", "xml"])).status.code(), Some(2));
+    assert_eq!(
+        run(galley().args(["check", "--data", "no/such/dir"]))
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(galley().args(["check", "--bogus"])).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(galley().args(["check", "--format", "xml"]))
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(run(galley().arg("frobnicate")).status.code(), Some(2));
 }
 
 #[test]
 fn json_output_is_one_document() {
-    let out = run(galley().args(["check", "--format", "json", "--data", "tests/fixtures/check/unknown-value"]));
+    let out = run(galley().args([
+        "check",
+        "--format",
+        "json",
+        "--data",
+        "tests/fixtures/check/unknown-value",
+    ]));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let d = &report["diagnostics"][0];
     assert_eq!(d["code"], "galley::check::unknown-value");
-    assert_eq!(d["file"], "tests/fixtures/check/unknown-value/overlays/v.ovl");
+    assert_eq!(
+        d["file"],
+        "tests/fixtures/check/unknown-value/overlays/v.ovl"
+    );
     assert_eq!(d["line"], 2);
-    assert!(d["help"].as_str().unwrap().contains("`oke`"), "did-you-mean: {d}");
+    assert!(
+        d["help"].as_str().unwrap().contains("`oke`"),
+        "did-you-mean: {d}"
+    );
 }
 
 fn check_text(name: &str, text: String) {

@@ -15,7 +15,8 @@ fn dsl_files() -> Vec<std::path::PathBuf> {
 fn library_is_formatted_and_fmt_is_idempotent() {
     for path in dsl_files() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let once = format_source(FileId(0), &text).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
+        let once =
+            format_source(FileId(0), &text).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
         assert_eq!(once, text, "{} is not in canonical layout", path.display());
         let twice = format_source(FileId(0), &once).unwrap();
         assert_eq!(twice, once, "{}: fmt is not idempotent", path.display());
@@ -36,17 +37,33 @@ fn fmt_rewrites_keeps_comments_and_refuses_broken_files() {
     std::fs::write(&file, messy).unwrap();
     let check = run(galley().args(["fmt", "--check"]).arg(&file));
     assert_eq!(check.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "--check changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
     let out = run(galley().arg("fmt").arg(&file));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let formatted = std::fs::read_to_string(&file).unwrap();
     for comment in ["// lead", "// trailing", "// v"] {
-        assert_eq!(formatted.matches(comment).count(), 1, "{comment} kept once:\n{formatted}");
+        assert_eq!(
+            formatted.matches(comment).count(),
+            1,
+            "{comment} kept once:\n{formatted}"
+        );
     }
-    assert_eq!(run(galley().args(["fmt", "--check"]).arg(&file)).status.code(), Some(0));
+    assert_eq!(
+        run(galley().args(["fmt", "--check"]).arg(&file))
+            .status
+            .code(),
+        Some(0)
+    );
 
     std::fs::write(&file, "overlay x {\n  when service =\n").unwrap();
     let broken = run(galley().arg("fmt").arg(&file));
     assert_eq!(broken.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "overlay x {\n  when service =\n");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "overlay x {\n  when service =\n"
+    );
 }

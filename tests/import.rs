@@ -6,21 +6,35 @@ use crate::support::*;
 fn imports_every_reference_overlay_and_checks_clean() {
     let tmp = TempDir::new("import");
     let out_dir = tmp.path().join("lib");
-    let out = run(galley().arg("import").arg(aicr_recipes()).arg("--out").arg(&out_dir));
+    let out = run(galley()
+        .arg("import")
+        .arg(aicr_recipes())
+        .arg("--out")
+        .arg(&out_dir));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let overlays = files_with_ext(&out_dir.join("overlays"), &["ovl"]);
     assert_eq!(overlays.len(), 38, "one .ovl per reference overlay");
     assert!(out_dir.join("registry.ovl").is_file());
     assert!(out_dir.join("validators/catalog.ovl").is_file());
-    assert!(out_dir.join("components/gpu-operator/values.yaml").is_file());
+    assert!(
+        out_dir
+            .join("components/gpu-operator/values.yaml")
+            .is_file()
+    );
     // Users' values files are copied as they are.
     let theirs = std::fs::read(aicr_recipes().join("components/gpu-operator/values.yaml")).unwrap();
     let ours = std::fs::read(out_dir.join("components/gpu-operator/values.yaml")).unwrap();
     assert_eq!(theirs, ours);
 
-    let check = run(galley().args(["check", "--format", "json", "--data"]).arg(&out_dir));
+    let check = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(&out_dir));
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
-    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0), "{report}");
+    assert_eq!(
+        report["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
     assert_eq!(check.status.code(), Some(0));
 
     // Imported files are already in canonical layout.
@@ -32,10 +46,22 @@ fn imports_every_reference_overlay_and_checks_clean() {
 fn refuses_a_non_empty_output_directory_without_force() {
     let tmp = TempDir::new("import-force");
     std::fs::write(tmp.path().join("keep.txt"), "mine").unwrap();
-    let out = run(galley().arg("import").arg(aicr_recipes()).arg("--out").arg(tmp.path()));
+    let out = run(galley()
+        .arg("import")
+        .arg(aicr_recipes())
+        .arg("--out")
+        .arg(tmp.path()));
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(), "mine");
-    let forced = run(galley().arg("import").arg(aicr_recipes()).arg("--out").arg(tmp.path()).arg("--force"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let forced = run(galley()
+        .arg("import")
+        .arg(aicr_recipes())
+        .arg("--out")
+        .arg(tmp.path())
+        .arg("--force"));
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
     assert!(!tmp.path().join("keep.txt").exists());
 }
@@ -45,9 +71,17 @@ fn a_failed_import_writes_nothing() {
     let tmp = TempDir::new("import-fail");
     let src = tmp.path().join("src/overlays");
     std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("bad.yaml"), "kind: RecipeMetadata\nspec:\n  criteria: [\n").unwrap();
+    std::fs::write(
+        src.join("bad.yaml"),
+        "kind: RecipeMetadata\nspec:\n  criteria: [\n",
+    )
+    .unwrap();
     let out_dir = tmp.path().join("out");
-    let out = run(galley().arg("import").arg(tmp.path().join("src")).arg("--out").arg(&out_dir));
+    let out = run(galley()
+        .arg("import")
+        .arg(tmp.path().join("src"))
+        .arg("--out")
+        .arg(&out_dir));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!out_dir.exists());
 }

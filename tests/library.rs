@@ -11,7 +11,13 @@ fn codes(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .expect("diagnostics")
         .iter()
-        .map(|d| format!("{} {}", d["code"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or("")))
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            )
+        })
         .collect()
 }
 
@@ -36,21 +42,37 @@ fn source_trees_check_clean() {
 #[test]
 fn reference_yaml_reads_directly_with_only_documented_warnings() {
     let data = aicr_recipes();
-    let out = run(galley().args(["check", "--format", "json", "--data"]).arg(&data));
+    let out = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(&data));
     let report = json_report(&out);
     let diags = report["diagnostics"].as_array().expect("diagnostics");
     for d in diags {
         assert_eq!(d["severity"], "warning", "unexpected error: {d}");
-        assert_eq!(d["code"], "galley::yaml::unknown-field", "undocumented warning: {d}");
+        assert_eq!(
+            d["code"], "galley::yaml::unknown-field",
+            "undocumented warning: {d}"
+        );
     }
     assert_eq!(out.status.code(), Some(0));
     // The reference's overlays replace the embedded ones of the same name.
-    assert_eq!(report["summary"]["replaced_overlays"].as_array().map(Vec::len), Some(38));
+    assert_eq!(
+        report["summary"]["replaced_overlays"]
+            .as_array()
+            .map(Vec::len),
+        Some(38)
+    );
 }
 
 #[test]
 fn three_syntax_errors_give_three_diagnostics() {
-    let out = run(galley().args(["check", "--format", "json", "--data", "tests/fixtures/check/syntax-error"]));
+    let out = run(galley().args([
+        "check",
+        "--format",
+        "json",
+        "--data",
+        "tests/fixtures/check/syntax-error",
+    ]));
     let report = json_report(&out);
     let syntax: Vec<_> = report["diagnostics"]
         .as_array()

@@ -5,7 +5,9 @@ use std::process::{Command, Output};
 
 pub fn galley() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
-    cmd.current_dir(root()).env("COLUMNS", "100").env("NO_COLOR", "1");
+    cmd.current_dir(root())
+        .env("COLUMNS", "100")
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -39,7 +41,8 @@ impl TempDir {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("galley-test-{tag}-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("galley-test-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         TempDir(dir)

@@ -29,7 +29,10 @@ impl BodyChecker<'_> {
                         diags.push(
                             Diagnostic::error(
                                 Code::DuplicateComponent,
-                                format!("component `{}` appears twice in overlay `{}`", c.name.node, o.name),
+                                format!(
+                                    "component `{}` appears twice in overlay `{}`",
+                                    c.name.node, o.name
+                                ),
                             )
                             .with_label(c.name.span, "again here")
                             .with_label(first, "first here")
@@ -47,9 +50,12 @@ impl BodyChecker<'_> {
                 OverlayStmt::Validate(p) => {
                     if let Some(&first) = phases.get(p.name.node.as_str()) {
                         diags.push(
-                            Diagnostic::error(Code::DuplicateField, format!("phase `{}` is declared twice", p.name.node))
-                                .with_label(p.name.span, "again here")
-                                .with_label(first, "first here"),
+                            Diagnostic::error(
+                                Code::DuplicateField,
+                                format!("phase `{}` is declared twice", p.name.node),
+                            )
+                            .with_label(p.name.span, "again here")
+                            .with_label(first, "first here"),
                         );
                     } else {
                         phases.insert(&p.name.node, p.name.span);
@@ -71,7 +77,11 @@ impl BodyChecker<'_> {
                     diags.push(
                         Diagnostic::error(
                             Code::DuplicateField,
-                            format!("`{}` is given twice for component `{}`", stmt.keyword(), c.name.node),
+                            format!(
+                                "`{}` is given twice for component `{}`",
+                                stmt.keyword(),
+                                c.name.node
+                            ),
                         )
                         .with_label(stmt.span(), "given again here")
                         .with_label(first, "first given here"),
@@ -96,11 +106,15 @@ impl BodyChecker<'_> {
                     self.dependency(o, dep, diags);
                 }
             }
-            ComponentStmt::Namespace(ns) if !crate::check::overlay::is_dns_label(&ns.node) => diags.push(
-                Diagnostic::error(Code::InvalidName, format!("namespace `{}` is not a DNS-1123 label", ns.node))
+            ComponentStmt::Namespace(ns) if !crate::check::overlay::is_dns_label(&ns.node) => diags
+                .push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        format!("namespace `{}` is not a DNS-1123 label", ns.node),
+                    )
                     .with_label(ns.span, "invalid namespace")
                     .with_help("use lowercase letters, digits and `-`, at most 63 characters"),
-            ),
+                ),
             ComponentStmt::Source(s) => check_source(s, diags),
             ComponentStmt::Version(v) | ComponentStmt::Tag(v) | ComponentStmt::Chart(v) => {
                 check_reference_text(stmt.keyword(), v, diags)
@@ -122,18 +136,33 @@ impl BodyChecker<'_> {
             diags.push(
                 Diagnostic::error(
                     Code::UnknownDependency,
-                    format!("`{}` is not part of the recipe of overlay `{}`", dep.node, o.name),
+                    format!(
+                        "`{}` is not part of the recipe of overlay `{}`",
+                        dep.node, o.name
+                    ),
                 )
-                .with_label(dep.span, "neither this overlay nor any overlay it extends declares it")
-                .with_help(format!("add `component {} {{ }}` to this overlay or to one it extends", dep.node)),
+                .with_label(
+                    dep.span,
+                    "neither this overlay nor any overlay it extends declares it",
+                )
+                .with_help(format!(
+                    "add `component {} {{ }}` to this overlay or to one it extends",
+                    dep.node
+                )),
             );
         }
     }
 
     fn unknown_component(&self, name: &Name) -> Diagnostic {
-        Diagnostic::error(Code::UnknownComponent, format!("unknown component `{}`", name.node))
-            .with_label(name.span, "not in the component registry")
-            .with_help(suggestion(&name.node, self.stdlib.registry.keys().map(String::as_str)))
+        Diagnostic::error(
+            Code::UnknownComponent,
+            format!("unknown component `{}`", name.node),
+        )
+        .with_label(name.span, "not in the component registry")
+        .with_help(suggestion(
+            &name.node,
+            self.stdlib.registry.keys().map(String::as_str),
+        ))
     }
 
     fn constraint(&self, c: &Constraint, diags: &mut Diagnostics) {
@@ -142,12 +171,15 @@ impl BodyChecker<'_> {
             let names = self.stdlib.catalog.names();
             let shown = display_path(&c.path);
             diags.push(
-                Diagnostic::error(Code::UnknownMeasurement, format!("unknown measurement `{shown}`"))
-                    .with_label(c.path.span, "not in the measurement catalog")
-                    .with_help(format!(
-                        "{} (measurements are declared in `stdlib/measurements.ovl`)",
-                        suggestion(&shown, names.iter().map(String::as_str))
-                    )),
+                Diagnostic::error(
+                    Code::UnknownMeasurement,
+                    format!("unknown measurement `{shown}`"),
+                )
+                .with_label(c.path.span, "not in the measurement catalog")
+                .with_help(format!(
+                    "{} (measurements are declared in `stdlib/measurements.ovl`)",
+                    suggestion(&shown, names.iter().map(String::as_str))
+                )),
             );
             return;
         };
@@ -156,9 +188,12 @@ impl BodyChecker<'_> {
             && !["error", "warning", "info"].contains(&sev.node.as_str())
         {
             diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("unknown severity `{}`", sev.node))
-                    .with_label(sev.span, "not a severity")
-                    .with_help(suggestion(&sev.node, ["error", "warning", "info"])),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("unknown severity `{}`", sev.node),
+                )
+                .with_label(sev.span, "not a severity")
+                .with_help(suggestion(&sev.node, ["error", "warning", "info"])),
             );
         }
     }
@@ -166,9 +201,12 @@ impl BodyChecker<'_> {
     fn phase(&self, p: &Phase, diags: &mut Diagnostics) {
         if !PHASES.contains(&p.name.node.as_str()) {
             diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("unknown validation phase `{}`", p.name.node))
-                    .with_label(p.name.span, "not a phase")
-                    .with_help(suggestion(&p.name.node, PHASES)),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("unknown validation phase `{}`", p.name.node),
+                )
+                .with_label(p.name.span, "not a phase")
+                .with_help(suggestion(&p.name.node, PHASES)),
             );
         }
         let mut constraints = BTreeMap::new();
@@ -198,9 +236,15 @@ impl BodyChecker<'_> {
     fn check_name(&self, phase: &str, check: &Name, diags: &mut Diagnostics) {
         let Some(v) = self.stdlib.validators.get(&check.node) else {
             diags.push(
-                Diagnostic::error(Code::UnknownCheck, format!("unknown validator check `{}`", check.node))
-                    .with_label(check.span, "not in the validator catalog")
-                    .with_help(suggestion(&check.node, self.stdlib.validators.keys().map(String::as_str))),
+                Diagnostic::error(
+                    Code::UnknownCheck,
+                    format!("unknown validator check `{}`", check.node),
+                )
+                .with_label(check.span, "not in the validator catalog")
+                .with_help(suggestion(
+                    &check.node,
+                    self.stdlib.validators.keys().map(String::as_str),
+                )),
             );
             return;
         };
@@ -211,7 +255,10 @@ impl BodyChecker<'_> {
             diags.push(
                 Diagnostic::error(
                     Code::CheckPhase,
-                    format!("check `{}` belongs to the {} phase, not {phase}", check.node, own.node),
+                    format!(
+                        "check `{}` belongs to the {} phase, not {phase}",
+                        check.node, own.node
+                    ),
                 )
                 .with_label(check.span, format!("listed under `{phase}`"))
                 .with_label(own.span, "its phase is declared here")
@@ -221,14 +268,21 @@ impl BodyChecker<'_> {
     }
 }
 
-fn note_duplicate_constraint(seen: &mut BTreeMap<String, Span>, c: &Constraint, diags: &mut Diagnostics) {
+fn note_duplicate_constraint(
+    seen: &mut BTreeMap<String, Span>,
+    c: &Constraint,
+    diags: &mut Diagnostics,
+) {
     let key = c.path.aicr_name();
     if let Some(&first) = seen.get(&key) {
         diags.push(
-            Diagnostic::error(Code::DuplicateField, format!("`{}` is constrained twice", display_path(&c.path)))
-                .with_label(c.span, "again here")
-                .with_label(first, "first here")
-                .with_help("keep one constraint per measurement"),
+            Diagnostic::error(
+                Code::DuplicateField,
+                format!("`{}` is constrained twice", display_path(&c.path)),
+            )
+            .with_label(c.span, "again here")
+            .with_label(first, "first here")
+            .with_help("keep one constraint per measurement"),
         );
     } else {
         seen.insert(key, c.span);
@@ -257,7 +311,11 @@ fn check_operator(c: &Constraint, ty: MeasureType, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::error(
                 Code::OperatorType,
-                format!("`{}` orders values, but `{path}` is a {}", op.as_str(), ty.as_str()),
+                format!(
+                    "`{}` orders values, but `{path}` is a {}",
+                    op.as_str(),
+                    ty.as_str()
+                ),
             )
             .with_label(c.op.span, "ordering operator")
             .with_label(c.path.span, format!("a {} measurement", ty.as_str()))
@@ -299,20 +357,30 @@ fn check_source(s: &Str, diags: &mut Diagnostics) {
             .any(|p| text.starts_with(p));
     if !scheme_ok || text.chars().any(|c| c.is_whitespace() || is_shell_meta(c)) {
         diags.push(
-            Diagnostic::error(Code::InvalidReference, format!("`{text}` is not a chart repository or source URL"))
-                .with_label(s.span, "invalid source")
-                .with_help("use an `https://` Helm repository, an `oci://` registry, or a git URL"),
+            Diagnostic::error(
+                Code::InvalidReference,
+                format!("`{text}` is not a chart repository or source URL"),
+            )
+            .with_label(s.span, "invalid source")
+            .with_help("use an `https://` Helm repository, an `oci://` registry, or a git URL"),
         );
     }
 }
 
 fn check_reference_text(field: &str, v: &Str, diags: &mut Diagnostics) {
     let text = v.node.as_str();
-    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || is_shell_meta(c) || c.is_control()) {
+    if text.is_empty()
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || is_shell_meta(c) || c.is_control())
+    {
         diags.push(
-            Diagnostic::error(Code::InvalidReference, format!("`{text}` is not a valid {field}"))
-                .with_label(v.span, format!("invalid {field}"))
-                .with_help(format!("a {field} has no spaces or shell characters")),
+            Diagnostic::error(
+                Code::InvalidReference,
+                format!("`{text}` is not a valid {field}"),
+            )
+            .with_label(v.span, format!("invalid {field}"))
+            .with_help(format!("a {field} has no spaces or shell characters")),
         );
     }
 }
@@ -352,7 +420,10 @@ fn check_set_block(block: &SetBlock, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::error(
                     Code::DuplicateField,
-                    format!("`{}` is set to a value and also used as a map", keys.join(".")),
+                    format!(
+                        "`{}` is set to a value and also used as a map",
+                        keys.join(".")
+                    ),
                 )
                 .with_label(*span, "set to a non-map value here")
                 .with_help("a key is either a value or a map of further keys"),

@@ -48,9 +48,12 @@ impl<'a> FileChecker<'a> {
         if text.contains("://") {
             if !text.starts_with("https://") || text.chars().any(char::is_whitespace) {
                 diags.push(
-                    Diagnostic::error(Code::InvalidReference, format!("manifest URL `{text}` is not an `https://` URL"))
-                        .with_label(path.span, "only https URLs are fetched")
-                        .with_help("use the https address of the upstream release asset"),
+                    Diagnostic::error(
+                        Code::InvalidReference,
+                        format!("manifest URL `{text}` is not an `https://` URL"),
+                    )
+                    .with_label(path.span, "only https URLs are fetched")
+                    .with_help("use the https address of the upstream release asset"),
                 );
             }
             return;
@@ -81,7 +84,10 @@ impl<'a> FileChecker<'a> {
     }
 
     fn read(&mut self, path: &Str, kind: Kind) -> Result<FileId, Diagnostic> {
-        let (layer, text) = self.data.resolve(&path.node).map_err(|e| ref_error(path, &e))?;
+        let (layer, text) = self
+            .data
+            .resolve(&path.node)
+            .map_err(|e| ref_error(path, &e))?;
         let name = self.data.roots[layer].display_name(&path.node);
         let text = text.clone();
         let file = self.files.add(name, text.clone());
@@ -118,14 +124,20 @@ fn values_problem(file: FileId, text: &str) -> Option<Diagnostic> {
     match yaml::parse_documents(file, text) {
         Err(d) => Some(d),
         Ok(docs) if docs.len() > 1 => Some(
-            Diagnostic::error(Code::YamlParse, "a values file holds exactly one YAML document")
-                .with_label(docs[1].span, "second document"),
+            Diagnostic::error(
+                Code::YamlParse,
+                "a values file holds exactly one YAML document",
+            )
+            .with_label(docs[1].span, "second document"),
         ),
         Ok(docs) => match docs.first().map(|d| &d.kind) {
             None | Some(yaml::NodeKind::Map(_)) | Some(yaml::NodeKind::Null) => None,
             Some(_) => docs.first().map(|d| {
-                Diagnostic::error(Code::YamlParse, "Helm values must be a mapping at the top level")
-                    .with_label(d.span, "not a mapping")
+                Diagnostic::error(
+                    Code::YamlParse,
+                    "Helm values must be a mapping at the top level",
+                )
+                .with_label(d.span, "not a mapping")
             }),
         },
     }
@@ -164,8 +176,10 @@ fn template_problem(file: FileId, text: &str) -> Option<Diagnostic> {
 }
 
 fn unbalanced(file: FileId, at: usize) -> Diagnostic {
-    Diagnostic::error(Code::YamlParse, "unbalanced Helm template action")
-        .with_label(crate::source::Span::new(file, at..at + 2), "this `{{` or `}}` has no partner")
+    Diagnostic::error(Code::YamlParse, "unbalanced Helm template action").with_label(
+        crate::source::Span::new(file, at..at + 2),
+        "this `{{` or `}}` has no partner",
+    )
 }
 
 fn ref_error(path: &Str, e: &RefError) -> Diagnostic {

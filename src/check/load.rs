@@ -28,7 +28,8 @@ pub enum FileClass {
 }
 
 pub fn classify(rel: &str) -> FileClass {
-    let is_data_dir = |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
+    let is_data_dir =
+        |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
     if rel.ends_with(".ovl") {
         FileClass::Ovl
     } else if is_data_dir("components") || is_data_dir("checks") {
@@ -98,7 +99,9 @@ fn unreadable(files: &mut Files, name: &str, entry: &Entry) -> Diagnostic {
     match entry {
         Entry::Symlink => Diagnostic::error(
             Code::FileSymlink,
-            format!("`{name}` is a symbolic link; galley does not follow links in data directories"),
+            format!(
+                "`{name}` is a symbolic link; galley does not follow links in data directories"
+            ),
         )
         .with_label(span, "symbolic link")
         .with_help("copy the file into the data directory instead of linking it"),
@@ -111,7 +114,8 @@ fn unreadable(files: &mut Files, name: &str, entry: &Entry) -> Diagnostic {
         )
         .with_label(span, "too large"),
         Entry::Unreadable(why) => {
-            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {why}")).with_label(span, "unreadable")
+            Diagnostic::error(Code::Io, format!("cannot read `{name}`: {why}"))
+                .with_label(span, "unreadable")
         }
         Entry::Text(_) => Diagnostic::error(Code::Io, format!("cannot read `{name}`")),
     }
@@ -126,7 +130,10 @@ mod tests {
         assert_eq!(classify("overlays/eks.ovl"), FileClass::Ovl);
         assert_eq!(classify("overlays/eks.yaml"), FileClass::AicrYaml);
         assert_eq!(classify("registry.yaml"), FileClass::AicrYaml);
-        assert_eq!(classify("components/gpu-operator/values.yaml"), FileClass::Data);
+        assert_eq!(
+            classify("components/gpu-operator/values.yaml"),
+            FileClass::Data
+        );
         assert_eq!(classify("checks/x/health-check.yaml"), FileClass::Data);
         assert_eq!(classify("overlays/eks.yml"), FileClass::Data);
         assert_eq!(classify("README.md"), FileClass::Data);

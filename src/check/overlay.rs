@@ -16,7 +16,10 @@ pub struct CriteriaSet {
 impl CriteriaSet {
     /// Every target this set matches is matched by `other` too.
     pub fn refines(&self, other: &CriteriaSet) -> bool {
-        other.values.iter().all(|(d, v)| self.values.get(d) == Some(v))
+        other
+            .values
+            .iter()
+            .all(|(d, v)| self.values.get(d) == Some(v))
     }
 
     pub fn specificity(&self) -> usize {
@@ -96,7 +99,11 @@ fn parent_of(o: &Overlay) -> Option<String> {
     if o.name.node == BASE && o.extends.is_none() {
         None
     } else {
-        Some(o.extends.as_ref().map_or(BASE.to_string(), |e| e.node.clone()))
+        Some(
+            o.extends
+                .as_ref()
+                .map_or(BASE.to_string(), |e| e.node.clone()),
+        )
     }
 }
 
@@ -105,10 +112,13 @@ fn criteria_of(o: &Overlay, dims: &Dimensions, diags: &mut Diagnostics) -> Optio
     let first = whens.next()?;
     for extra in whens {
         diags.push(
-            Diagnostic::error(Code::DuplicateField, format!("overlay `{}` has two `when` clauses", o.name.node))
-                .with_label(extra.span, "second `when`")
-                .with_label(first.span, "first `when`")
-                .with_help("join the terms into one `when`, separated by commas"),
+            Diagnostic::error(
+                Code::DuplicateField,
+                format!("overlay `{}` has two `when` clauses", o.name.node),
+            )
+            .with_label(extra.span, "second `when`")
+            .with_label(first.span, "first `when`")
+            .with_help("join the terms into one `when`, separated by commas"),
         );
     }
     Some(criteria_set(first, dims, diags))
@@ -122,9 +132,12 @@ pub fn criteria_set(c: &Criteria, dims: &Dimensions, diags: &mut Diagnostics) ->
         let dim = term.dimension.node.as_str();
         if let Some(&first) = seen.get(dim) {
             diags.push(
-                Diagnostic::error(Code::DuplicateField, format!("dimension `{dim}` is named twice"))
-                    .with_label(term.span, "named again here")
-                    .with_label(first, "first named here"),
+                Diagnostic::error(
+                    Code::DuplicateField,
+                    format!("dimension `{dim}` is named twice"),
+                )
+                .with_label(term.span, "named again here")
+                .with_label(first, "first named here"),
             );
             continue;
         }
@@ -136,9 +149,15 @@ pub fn criteria_set(c: &Criteria, dims: &Dimensions, diags: &mut Diagnostics) ->
             }
             Err(ValueError::UnknownDimension) => diags.push(unknown_dimension(&term.dimension)),
             Err(ValueError::NotACount) => diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("`{dim}` takes a non-negative integer"))
-                    .with_label(term.value.span, format!("`{}` is not a count", term.value.node))
-                    .with_help(format!("write `{dim} = 8`, or `{dim} = any`")),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("`{dim}` takes a non-negative integer"),
+                )
+                .with_label(
+                    term.value.span,
+                    format!("`{}` is not a count", term.value.node),
+                )
+                .with_help(format!("write `{dim} = 8`, or `{dim} = any`")),
             ),
             Err(ValueError::UnknownValue) => {
                 let spellings = dims.spellings(dim);
@@ -164,7 +183,8 @@ pub fn is_dns_label(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && b.len() <= 63
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
@@ -192,28 +212,44 @@ pub fn check(overlays: &BTreeMap<String, OverlayInfo>, diags: &mut Diagnostics) 
 fn check_name(o: &OverlayInfo, diags: &mut Diagnostics) {
     if !is_dns_label(&o.name) {
         diags.push(
-            Diagnostic::error(Code::InvalidName, format!("overlay name `{}` is not a DNS-1123 label", o.name))
-                .with_label(o.ast.name.span, "invalid name")
-                .with_help("use lowercase letters, digits and `-`, at most 63 characters"),
+            Diagnostic::error(
+                Code::InvalidName,
+                format!("overlay name `{}` is not a DNS-1123 label", o.name),
+            )
+            .with_label(o.ast.name.span, "invalid name")
+            .with_help("use lowercase letters, digits and `-`, at most 63 characters"),
         );
     }
 }
 
-fn check_extends(o: &OverlayInfo, overlays: &BTreeMap<String, OverlayInfo>, diags: &mut Diagnostics) {
+fn check_extends(
+    o: &OverlayInfo,
+    overlays: &BTreeMap<String, OverlayInfo>,
+    diags: &mut Diagnostics,
+) {
     let Some(ext) = &o.ast.extends else { return };
     if o.name == BASE {
         diags.push(
-            Diagnostic::error(Code::UnknownExtends, "the root overlay `base` cannot extend another overlay")
-                .with_label(ext.span, "remove this")
-                .with_help("`base` is where every chain of `extends` ends"),
+            Diagnostic::error(
+                Code::UnknownExtends,
+                "the root overlay `base` cannot extend another overlay",
+            )
+            .with_label(ext.span, "remove this")
+            .with_help("`base` is where every chain of `extends` ends"),
         );
         return;
     }
     let Some(parent) = overlays.get(&ext.node) else {
         diags.push(
-            Diagnostic::error(Code::UnknownExtends, format!("overlay `{}` extends unknown overlay `{}`", o.name, ext.node))
-                .with_label(ext.span, "no overlay has this name")
-                .with_help(suggestion(&ext.node, overlays.keys().map(String::as_str))),
+            Diagnostic::error(
+                Code::UnknownExtends,
+                format!(
+                    "overlay `{}` extends unknown overlay `{}`",
+                    o.name, ext.node
+                ),
+            )
+            .with_label(ext.span, "no overlay has this name")
+            .with_help(suggestion(&ext.node, overlays.keys().map(String::as_str))),
         );
         return;
     };
@@ -221,7 +257,10 @@ fn check_extends(o: &OverlayInfo, overlays: &BTreeMap<String, OverlayInfo>, diag
         && !child.refines(up)
     {
         let when = o.ast.criteria().map_or(o.ast.name.span, |c| c.span);
-        let parent_when = parent.ast.criteria().map_or(parent.ast.name.span, |c| c.span);
+        let parent_when = parent
+            .ast
+            .criteria()
+            .map_or(parent.ast.name.span, |c| c.span);
         diags.push(
             Diagnostic::error(
                 Code::LessSpecific,
@@ -245,7 +284,11 @@ fn check_cycles(overlays: &BTreeMap<String, OverlayInfo>, diags: &mut Diagnostic
         while let Some(o) = overlays.get(cur) {
             if let Some(pos) = path.iter().position(|&n| n == cur) {
                 let cycle: Vec<&str> = path[pos..].to_vec();
-                let key = cycle.iter().min().map(|s| s.to_string()).unwrap_or_default();
+                let key = cycle
+                    .iter()
+                    .min()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
                 if reported.insert(key) {
                     diags.push(cycle_diagnostic(&cycle, overlays));
                 }
@@ -261,15 +304,27 @@ fn check_cycles(overlays: &BTreeMap<String, OverlayInfo>, diags: &mut Diagnostic
 }
 
 fn cycle_diagnostic(cycle: &[&str], overlays: &BTreeMap<String, OverlayInfo>) -> Diagnostic {
-    let start = cycle.iter().position(|n| Some(n) == cycle.iter().min()).unwrap_or(0);
-    let ordered: Vec<&str> = cycle[start..].iter().chain(&cycle[..start]).copied().collect();
+    let start = cycle
+        .iter()
+        .position(|n| Some(n) == cycle.iter().min())
+        .unwrap_or(0);
+    let ordered: Vec<&str> = cycle[start..]
+        .iter()
+        .chain(&cycle[..start])
+        .copied()
+        .collect();
     let mut chain = ordered.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>();
     chain.push(format!("`{}`", ordered[0]));
     let mut d = Diagnostic::error(
         Code::ExtendsCycle,
-        format!("overlays extend each other in a cycle: {}", chain.join(" → ")),
+        format!(
+            "overlays extend each other in a cycle: {}",
+            chain.join(" → ")
+        ),
     )
-    .with_help("break the cycle: one of these overlays must extend an overlay outside it, or `base`");
+    .with_help(
+        "break the cycle: one of these overlays must extend an overlay outside it, or `base`",
+    );
     for name in &ordered {
         if let Some(ext) = overlays.get(*name).and_then(|o| o.ast.extends.as_ref()) {
             d = d.with_label(ext.span, format!("`{name}` extends `{}`", ext.node));
@@ -287,7 +342,10 @@ fn check_duplicate_criteria(overlays: &BTreeMap<String, OverlayInfo>, diags: &mu
             diags.push(
                 Diagnostic::error(
                     Code::DuplicateCriteria,
-                    format!("overlays `{}` and `{}` have the same criteria", first.name, o.name),
+                    format!(
+                        "overlays `{}` and `{}` have the same criteria",
+                        first.name, o.name
+                    ),
                 )
                 .with_label(span(o), format!("`{}`", c.describe()))
                 .with_label(span(first), "the same criteria here")
@@ -329,7 +387,10 @@ mod tests {
     #[test]
     fn refinement() {
         let set = |pairs: &[(&str, &str)]| CriteriaSet {
-            values: pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            values: pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
         };
         let eks = set(&[("service", "eks")]);
         let eks_training = set(&[("service", "eks"), ("intent", "training")]);

@@ -12,7 +12,14 @@ use crate::syntax::ast::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The criteria dimensions, fixed by the `RecipeCriteria` format (in its field order).
-pub const DIMENSIONS: [&str; 6] = ["service", "accelerator", "intent", "os", "platform", "nodes"];
+pub const DIMENSIONS: [&str; 6] = [
+    "service",
+    "accelerator",
+    "intent",
+    "os",
+    "platform",
+    "nodes",
+];
 
 /// The validation phases, in the order they run.
 pub const PHASES: [&str; 4] = ["readiness", "deployment", "performance", "conformance"];
@@ -45,7 +52,10 @@ impl Dimensions {
     /// Canonical form of a criteria value: trimmed, lower-cased, aliases resolved; `any` (or
     /// empty) for a wildcard, and `0` is `any` for a count.
     pub fn normalise(&self, dimension: &str, raw: &str) -> Result<String, ValueError> {
-        let dim = self.map.get(dimension).ok_or(ValueError::UnknownDimension)?;
+        let dim = self
+            .map
+            .get(dimension)
+            .ok_or(ValueError::UnknownDimension)?;
         let value = raw.trim().to_ascii_lowercase();
         if value.is_empty() || value == "any" {
             return Ok("any".into());
@@ -60,7 +70,10 @@ impl Dimensions {
         if dim.values.contains(&value) {
             return Ok(value);
         }
-        dim.aliases.get(&value).cloned().ok_or(ValueError::UnknownValue)
+        dim.aliases
+            .get(&value)
+            .cloned()
+            .ok_or(ValueError::UnknownValue)
     }
 
     /// Every accepted spelling of a dimension's values (for help text).
@@ -95,7 +108,10 @@ impl Measurement {
     }
 
     fn specificity(&self) -> usize {
-        self.pattern.iter().filter(|p| matches!(p, PatternSeg::Key(_))).count()
+        self.pattern
+            .iter()
+            .filter(|p| matches!(p, PatternSeg::Key(_)))
+            .count()
     }
 
     pub fn display(&self) -> String {
@@ -230,7 +246,10 @@ pub(crate) fn layer_by_name<T>(
 pub fn build(units: &[LoadedUnit], stdlib_layer: Option<usize>, diags: &mut Diagnostics) -> Stdlib {
     let own_stdlib = units.iter().any(|u| {
         Some(u.layer) != stdlib_layer
-            && u.unit.items.iter().any(|i| matches!(i, Item::Dimension(d) if !d.extend))
+            && u.unit
+                .items
+                .iter()
+                .any(|i| matches!(i, Item::Dimension(d) if !d.extend))
     });
     let items = units
         .iter()
@@ -391,7 +410,10 @@ fn add_dimension(dims: &mut Dimensions, decl: &DimensionDecl, diags: &mut Diagno
             diags.push(
                 Diagnostic::warning(
                     Code::DuplicateDeclaration,
-                    format!("value `{}` of `{}` is declared more than once", value.node, dim.name),
+                    format!(
+                        "value `{}` of `{}` is declared more than once",
+                        value.node, dim.name
+                    ),
                 )
                 .with_label(value.span, "already a value of this dimension"),
             );
@@ -403,7 +425,10 @@ fn add_dimension(dims: &mut Dimensions, decl: &DimensionDecl, diags: &mut Diagno
             diags.push(
                 Diagnostic::error(
                     Code::UnknownValue,
-                    format!("alias target `{}` is not a value of `{}`", alias.target.node, dim.name),
+                    format!(
+                        "alias target `{}` is not a value of `{}`",
+                        alias.target.node, dim.name
+                    ),
                 )
                 .with_label(alias.target.span, "unknown value")
                 .with_help(suggestion(&target, dim.values.iter().map(String::as_str))),
@@ -411,15 +436,19 @@ fn add_dimension(dims: &mut Dimensions, decl: &DimensionDecl, diags: &mut Diagno
             continue;
         }
         for name in &alias.names {
-            dim.aliases.insert(name.node.to_ascii_lowercase(), target.clone());
+            dim.aliases
+                .insert(name.node.to_ascii_lowercase(), target.clone());
         }
     }
 }
 
 pub fn unknown_dimension(name: &Name) -> Diagnostic {
-    Diagnostic::error(Code::UnknownDimension, format!("unknown dimension `{}`", name.node))
-        .with_label(name.span, "not a criteria dimension")
-        .with_help(suggestion(&name.node, DIMENSIONS))
+    Diagnostic::error(
+        Code::UnknownDimension,
+        format!("unknown dimension `{}`", name.node),
+    )
+    .with_label(name.span, "not a criteria dimension")
+    .with_help(suggestion(&name.node, DIMENSIONS))
 }
 
 fn check_registry(stdlib: &Stdlib, diags: &mut Diagnostics) {
@@ -467,14 +496,20 @@ fn check_registry_fields(c: &RegistryComponent, diags: &mut Diagnostics) {
             && s.role.node != "accelerated"
         {
             diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("unknown node role `{}`", s.role.node))
-                    .with_label(s.role.span, "expected `system` or `accelerated`")
-                    .with_help(suggestion(&s.role.node, ["system", "accelerated"])),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("unknown node role `{}`", s.role.node),
+                )
+                .with_label(s.role.span, "expected `system` or `accelerated`")
+                .with_help(suggestion(&s.role.node, ["system", "accelerated"])),
             );
         }
         if let Some(&first) = seen.get(&key) {
             let message = if key == "source" {
-                format!("component `{}` has both `helm` and `kustomize` sources", c.name)
+                format!(
+                    "component `{}` has both `helm` and `kustomize` sources",
+                    c.name
+                )
             } else {
                 format!("`{key}` is given twice for component `{}`", c.name)
             };
@@ -494,14 +529,20 @@ fn check_validators(stdlib: &Stdlib, diags: &mut Diagnostics) {
         match v.phase() {
             Some(p) if PHASES.contains(&p.node.as_str()) => {}
             Some(p) => diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("unknown validation phase `{}`", p.node))
-                    .with_label(p.span, "not a phase")
-                    .with_help(suggestion(&p.node, PHASES)),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("unknown validation phase `{}`", p.node),
+                )
+                .with_label(p.span, "not a phase")
+                .with_help(suggestion(&p.node, PHASES)),
             ),
             None => diags.push(
-                Diagnostic::error(Code::UnknownValue, format!("validator `{}` has no phase", v.name))
-                    .with_label(v.span, "declared here")
-                    .with_help("add `phase deployment` (or readiness, performance, conformance)"),
+                Diagnostic::error(
+                    Code::UnknownValue,
+                    format!("validator `{}` has no phase", v.name),
+                )
+                .with_label(v.span, "declared here")
+                .with_help("add `phase deployment` (or readiness, performance, conformance)"),
             ),
         }
     }

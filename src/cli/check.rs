@@ -35,7 +35,11 @@ pub fn run(args: Args) -> ExitCode {
         Format::Human => human(&library, &diags, elapsed),
         Format::Json => json(&library, &diags),
     }
-    if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The roots to check: the embedded library, or the given paths over the embedded stdlib;
@@ -47,7 +51,11 @@ pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<Da
     }
     for p in paths {
         let meta = std::fs::symlink_metadata(p).map_err(|e| format!("cannot read `{p}`: {e}"))?;
-        roots.push(if meta.is_dir() { Root::from_dir(p)? } else { Root::from_file(p)? });
+        roots.push(if meta.is_dir() {
+            Root::from_dir(p)?
+        } else {
+            Root::from_file(p)?
+        });
     }
     for d in data {
         roots.push(Root::from_dir(d)?);
@@ -84,12 +92,19 @@ fn plural(n: usize) -> &'static str {
 fn layering_lines(library: &Library) -> Vec<String> {
     let s = &library.summary;
     let names = |v: &[(String, crate::source::Span, crate::source::Span)]| {
-        v.iter().map(|(n, _, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .map(|(n, _, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let mut lines = Vec::new();
     if !s.added_overlays.is_empty() {
         let added: Vec<String> = s.added_overlays.iter().map(|n| format!("`{n}`")).collect();
-        lines.push(format!("data: adds {} overlay(s): {}", added.len(), added.join(", ")));
+        lines.push(format!(
+            "data: adds {} overlay(s): {}",
+            added.len(),
+            added.join(", ")
+        ));
     }
     if !s.replaced_overlays.is_empty() {
         lines.push(format!(
@@ -130,7 +145,10 @@ struct JsonSummary {
 fn json(library: &Library, diags: &Diagnostics) {
     let s = &library.summary;
     let report = JsonReport {
-        diagnostics: diags.iter().map(|d| render::to_json(d, &library.files)).collect(),
+        diagnostics: diags
+            .iter()
+            .map(|d| render::to_json(d, &library.files))
+            .collect(),
         summary: JsonSummary {
             errors: diags.error_count(),
             warnings: diags.warning_count(),

@@ -16,7 +16,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let roots = if args.paths.is_empty() { vec![Utf8PathBuf::from(".")] } else { args.paths };
+    let roots = if args.paths.is_empty() {
+        vec![Utf8PathBuf::from(".")]
+    } else {
+        args.paths
+    };
     let mut targets = Vec::new();
     for root in &roots {
         if let Err(e) = collect(root, &mut targets, 0) {
@@ -76,7 +80,9 @@ fn collect(path: &Utf8Path, out: &mut Vec<Utf8PathBuf>, depth: usize) -> Result<
     let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read `{path}`: {e}"))?;
-        let Ok(name) = entry.file_name().into_string() else { continue };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
         if name.starts_with('.') || name == "target" {
             continue;
         }

@@ -16,7 +16,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "galley", version, about = "A compiler for GPU Kubernetes cluster recipes")]
+#[command(
+    name = "galley",
+    version,
+    about = "A compiler for GPU Kubernetes cluster recipes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

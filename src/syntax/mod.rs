@@ -8,8 +8,8 @@
 //! - `aicr`: lowers the reference's YAML (`RecipeMetadata`, `ComponentRegistry`,
 //!   `ValidatorCatalog`) into the same AST, spans pointing into the YAML.
 
-pub mod ast;
 pub mod aicr;
+pub mod ast;
 pub mod parser;
 pub mod printer;
 pub mod yaml;

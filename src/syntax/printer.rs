@@ -2,5 +2,9 @@
 use crate::diag::Diagnostic;
 use crate::source::FileId;
 use crate::syntax::ast::SourceUnit;
-pub fn print_unit(_unit: &SourceUnit) -> String { String::new() }
-pub fn format_source(_file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> { Ok(text.to_string()) }
+pub fn print_unit(_unit: &SourceUnit) -> String {
+    String::new()
+}
+pub fn format_source(_file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
+    Ok(text.to_string())
+}
