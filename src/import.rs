@@ -36,7 +36,15 @@ impl Imported {
     }
 }
 
-pub fn import(root: &Root) -> Imported {
+/// How to treat copied files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Re-emit `components/**/values*.yaml` in galley's canonical values layout (the
+    /// reference's yaml.v3 style: sorted keys, 4-space indent; comments dropped).
+    pub normalise_values: bool,
+}
+
+pub fn import(root: &Root, options: Options) -> Imported {
     let mut out = Imported::default();
     for (rel, entry) in &root.files {
         let text = match entry {
@@ -70,7 +78,11 @@ pub fn import(root: &Root) -> Imported {
             }
         };
         if classify(rel) != FileClass::AicrYaml {
-            out.files.insert(rel.clone(), text.as_bytes().to_vec());
+            let bytes = match options.normalise_values && is_values_file(rel) {
+                true => normalised_values(root, rel, &text, &mut out),
+                false => text.as_bytes().to_vec(),
+            };
+            out.files.insert(rel.clone(), bytes);
             out.copied += 1;
             continue;
         }
@@ -120,5 +132,32 @@ fn verify_round_trip(unit: &SourceUnit, printed: &str, rel: &str, out: &mut Impo
         .with_help("please report this as a galley bug, with the input file");
         d.notes.extend(diags.into_iter().map(|d| d.message));
         out.diagnostics.push(d);
+    }
+}
+
+fn is_values_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    rel.starts_with("components/") && name.starts_with("values") && name.ends_with(".yaml")
+}
+
+/// The values file re-emitted canonically; left as it is (with a warning) if it does not
+/// parse as one YAML mapping.
+fn normalised_values(root: &Root, rel: &str, text: &str, out: &mut Imported) -> Vec<u8> {
+    let file = out.files_table.add(root.display_name(rel), text.to_string());
+    match crate::syntax::yaml::parse_document(file, text) {
+        Ok(Some(node)) if matches!(node.kind, crate::syntax::yaml::NodeKind::Map(_)) => {
+            crate::yaml_out::values_yaml(&node.to_value()).into_bytes()
+        }
+        Ok(None) => Vec::new(),
+        Ok(Some(_)) | Err(_) => {
+            out.diagnostics.push(
+                Diagnostic::warning(
+                    Code::FileUnparsable,
+                    format!("`{rel}` is not a YAML mapping; copied as it is"),
+                )
+                .with_label(crate::source::Span::new(file, 0..0), "not normalised"),
+            );
+            text.as_bytes().to_vec()
+        }
     }
 }

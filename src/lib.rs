@@ -16,3 +16,5 @@ pub mod value;
 pub mod version;
 pub mod write;
 pub mod yaml_out;
+pub mod ir;
+pub mod resolve;

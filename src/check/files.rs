@@ -35,6 +35,15 @@ impl<'a> FileChecker<'a> {
         }
     }
 
+    /// The values files that read and parsed cleanly, by path.
+    pub fn good_values_files(&self) -> BTreeMap<String, FileId> {
+        self.checked
+            .iter()
+            .filter(|((_, kind), _)| *kind == Kind::Values)
+            .filter_map(|((path, _), r)| r.ok().map(|id| (path.clone(), id)))
+            .collect()
+    }
+
     pub fn values_file(&mut self, path: &Str, diags: &mut Diagnostics) {
         self.check(path, Kind::Values, diags);
     }

@@ -26,7 +26,7 @@ pub mod stdlib;
 
 use crate::data::DataSet;
 use crate::diag::Diagnostics;
-use crate::source::{Files, Span};
+use crate::source::{FileId, Files, Span};
 use std::collections::BTreeMap;
 
 pub use overlay::{CriteriaSet, OverlayInfo};
@@ -40,6 +40,8 @@ pub struct Library {
     pub stdlib: Stdlib,
     /// Overlays by name (the highest layer's definition of each name).
     pub overlays: BTreeMap<String, OverlayInfo>,
+    /// Values files that parsed cleanly, by path, registered in `files`.
+    pub values_files: BTreeMap<String, FileId>,
     pub summary: Summary,
 }
 
@@ -66,7 +68,7 @@ pub fn check(data: DataSet) -> (Library, Diagnostics) {
     let stdlib = stdlib::build(&units, stdlib_layer, &mut diags);
     let (overlays, replaced_overlays) = overlay::collect(&units, &stdlib.dimensions, &mut diags);
     overlay::check(&overlays, &mut diags);
-    check_bodies(&data, &mut files, &stdlib, &overlays, &mut diags);
+    let values_files = check_bodies(&data, &mut files, &stdlib, &overlays, &mut diags);
     let added_overlays = overlays
         .values()
         .filter(|o| !data.roots[o.layer].embedded)
@@ -85,6 +87,7 @@ pub fn check(data: DataSet) -> (Library, Diagnostics) {
         data,
         stdlib,
         overlays,
+        values_files,
         summary,
     };
     (library, diags)
@@ -96,7 +99,7 @@ fn check_bodies(
     stdlib: &Stdlib,
     overlays: &BTreeMap<String, OverlayInfo>,
     diags: &mut Diagnostics,
-) {
+) -> BTreeMap<String, FileId> {
     let mut checker = body::BodyChecker {
         stdlib,
         overlays,
@@ -110,4 +113,5 @@ fn check_bodies(
             checker.files.health_check(path, diags);
         }
     }
+    checker.files.good_values_files()
 }

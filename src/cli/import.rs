@@ -16,6 +16,10 @@ pub struct Args {
     /// Replace a non-empty output directory
     #[arg(long)]
     force: bool,
+    /// Re-emit values files in canonical layout (sorted keys, 4-space indent, no comments)
+    /// instead of copying them as they are
+    #[arg(long)]
+    normalise_values: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -23,7 +27,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(e),
     };
-    let imported = crate::import::import(&root);
+    let options = crate::import::Options {
+        normalise_values: args.normalise_values,
+    };
+    let imported = crate::import::import(&root, options);
     print_diagnostics(&imported.diagnostics, &imported.files_table);
     if imported.has_errors() {
         eprintln!("import failed: nothing was written");

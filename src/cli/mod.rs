@@ -7,6 +7,8 @@
 mod check;
 mod fmt;
 mod import;
+mod recipe;
+mod target;
 
 use crate::diag::Diagnostic;
 use crate::render::{self, Style};
@@ -34,6 +36,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Convert an AICR recipe directory into galley's language
     Import(import::Args),
+    /// Resolve the recipe for a target and print it as an AICR `RecipeResult`
+    Recipe(recipe::Args),
 }
 
 /// How diagnostics are written.
@@ -52,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Import(args) => import::run(args),
+        Command::Recipe(args) => recipe::run(args),
     }
 }
 

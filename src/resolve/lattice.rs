@@ -1,0 +1,350 @@
+//! The order-independent merge.
+//!
+//! Contributions come from *layers* (an overlay's values files, an overlay's inline values,
+//! or an overlay's fields). [`Rank`] is a strict partial order on layers: a layer outranks
+//! another when it has a higher tier (inline `set` values outrank values files), or the same
+//! tier and a higher priority, or the same priority and its overlay extends the other's
+//! (transitively) or its criteria strictly refine the other's.
+//!
+//! At each path the *maximal* contributions win: those whose layer no other contribution's
+//! layer outranks. If they agree that is the value; if they disagree it is a [`Conflict`].
+//! A value tree is flattened into facts: a map node, an atom (scalars, lists, `null`), or an
+//! unset. Maps merge key by key; an atom or unset at a path cuts off every weaker fact below
+//! that path. When the layers form a chain this is exactly Helm's layered values merge, and
+//! nothing here depends on the order contributions arrive in: candidates are considered by
+//! layer and rank only.
+
+use crate::ir::{Origin, Shadow, Shadowed, Trace};
+use crate::value::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A strict partial order on layer indices, precomputed.
+#[derive(Clone, Debug)]
+pub struct Rank {
+    above: Vec<Vec<bool>>,
+    /// Tier of each layer (0: values files, 1: inline values and fields).
+    pub tier: Vec<u8>,
+}
+
+impl Rank {
+    pub fn new(n: usize, outranks: impl Fn(usize, usize) -> bool, tier: Vec<u8>) -> Rank {
+        let above = (0..n).map(|a| (0..n).map(|b| a != b && outranks(a, b)).collect()).collect();
+        Rank { above, tier }
+    }
+
+    pub fn outranks(&self, a: usize, b: usize) -> bool {
+        self.above[a][b]
+    }
+}
+
+/// Indices of the candidates whose layer is not outranked by another candidate's layer.
+pub fn maximal(layers: &[usize], rank: &Rank) -> Vec<usize> {
+    (0..layers.len())
+        .filter(|&i| !layers.iter().any(|&other| rank.outranks(other, layers[i])))
+        .collect()
+}
+
+/// Two maximal contributions that disagree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// `component.values.a.b`, `component.version`, `constraints.NAME`, ...
+    pub path: String,
+    pub a: (usize, Origin),
+    pub b: (usize, Origin),
+    pub a_value: String,
+    pub b_value: String,
+}
+
+/// A value tree contributed by one layer.
+#[derive(Clone, Debug)]
+pub enum Node {
+    Map(Vec<(String, Node)>, Origin),
+    Atom(Value, Origin),
+    Unset(Origin),
+}
+
+impl Node {
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Node::Map(_, o) | Node::Atom(_, o) | Node::Unset(o) => o,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Node::Map(..) => "a map".into(),
+            Node::Atom(v, _) => short(v),
+            Node::Unset(_) => "`unset`".into(),
+        }
+    }
+
+    /// Helm-merge `over` into this tree (used to build one layer's own contribution).
+    pub fn merge_from(&mut self, over: Node) {
+        match (self, over) {
+            (Node::Map(base, _), Node::Map(over, _)) => {
+                for (k, v) in over {
+                    match base.iter_mut().find(|(bk, _)| *bk == k) {
+                        Some((_, b)) => b.merge_from(v),
+                        None => base.push((k, v)),
+                    }
+                }
+            }
+            (slot, over) => *slot = over,
+        }
+    }
+
+    /// A tree from a value, every node attributed to `origin`.
+    pub fn from_value(v: &Value, origin: &Origin) -> Node {
+        match v {
+            Value::Map(m) => Node::Map(
+                m.iter().map(|(k, v)| (k.clone(), Node::from_value(v, origin))).collect(),
+                origin.clone(),
+            ),
+            other => Node::Atom(other.clone(), origin.clone()),
+        }
+    }
+
+    /// The tree with `path` set to `leaf`, creating maps on the way.
+    pub fn set_path(&mut self, path: &[String], leaf: Node) {
+        let Some((first, rest)) = path.split_first() else {
+            self.merge_from(leaf);
+            return;
+        };
+        if !matches!(self, Node::Map(..)) {
+            *self = Node::Map(Vec::new(), leaf.origin().clone());
+        }
+        let Node::Map(entries, _) = self else { return };
+        let slot = match entries.iter().position(|(k, _)| k == first) {
+            Some(i) => &mut entries[i].1,
+            None => {
+                entries.push((first.clone(), Node::Map(Vec::new(), leaf.origin().clone())));
+                let last = entries.len() - 1;
+                &mut entries[last].1
+            }
+        };
+        if rest.is_empty() {
+            match leaf {
+                Node::Map(..) => slot.merge_from(leaf),
+                other => *slot = other,
+            }
+        } else {
+            slot.set_path(rest, leaf);
+        }
+    }
+}
+
+fn short(v: &Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    if text.len() > 60 { format!("{}…", &text[..text.floor_char_boundary(57)]) } else { text }
+}
+
+/// Merges value trees, collecting conflicts and provenance.
+pub struct TreeMerge<'r> {
+    pub rank: &'r Rank,
+    pub conflicts: Vec<Conflict>,
+    pub traces: BTreeMap<String, Trace>,
+}
+
+impl<'r> TreeMerge<'r> {
+    pub fn new(rank: &'r Rank) -> Self {
+        TreeMerge {
+            rank,
+            conflicts: Vec::new(),
+            traces: BTreeMap::new(),
+        }
+    }
+
+    /// Merge the candidates at `path` (each a layer and its node). `None`: nothing (unset).
+    pub fn merge(&mut self, path: &str, cands: &[(usize, &Node)]) -> Option<Value> {
+        let layers: Vec<usize> = cands.iter().map(|c| c.0).collect();
+        let top = maximal(&layers, self.rank);
+        let first = top[0];
+        for &i in &top[1..] {
+            if !agree(cands[first].1, cands[i].1) {
+                self.conflict(path, cands[first], cands[i]);
+                break;
+            }
+        }
+        match cands[first].1 {
+            Node::Map(..) => Some(self.merge_maps(path, cands, &top)),
+            Node::Atom(v, _) => {
+                self.trace(path, cands, &top);
+                Some(v.clone())
+            }
+            Node::Unset(_) => {
+                self.trace(path, cands, &top);
+                None
+            }
+        }
+    }
+
+    fn merge_maps(&mut self, path: &str, cands: &[(usize, &Node)], top: &[usize]) -> Value {
+        let cutters: Vec<usize> = cands
+            .iter()
+            .filter(|(_, n)| !matches!(n, Node::Map(..)))
+            .map(|c| c.0)
+            .collect();
+        let live: Vec<(usize, &Vec<(String, Node)>)> = cands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (layer, n))| match n {
+                Node::Map(entries, _) if top.contains(&i) || !cutters.iter().any(|&c| self.rank.outranks(c, *layer)) => {
+                    Some((*layer, entries))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut keys: Vec<&str> = Vec::new();
+        for (_, entries) in &live {
+            for (k, _) in entries.iter() {
+                if !keys.contains(&k.as_str()) {
+                    keys.push(k);
+                }
+            }
+        }
+        let mut out = Map::new();
+        for key in keys {
+            let sub: Vec<(usize, &Node)> = live
+                .iter()
+                .filter_map(|(layer, entries)| entries.iter().find(|(k, _)| k == key).map(|(_, n)| (*layer, n)))
+                .collect();
+            let child_path = format!("{path}.{key}");
+            if let Some(v) = self.merge(&child_path, &sub) {
+                out.insert(key.to_string(), v);
+            }
+        }
+        Value::Map(out)
+    }
+
+    fn trace(&mut self, path: &str, cands: &[(usize, &Node)], top: &[usize]) {
+        let (win_layer, win) = cands[top[0]];
+        let shadowed = cands
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !top.contains(i))
+            .map(|(_, (layer, n))| Shadowed {
+                origin: n.origin().clone(),
+                value: match n {
+                    Node::Atom(v, _) => Some(v.clone()),
+                    _ => None,
+                },
+                why: if self.rank.tier[win_layer] > self.rank.tier[*layer] {
+                    Shadow::FileBelowSet
+                } else {
+                    Shadow::Outranked
+                },
+            })
+            .collect();
+        self.traces.insert(
+            path.to_string(),
+            Trace {
+                winner: win.origin().clone(),
+                shadowed,
+            },
+        );
+    }
+
+    fn conflict(&mut self, path: &str, a: (usize, &Node), b: (usize, &Node)) {
+        self.conflicts.push(Conflict {
+            path: path.to_string(),
+            a_value: a.1.describe(),
+            b_value: b.1.describe(),
+            a: (a.0, a.1.origin().clone()),
+            b: (b.0, b.1.origin().clone()),
+        });
+    }
+}
+
+fn agree(a: &Node, b: &Node) -> bool {
+    match (a, b) {
+        (Node::Map(..), Node::Map(..)) | (Node::Unset(_), Node::Unset(_)) => true,
+        (Node::Atom(x, _), Node::Atom(y, _)) => x == y,
+        _ => false,
+    }
+}
+
+/// Pick the winner among atoms (fields, constraints, phases): the maximal candidates, which
+/// must agree. Returns the winning index and, on disagreement, the conflicting pair.
+pub fn pick<T: PartialEq>(cands: &[(usize, T)], rank: &Rank) -> (usize, Option<(usize, usize)>) {
+    let layers: Vec<usize> = cands.iter().map(|c| c.0).collect();
+    let top = maximal(&layers, rank);
+    let first = top[0];
+    let clash = top[1..].iter().find(|&&i| cands[i].1 != cands[first].1).map(|&i| (first, i));
+    (first, clash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn origin(name: &str) -> Origin {
+        Origin {
+            overlay: name.into(),
+            span: Span::default(),
+        }
+    }
+
+    fn chain_rank(n: usize) -> Rank {
+        Rank::new(n, |a, b| a > b, vec![0; n])
+    }
+
+    fn tree(v: &Value, layer: usize) -> Node {
+        Node::from_value(v, &origin(&format!("l{layer}")))
+    }
+
+    fn json(text: &str) -> Value {
+        fn conv(v: serde_json::Value) -> Value {
+            match v {
+                serde_json::Value::Null => Value::Null,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => n.as_i64().map_or(Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+                serde_json::Value::String(s) => Value::String(s),
+                serde_json::Value::Array(a) => Value::List(a.into_iter().map(conv).collect()),
+                serde_json::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, conv(v))).collect()),
+            }
+        }
+        conv(serde_json::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn a_chain_merges_like_helm() {
+        let layers = [
+            json(r#"{"a": {"x": 1, "y": [1, 2]}, "b": {"k": 1}, "keep": true}"#),
+            json(r#"{"a": {"y": [3]}, "b": 5, "n": null}"#),
+            json(r#"{"a": {"z": 1}, "b": {"j": 2}}"#),
+        ];
+        let nodes: Vec<Node> = layers.iter().enumerate().map(|(i, v)| tree(v, i)).collect();
+        let cands: Vec<(usize, &Node)> = nodes.iter().enumerate().collect();
+        let rank = chain_rank(3);
+        let mut m = TreeMerge::new(&rank);
+        let got = m.merge("", &cands).unwrap();
+        let mut expected = layers[0].clone();
+        expected.merge_from(&layers[1]);
+        expected.merge_from(&layers[2]);
+        assert_eq!(got.sorted(), expected.sorted());
+        assert!(m.conflicts.is_empty());
+    }
+
+    #[test]
+    fn incomparable_layers_that_disagree_conflict() {
+        let a = tree(&json(r#"{"driver": {"version": "1"}}"#), 0);
+        let b = tree(&json(r#"{"driver": {"version": "2"}}"#), 1);
+        let rank = Rank::new(2, |_, _| false, vec![0, 0]);
+        let mut m = TreeMerge::new(&rank);
+        m.merge("gpu-operator.values", &[(0, &a), (1, &b)]);
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].path, "gpu-operator.values.driver.version");
+    }
+
+    #[test]
+    fn incomparable_layers_that_agree_or_touch_different_keys_merge() {
+        let a = tree(&json(r#"{"x": 1, "same": 2}"#), 0);
+        let b = tree(&json(r#"{"y": 1, "same": 2}"#), 1);
+        let rank = Rank::new(2, |_, _| false, vec![0, 0]);
+        let mut m = TreeMerge::new(&rank);
+        let got = m.merge("", &[(0, &a), (1, &b)]).unwrap();
+        assert!(m.conflicts.is_empty());
+        assert_eq!(got.sorted(), json(r#"{"x": 1, "y": 1, "same": 2}"#));
+    }
+}

@@ -1,0 +1,715 @@
+//! Resolve: from a checked library and one target to a [`Recipe`].
+//!
+//! In: a [`Library`] and a [`Query`]. Out: the resolved recipe, or every conflict and
+//! dependency error found, as diagnostics.
+//!
+//! 1. *match* (`criteria.rs`): every overlay whose criteria match the target, with its
+//!    `extends` ancestors. The applied order is the reference's: `base`, then each matched
+//!    overlay by (specificity, name), its chain root first, each overlay once.
+//! 2. *rank*: overlay A outranks B when its priority is higher, or equal and A extends B or
+//!    A's criteria strictly refine B's. Inline values form a tier above values files.
+//! 3. *merge* (`lattice.rs`): per component field, per value path, per constraint and per
+//!    validation phase, the maximal contributions win; two that disagree are a conflict
+//!    naming both overlays and the meet of their criteria.
+//! 4. *finish*: registry defaults fill what no overlay set; dependencies are checked and
+//!    ordered (`order.rs`); a fingerprint covers every input.
+//!
+//! The result depends only on the set of matched overlays, never on file or directory
+//! order: every collection here is keyed or ranked, and ties are broken by name.
+
+pub mod criteria;
+pub mod lattice;
+pub mod order;
+
+use crate::check::{CriteriaSet, Library, OverlayInfo};
+use crate::diag::{Code, Diagnostic};
+use crate::ir::{self, Component, Origin, Provenance, Recipe, Shadow, Shadowed, Trace};
+use crate::source::Span;
+use crate::syntax::ast::{self, ComponentStmt, ComponentType, PhaseStmt, RegistryStmt};
+use crate::syntax::yaml;
+use crate::value::Value;
+use criteria::{Query, matches};
+use lattice::{Conflict, Node, Rank, TreeMerge, pick};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
+pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
+    let applied = applied_overlays(lib, query)?;
+    let r = Resolution::new(lib, &applied);
+    r.run(query)
+}
+
+/// The overlays a target gets, in the reference's applied order.
+pub fn applied_overlays<'l>(lib: &'l Library, query: &Query) -> Result<Vec<&'l OverlayInfo>, Vec<Diagnostic>> {
+    let Some(base) = lib.overlays.get(crate::check::overlay::BASE) else {
+        return Err(vec![Diagnostic::error(Code::MissingBase, "the library has no root overlay `base`")]);
+    };
+    let mut matched: Vec<&OverlayInfo> = lib
+        .overlays
+        .values()
+        .filter(|o| o.criteria.as_ref().is_some_and(|c| matches(c, query)))
+        .collect();
+    matched.sort_by(|a, b| {
+        let spec = |o: &OverlayInfo| o.criteria.as_ref().map_or(0, CriteriaSet::specificity);
+        (spec(a), &a.name).cmp(&(spec(b), &b.name))
+    });
+    let mut applied = vec![base];
+    for o in matched {
+        let mut chain = crate::check::overlay::chain(&o.name, &lib.overlays);
+        chain.reverse();
+        for member in chain {
+            if !applied.iter().any(|a| a.name == member.name) {
+                applied.push(member);
+            }
+        }
+    }
+    Ok(applied)
+}
+
+struct Resolution<'l> {
+    lib: &'l Library,
+    layers: Vec<&'l OverlayInfo>,
+    /// Overlay rank (fields, constraints, phases).
+    rank: Rank,
+    /// Values rank: layer `2i` is overlay i's values files, `2i+1` its inline values; the
+    /// last is the registry's implicit `components/<name>/values.yaml`.
+    values_rank: Rank,
+}
+
+impl<'l> Resolution<'l> {
+    fn new(lib: &'l Library, layers: &[&'l OverlayInfo]) -> Self {
+        let n = layers.len();
+        let ancestors: Vec<BTreeSet<&str>> = layers
+            .iter()
+            .map(|o| {
+                crate::check::overlay::chain(&o.name, &lib.overlays)
+                    .iter()
+                    .skip(1)
+                    .map(|a| a.name.as_str())
+                    .collect()
+            })
+            .collect();
+        let empty = CriteriaSet::default();
+        let crit = |i: usize| layers[i].criteria.as_ref().unwrap_or(&empty);
+        let outranks = |a: usize, b: usize| {
+            let (pa, pb) = (layers[a].priority, layers[b].priority);
+            pa > pb
+                || (pa == pb
+                    && (ancestors[a].contains(layers[b].name.as_str())
+                        || (crit(a).refines(crit(b)) && crit(a) != crit(b))))
+        };
+        let rank = Rank::new(n, outranks, vec![1; n]);
+        let implicit = 2 * n;
+        let values_outranks = |a: usize, b: usize| {
+            if b == implicit {
+                return a != implicit;
+            }
+            if a == implicit {
+                return false;
+            }
+            let (ta, tb) = (a % 2, b % 2);
+            ta > tb || (ta == tb && outranks(a / 2, b / 2))
+        };
+        let tiers = (0..=implicit).map(|i| if i == implicit { 0 } else { (i % 2) as u8 }).collect();
+        let values_rank = Rank::new(implicit + 1, values_outranks, tiers);
+        Resolution {
+            lib,
+            layers: layers.to_vec(),
+            rank,
+            values_rank,
+        }
+    }
+
+    fn run(&self, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
+        let mut conflicts = Vec::new();
+        let mut provenance = Provenance::default();
+        let mut components = Vec::new();
+        for name in self.component_names() {
+            components.push(self.component(&name, &mut conflicts, &mut provenance));
+        }
+        let constraints = self.constraints(&mut conflicts, &mut provenance);
+        let validation = self.validation(&mut conflicts, &mut provenance);
+        if !conflicts.is_empty() {
+            return Err(conflicts.iter().map(|c| self.conflict_diagnostic(c)).collect());
+        }
+        for c in &mut components {
+            self.registry_defaults(c);
+        }
+        let deployment_order = order::deployment_order(&components, &provenance, &self.layers)?;
+        Ok(Recipe {
+            criteria: query.clone(),
+            applied_overlays: self.layers.iter().map(|o| o.name.clone()).collect(),
+            fingerprint: self.fingerprint(query),
+            constraints,
+            components,
+            deployment_order,
+            validation,
+            provenance,
+        })
+    }
+
+    fn component_names(&self) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .layers
+            .iter()
+            .flat_map(|o| o.ast.components().map(|c| c.name.node.clone()))
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// Every layer's block for a component: (layer index, statements).
+    fn blocks(&self, name: &str) -> Vec<(usize, &'l ast::ComponentRef)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, o)| o.ast.components().filter(|c| c.name.node == name).map(move |c| (i, c)))
+            .collect()
+    }
+
+    fn component(&self, name: &str, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> Component {
+        let blocks = self.blocks(name);
+        let mut fields: BTreeMap<&'static str, Vec<(usize, Value, Span)>> = BTreeMap::new();
+        let mut manifests: Vec<String> = Vec::new();
+        let mut cleanup = false;
+        for &(layer, block) in &blocks {
+            for stmt in &block.body {
+                match stmt {
+                    ComponentStmt::Manifests(list) => {
+                        for m in &list.node {
+                            if !manifests.contains(&m.node) {
+                                manifests.push(m.node.clone());
+                            }
+                        }
+                    }
+                    ComponentStmt::Cleanup(b) => cleanup |= b.node,
+                    other => {
+                        if let Some((key, value)) = field_fact(other) {
+                            fields.entry(key).or_default().push((layer, value, other.span()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut field = |key: &'static str| -> Option<Value> {
+            let cands = fields.get(key)?;
+            let facts: Vec<(usize, &Value)> = cands.iter().map(|(l, v, _)| (*l, v)).collect();
+            let (win, clash) = pick(&facts, &self.rank);
+            let path = format!("{name}.{key}");
+            if let Some((a, b)) = clash {
+                conflicts.push(self.atom_conflict(&path, &cands[a], &cands[b]));
+            }
+            prov.paths.insert(path, self.atom_trace(cands, win));
+            Some(cands[win].1.clone())
+        };
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let list = |v: Option<Value>| match v {
+            Some(Value::List(items)) => items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let kind = match text(field("type")).as_deref() {
+            Some("Kustomize") => Some(ComponentType::Kustomize),
+            Some(_) => Some(ComponentType::Helm),
+            None => None,
+        };
+        let expected = expected_resources(field("expect"));
+        let mut component = Component {
+            name: name.to_string(),
+            kind: kind.unwrap_or(ComponentType::Helm),
+            source: text(field("source")).unwrap_or_default(),
+            chart: text(field("chart")),
+            version: text(field("version")),
+            namespace: text(field("namespace")),
+            tag: text(field("tag")),
+            path: text(field("path")),
+            patches: list(field("patches")),
+            dependency_refs: list(field("needs")),
+            health_check_asserts: text(field("health-asserts")),
+            manifest_files: manifests,
+            cleanup,
+            expected_resources: expected,
+            values_files: Vec::new(),
+            overrides: Value::Map(Default::default()),
+            values: Value::Map(Default::default()),
+        };
+        if kind.is_none() {
+            prov.paths.remove(&format!("{name}.type"));
+        }
+        self.values(&mut component, &blocks, conflicts, prov);
+        component
+    }
+
+    fn values(
+        &self,
+        c: &mut Component,
+        blocks: &[(usize, &ast::ComponentRef)],
+        conflicts: &mut Vec<Conflict>,
+        prov: &mut Provenance,
+    ) {
+        let mut nodes: Vec<(usize, Node)> = Vec::new();
+        let mut overrides: Vec<(usize, Node)> = Vec::new();
+        let mut seen_files: BTreeSet<String> = BTreeSet::new();
+        for &(layer, block) in blocks {
+            let origin = Origin {
+                overlay: self.layers[layer].name.clone(),
+                span: block.name.span,
+            };
+            let mut file_node: Option<Node> = None;
+            let mut set_node: Option<Node> = None;
+            for stmt in &block.body {
+                match stmt {
+                    ComponentStmt::Values(path) if seen_files.insert(path.node.clone()) => {
+                        c.values_files.push(path.node.clone());
+                        if let Some(tree) = self.values_file(&path.node, &self.layers[layer].name) {
+                            merge_into(&mut file_node, tree);
+                        }
+                    }
+                    ComponentStmt::Set(block) => {
+                        for entry in &block.entries {
+                            let o = Origin { overlay: origin.overlay.clone(), span: entry.span };
+                            let node = value_node(&entry.value, &o);
+                            let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
+                            root.set_path(&entry.path.keys().map(String::from).collect::<Vec<_>>(), node);
+                        }
+                    }
+                    ComponentStmt::Unset(paths) => {
+                        for p in &paths.node {
+                            let o = Origin { overlay: origin.overlay.clone(), span: p.span };
+                            let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
+                            root.set_path(&p.keys().map(String::from).collect::<Vec<_>>(), Node::Unset(o));
+                        }
+                    }
+                    ComponentStmt::Enabled(b) => {
+                        let o = Origin { overlay: origin.overlay.clone(), span: b.span };
+                        let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
+                        root.set_path(&["enabled".to_string()], Node::Atom(Value::Bool(b.node), o));
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(n) = file_node {
+                nodes.push((2 * layer, n));
+            }
+            if let Some(n) = set_node {
+                overrides.push((layer, n.clone()));
+                nodes.push((2 * layer + 1, n));
+            }
+        }
+        let implicit = format!("components/{}/values.yaml", c.name);
+        if !nodes.is_empty()
+            && !seen_files.contains(&implicit)
+            && let Some(tree) = self.values_file(&implicit, "registry")
+        {
+            c.values_files.insert(0, implicit);
+            nodes.push((2 * self.layers.len(), tree));
+        }
+        let mut merge = TreeMerge::new(&self.values_rank);
+        let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, n)).collect();
+        if !cands.is_empty() {
+            let path = format!("{}.values", c.name);
+            c.values = merge.merge(&path, &cands).unwrap_or(Value::Map(Default::default()));
+            if !matches!(c.values, Value::Map(_)) {
+                c.values = Value::Map(Default::default());
+            }
+        }
+        conflicts.extend(merge.conflicts);
+        prov.paths.extend(merge.traces);
+        c.overrides = merged_overrides(&overrides, &self.rank);
+    }
+
+    /// A values file as a tree attributed to the overlay that names it (spans point into
+    /// the file). Files that did not parse were reported by the checker.
+    fn values_file(&self, path: &str, overlay: &str) -> Option<Node> {
+        let &file = self.lib.values_files.get(path)?;
+        let text = self.lib.files.text(file);
+        let node = yaml::parse_document(file, text).ok().flatten()?;
+        Some(yaml_node(&node, overlay))
+    }
+
+    fn constraints(&self, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> Vec<ir::Constraint> {
+        let mut by_name: BTreeMap<String, Vec<(usize, ir::Constraint, Span)>> = BTreeMap::new();
+        for (i, o) in self.layers.iter().enumerate() {
+            for c in o.ast.constraints() {
+                by_name.entry(c.path.aicr_name()).or_default().push((i, ir_constraint(c), c.span));
+            }
+        }
+        by_name
+            .into_iter()
+            .map(|(name, cands)| {
+                let facts: Vec<(usize, &ir::Constraint)> = cands.iter().map(|(l, c, _)| (*l, c)).collect();
+                let (win, clash) = pick(&facts, &self.rank);
+                let path = format!("constraints.{name}");
+                if let Some((a, b)) = clash {
+                    conflicts.push(self.atom_conflict(&path, &cands[a], &cands[b]));
+                }
+                prov.paths.insert(path, self.atom_trace(&cands, win));
+                cands[win].1.clone()
+            })
+            .collect()
+    }
+
+    fn validation(&self, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> ir::Validation {
+        let mut by_phase: BTreeMap<String, Vec<(usize, ir::Phase, Span)>> = BTreeMap::new();
+        for (i, o) in self.layers.iter().enumerate() {
+            for p in o.ast.phases() {
+                by_phase.entry(p.name.node.clone()).or_default().push((i, ir_phase(p), p.span));
+            }
+        }
+        let mut validation = ir::Validation::default();
+        for (phase, cands) in by_phase {
+            let facts: Vec<(usize, &ir::Phase)> = cands.iter().map(|(l, p, _)| (*l, p)).collect();
+            let (win, clash) = pick(&facts, &self.rank);
+            let path = format!("validation.{phase}");
+            if let Some((a, b)) = clash {
+                conflicts.push(self.atom_conflict(&path, &cands[a], &cands[b]));
+            }
+            prov.paths.insert(path, self.atom_trace(&cands, win));
+            if let Some(slot) = validation.slot(&phase) {
+                *slot = Some(cands[win].1.clone());
+            }
+        }
+        validation
+    }
+
+    fn atom_trace<T: PartialEq + Into<TraceValue> + Clone>(&self, cands: &[(usize, T, Span)], win: usize) -> Trace {
+        let origin = |i: usize| Origin {
+            overlay: self.layers[cands[i].0].name.clone(),
+            span: cands[i].2,
+        };
+        Trace {
+            winner: origin(win),
+            shadowed: (0..cands.len())
+                .filter(|&i| i != win && cands[i].1 != cands[win].1)
+                .map(|i| Shadowed {
+                    origin: origin(i),
+                    value: cands[i].1.clone().into().0,
+                    why: Shadow::Outranked,
+                })
+                .collect(),
+        }
+    }
+
+    fn atom_conflict<T: Into<TraceValue> + Clone>(&self, path: &str, a: &(usize, T, Span), b: &(usize, T, Span)) -> Conflict {
+        let describe = |v: &T| v.clone().into().1;
+        Conflict {
+            path: path.to_string(),
+            a: (a.0, Origin { overlay: self.layers[a.0].name.clone(), span: a.2 }),
+            b: (b.0, Origin { overlay: self.layers[b.0].name.clone(), span: b.2 }),
+            a_value: describe(&a.1),
+            b_value: describe(&b.1),
+        }
+    }
+
+    fn conflict_diagnostic(&self, c: &Conflict) -> Diagnostic {
+        let overlay = |name: &str| self.lib.overlays.get(name);
+        let crit = |name: &str| overlay(name).and_then(|o| o.criteria.clone()).unwrap_or_default();
+        let (ca, cb) = (crit(&c.a.1.overlay), crit(&c.b.1.overlay));
+        let mut meet = ca.clone();
+        meet.values.extend(cb.values.clone());
+        Diagnostic::error(
+            Code::MergeConflict,
+            format!(
+                "overlays `{}` and `{}` disagree on `{}`, and neither outranks the other",
+                c.a.1.overlay, c.b.1.overlay, c.path
+            ),
+        )
+        .with_label(c.a.1.span, format!("`{}` sets {}", c.a.1.overlay, c.a_value))
+        .with_label(c.b.1.span, format!("`{}` sets {}", c.b.1.overlay, c.b_value))
+        .with_help(format!(
+            "add an overlay for `{}` (the meet of both) that extends both's intent and sets the value, or give one of them a `priority`",
+            meet.describe()
+        ))
+    }
+
+    fn registry_defaults(&self, c: &mut Component) {
+        let Some(entry) = self.lib.stdlib.registry.get(&c.name) else { return };
+        let block = |helm: bool| {
+            entry.decl.body.iter().find_map(|s| match s {
+                RegistryStmt::Helm(b) if helm => Some(b),
+                RegistryStmt::Kustomize(b) if !helm => Some(b),
+                _ => None,
+            })
+        };
+        let get = |b: &ast::SourceBlock, key: &str| {
+            b.fields.iter().find(|(k, _)| k.node == key).map(|(_, v)| v.node.clone())
+        };
+        let typed = self.blocks(&c.name).iter().any(|(_, b)| b.body.iter().any(|s| matches!(s, ComponentStmt::Type(_))));
+        if !typed {
+            c.kind = if block(false).is_some() { ComponentType::Kustomize } else { ComponentType::Helm };
+        }
+        let fill = |slot: &mut Option<String>, v: Option<String>| {
+            if slot.as_deref().is_none_or(str::is_empty) && v.is_some() {
+                *slot = v;
+            }
+        };
+        match c.kind {
+            ComponentType::Helm => {
+                if let Some(b) = block(true) {
+                    if c.source.is_empty() {
+                        c.source = get(b, "repository").unwrap_or_default();
+                    }
+                    fill(&mut c.version, get(b, "version"));
+                    fill(&mut c.namespace, get(b, "namespace"));
+                    let chart = get(b, "chart").map(|ch| ch.rsplit('/').next().unwrap_or(&ch).to_string());
+                    fill(&mut c.chart, chart);
+                }
+            }
+            ComponentType::Kustomize => {
+                if let Some(b) = block(false) {
+                    if c.source.is_empty() {
+                        c.source = get(b, "source").unwrap_or_default();
+                    }
+                    fill(&mut c.tag, get(b, "tag"));
+                    fill(&mut c.path, get(b, "path"));
+                    fill(&mut c.namespace, get(b, "namespace"));
+                }
+            }
+        }
+        if block(true).is_none() && block(false).is_none() {
+            let ns = entry.decl.body.iter().find_map(|s| match s {
+                RegistryStmt::Namespace(n) => Some(n.node.clone()),
+                _ => None,
+            });
+            fill(&mut c.namespace, ns);
+        }
+    }
+
+    fn fingerprint(&self, query: &Query) -> String {
+        let mut h = Sha256::new();
+        h.update(query.describe().as_bytes());
+        for o in &self.layers {
+            h.update([0]);
+            h.update(o.name.as_bytes());
+            h.update([0]);
+            h.update(self.lib.files.text(o.file).as_bytes());
+        }
+        for (path, &file) in &self.lib.values_files {
+            h.update([1]);
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update(self.lib.files.text(file).as_bytes());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A value and its short description, for traces and conflict messages.
+pub struct TraceValue(Option<Value>, String);
+
+impl From<Value> for TraceValue {
+    fn from(v: Value) -> Self {
+        let d = serde_json::to_string(&v).unwrap_or_default();
+        TraceValue(Some(v), d)
+    }
+}
+
+impl From<ir::Constraint> for TraceValue {
+    fn from(c: ir::Constraint) -> Self {
+        TraceValue(Some(Value::String(c.value.clone())), format!("`{}`", c.value))
+    }
+}
+
+impl From<ir::Phase> for TraceValue {
+    fn from(_: ir::Phase) -> Self {
+        TraceValue(None, "a different phase".into())
+    }
+}
+
+fn merge_into(slot: &mut Option<Node>, tree: Node) {
+    match slot {
+        Some(n) => n.merge_from(tree),
+        None => *slot = Some(tree),
+    }
+}
+
+/// The field a statement sets, as a comparable value.
+fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
+    let s = |v: &str| Value::String(v.to_string());
+    let l = |items: Vec<String>| Value::List(items.into_iter().map(Value::String).collect());
+    Some(match stmt {
+        ComponentStmt::Type(t) => ("type", s(t.node.as_str())),
+        ComponentStmt::Source(v) => ("source", s(&v.node)),
+        ComponentStmt::Chart(v) => ("chart", s(&v.node)),
+        ComponentStmt::Version(v) => ("version", s(&v.node)),
+        ComponentStmt::Namespace(v) => ("namespace", s(&v.node)),
+        ComponentStmt::Tag(v) => ("tag", s(&v.node)),
+        ComponentStmt::Path(v) => ("path", s(&v.node)),
+        ComponentStmt::HealthAsserts(v) => ("health-asserts", s(&v.node)),
+        ComponentStmt::Patches(p) => ("patches", l(p.node.iter().map(|x| x.node.clone()).collect())),
+        ComponentStmt::Needs(n) => ("needs", l(n.node.iter().map(|x| x.node.clone()).collect())),
+        ComponentStmt::Expect(e) => (
+            "expect",
+            Value::List(vec![Value::Map(
+                [
+                    ("kind".to_string(), s(&e.kind.node)),
+                    ("name".to_string(), s(&e.name.node)),
+                    ("namespace".to_string(), e.namespace.as_ref().map_or(Value::Null, |n| s(&n.node))),
+                ]
+                .into_iter()
+                .collect(),
+            )]),
+        ),
+        _ => return None,
+    })
+}
+
+fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
+    let Some(Value::List(items)) = v else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|i| {
+            let m = i.as_map()?;
+            let text = |k: &str| match m.get(k) {
+                Some(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            };
+            Some(ir::ExpectedResource {
+                kind: text("kind")?,
+                name: text("name")?,
+                namespace: text("namespace"),
+            })
+        })
+        .collect()
+}
+
+/// A literal from a `set` block as a tree (map literals become maps).
+fn value_node(v: &ast::Value, origin: &Origin) -> Node {
+    match &v.kind {
+        ast::ValueKind::Map(entries) => {
+            let mut node = Node::Map(Vec::new(), origin.clone());
+            for e in entries {
+                let o = Origin { overlay: origin.overlay.clone(), span: e.span };
+                node.set_path(&e.path.keys().map(String::from).collect::<Vec<_>>(), value_node(&e.value, &o));
+            }
+            node
+        }
+        _ => Node::Atom(literal(v), origin.clone()),
+    }
+}
+
+/// A literal's plain value.
+pub fn literal(v: &ast::Value) -> Value {
+    match &v.kind {
+        ast::ValueKind::Null => Value::Null,
+        ast::ValueKind::Bool(b) => Value::Bool(*b),
+        ast::ValueKind::Int(i) => Value::Int(*i),
+        ast::ValueKind::Float(f) => Value::Float(*f),
+        ast::ValueKind::String(s) => Value::String(s.clone()),
+        ast::ValueKind::List(items) => Value::List(items.iter().map(literal).collect()),
+        ast::ValueKind::Map(entries) => {
+            let mut out = Value::Map(Default::default());
+            for e in entries {
+                let mut leaf = literal(&e.value);
+                for key in e.path.keys().collect::<Vec<_>>().into_iter().rev() {
+                    leaf = Value::Map([(key.to_string(), leaf)].into_iter().collect());
+                }
+                out.merge_from(&leaf);
+            }
+            out
+        }
+    }
+}
+
+fn yaml_node(node: &yaml::Node, overlay: &str) -> Node {
+    let origin = Origin {
+        overlay: overlay.to_string(),
+        span: node.span,
+    };
+    match &node.kind {
+        yaml::NodeKind::Map(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (key_text(k), yaml_node(v, overlay)))
+                .collect(),
+            origin,
+        ),
+        _ => Node::Atom(node.to_value(), origin),
+    }
+}
+
+fn key_text(k: &yaml::Node) -> String {
+    match k.to_value() {
+        Value::String(s) => s,
+        other => serde_json::to_string(&other).unwrap_or_default(),
+    }
+}
+
+/// Inline values of every layer merged in rank order (the `overrides` the reference shows).
+fn merged_overrides(layers: &[(usize, Node)], rank: &Rank) -> Value {
+    let mut order: Vec<&(usize, Node)> = layers.iter().collect();
+    order.sort_by(|a, b| {
+        if rank.outranks(a.0, b.0) {
+            std::cmp::Ordering::Greater
+        } else if rank.outranks(b.0, a.0) {
+            std::cmp::Ordering::Less
+        } else {
+            a.0.cmp(&b.0)
+        }
+    });
+    let mut out = Value::Map(Default::default());
+    for (_, node) in order {
+        out.merge_from(&node_value(node));
+    }
+    out
+}
+
+fn node_value(n: &Node) -> Value {
+    match n {
+        Node::Map(entries, _) => Value::Map(
+            entries
+                .iter()
+                .filter(|(_, v)| !matches!(v, Node::Unset(_)))
+                .map(|(k, v)| (k.clone(), node_value(v)))
+                .collect(),
+        ),
+        Node::Atom(v, _) => v.clone(),
+        Node::Unset(_) => Value::Null,
+    }
+}
+
+fn ir_constraint(c: &ast::Constraint) -> ir::Constraint {
+    ir::Constraint {
+        name: c.path.aicr_name(),
+        value: c.aicr_value(),
+        severity: c.severity.as_ref().map(|s| s.node.clone()),
+        remediation: c.remediation.as_ref().map(|s| s.node.clone()),
+        unit: c.unit.as_ref().map(|s| s.node.clone()),
+    }
+}
+
+fn ir_phase(p: &ast::Phase) -> ir::Phase {
+    let mut phase = ir::Phase::default();
+    let mut selection = ir::NodeSelection::default();
+    for stmt in &p.body {
+        match stmt {
+            PhaseStmt::Timeout(t) => phase.timeout = Some(t.node.clone()),
+            PhaseStmt::Checks(c) => phase.checks.extend(c.node.iter().map(|n| n.node.clone())),
+            PhaseStmt::Require(c) => phase.constraints.push(ir_constraint(c)),
+            PhaseStmt::NodeSelector(a) => {
+                let key = a.path.keys().collect::<Vec<_>>().join(".");
+                let value = match literal(&a.value) {
+                    Value::String(s) => s,
+                    other => serde_json::to_string(&other).unwrap_or_default(),
+                };
+                selection.selector.insert(key, value);
+            }
+            PhaseStmt::MaxNodes(n) => selection.max_nodes = Some(n.node),
+            PhaseStmt::ExcludeNodes(e) => selection.exclude_nodes.extend(e.node.iter().map(|n| n.node.clone())),
+            PhaseStmt::Infrastructure(n) => phase.infrastructure = Some(n.node.clone()),
+        }
+    }
+    if selection != ir::NodeSelection::default() {
+        phase.node_selection = Some(selection);
+    }
+    phase
+}
+
