@@ -225,7 +225,10 @@ impl IntoIterator for Diagnostics {
 }
 
 /// The closest candidate to `name` by edit distance, for "did you mean" help.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (name.len() / 3).max(1) + 1;
     candidates
         .into_iter()

@@ -62,7 +62,12 @@ impl Value {
             Value::Map(m) => {
                 let mut entries: Vec<(&String, &Value)> = m.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
-                Value::Map(entries.into_iter().map(|(k, v)| (k.clone(), v.sorted())).collect())
+                Value::Map(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), v.sorted()))
+                        .collect(),
+                )
             }
             Value::List(l) => Value::List(l.iter().map(Value::sorted).collect()),
             other => other.clone(),
@@ -101,7 +106,12 @@ mod tests {
     use super::*;
 
     fn map(entries: &[(&str, Value)]) -> Value {
-        Value::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
