@@ -9,3 +9,4 @@
 //!   `ValidatorCatalog`) into the same AST, spans pointing into the YAML.
 
 pub mod ast;
+pub mod parser;
