@@ -10,3 +10,4 @@
 
 pub mod ast;
 pub mod parser;
+pub mod printer;
