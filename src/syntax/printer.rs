@@ -2,7 +2,9 @@
 //!
 //! The printer walks the AST in order and writes one statement per line, two spaces per
 //! level, every non-empty block multi-line, lists inline, one blank line between items.
-//! Names and words are printed bare when the grammar accepts them bare, else quoted.
+//! Names and words are printed bare when the grammar accepts them bare, else quoted; prose
+//! (`display-name`, `description`, `remediation`, `unit`) and `args` are always quoted,
+//! as in the examples of docs/language.md.
 //!
 //! Comments are not in the tree; they are re-attached by position in one forward pass. A
 //! cursor walks `SourceUnit::comments` (sorted by position) while the AST is printed:
@@ -459,7 +461,7 @@ impl<'a> Printer<'a> {
                 if let Some(s) = field {
                     p.leaf(s.span, |p| {
                         p.w(keyword);
-                        p.word(s);
+                        p.quoted(s);
                     });
                 }
             }
@@ -622,7 +624,7 @@ impl<'a> Printer<'a> {
         self.block_stmt(m.span, Some(unit.span), header, |p| {
             p.leaf(unit.span, |p| {
                 p.w("unit ");
-                p.word(unit);
+                p.quoted(unit);
             });
         });
     }
@@ -645,7 +647,7 @@ impl<'a> Printer<'a> {
             RegistryStmt::Helm(b) => self.source_block("helm", b),
             RegistryStmt::Kustomize(b) => self.source_block("kustomize", b),
             RegistryStmt::Scheduling(b) => self.scheduling(b),
-            RegistryStmt::DisplayName(s) => self.keyword_word("display-name ", s),
+            RegistryStmt::DisplayName(s) => self.keyword_string("display-name ", s),
             RegistryStmt::HealthCheck(s) => self.keyword_word("health-check ", s),
             RegistryStmt::Namespace(n) => self.leaf(n.span, |p| {
                 p.w("namespace ");
@@ -667,6 +669,14 @@ impl<'a> Printer<'a> {
         self.leaf(s.span, |p| {
             p.w(keyword);
             p.word(s);
+        });
+    }
+
+    /// Prose (display names, descriptions) is always quoted, even where a word would do.
+    fn keyword_string(&mut self, keyword: &str, s: &Str) {
+        self.leaf(s.span, |p| {
+            p.w(keyword);
+            p.quoted(s);
         });
     }
 
@@ -754,12 +764,12 @@ impl<'a> Printer<'a> {
                 p.w("phase ");
                 p.name(n);
             }),
-            ValidatorStmt::Description(s) => self.keyword_word("description ", s),
+            ValidatorStmt::Description(s) => self.keyword_string("description ", s),
             ValidatorStmt::Image(s) => self.keyword_word("image ", s),
             ValidatorStmt::Timeout(s) => self.keyword_word("timeout ", s),
             ValidatorStmt::Args(l) => self.leaf(l.span, |p| {
                 p.w("args ");
-                p.words(l);
+                p.list(l, |p, arg| p.quoted(arg));
             }),
             ValidatorStmt::Env(a) => self.assign(a, "env "),
         }

@@ -56,7 +56,7 @@ measurement m : number { unit "GB/s" }
   when service = eks, intent = training
   require K8s.server.version >= 1.32.4 {
     severity warning
-    unit version
+    unit "version"
   }
 
   component gpu-operator {
