@@ -143,7 +143,9 @@ fn is_values_file(rel: &str) -> bool {
 /// The values file re-emitted canonically; left as it is (with a warning) if it does not
 /// parse as one YAML mapping.
 fn normalised_values(root: &Root, rel: &str, text: &str, out: &mut Imported) -> Vec<u8> {
-    let file = out.files_table.add(root.display_name(rel), text.to_string());
+    let file = out
+        .files_table
+        .add(root.display_name(rel), text.to_string());
     match crate::syntax::yaml::parse_document(file, text) {
         Ok(Some(node)) if matches!(node.kind, crate::syntax::yaml::NodeKind::Map(_)) => {
             crate::yaml_out::values_yaml(&node.to_value()).into_bytes()

@@ -52,8 +52,10 @@ impl CriteriaArgs {
         let dims = &lib.stdlib.dimensions;
         let mut query = match &self.criteria {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
-                criteria::from_criteria_file(&text, dims).map_err(|e| format!("criteria file `{path}`: {e}"))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
+                criteria::from_criteria_file(&text, dims)
+                    .map_err(|e| format!("criteria file `{path}`: {e}"))?
             }
             None => Query::any(),
         };

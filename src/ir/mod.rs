@@ -76,7 +76,10 @@ pub struct Component {
 impl Component {
     /// A component is disabled when its values say `enabled: false` (the reference's rule).
     pub fn enabled(&self) -> bool {
-        !matches!(self.values.as_map().and_then(|m| m.get("enabled")), Some(Value::Bool(false)))
+        !matches!(
+            self.values.as_map().and_then(|m| m.get("enabled")),
+            Some(Value::Bool(false))
+        )
     }
 }
 
@@ -102,7 +105,10 @@ pub struct Validation {
 
 impl Validation {
     pub fn is_empty(&self) -> bool {
-        self.readiness.is_none() && self.deployment.is_none() && self.performance.is_none() && self.conformance.is_none()
+        self.readiness.is_none()
+            && self.deployment.is_none()
+            && self.performance.is_none()
+            && self.conformance.is_none()
     }
 
     pub fn slot(&mut self, phase: &str) -> Option<&mut Option<Phase>> {

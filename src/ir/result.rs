@@ -110,7 +110,10 @@ impl RecipeResult {
                 .map(|c| ComponentRef {
                     name: c.name.clone(),
                     namespace: c.namespace.clone(),
-                    chart: c.chart.clone().filter(|_| c.kind == crate::syntax::ast::ComponentType::Helm),
+                    chart: c
+                        .chart
+                        .clone()
+                        .filter(|_| c.kind == crate::syntax::ast::ComponentType::Helm),
                     kind: c.kind.as_str(),
                     source: c.source.clone(),
                     version: c.version.clone(),

@@ -29,7 +29,10 @@ impl Query {
     }
 
     pub fn nodes(&self) -> u64 {
-        self.values.get("nodes").and_then(|n| n.parse().ok()).unwrap_or(0)
+        self.values
+            .get("nodes")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
     }
 
     /// Set a dimension from user input (trimmed, case-folded, aliases resolved).
@@ -54,7 +57,11 @@ impl Query {
             .iter()
             .filter_map(|d| self.values.get(*d).map(|v| format!("{d}={v}")))
             .collect();
-        if parts.is_empty() { "any".into() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "any".into()
+        } else {
+            parts.join(", ")
+        }
     }
 
     /// The reference's `criteria` block: every dimension, `any` printed; `nodes` omitted when 0.
@@ -98,20 +105,30 @@ mod tests {
     use super::*;
 
     fn set(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn asymmetric_decision_table() {
-        let overlay = CriteriaSet { values: set(&[("service", "eks")]) };
+        let overlay = CriteriaSet {
+            values: set(&[("service", "eks")]),
+        };
         let wildcard = CriteriaSet::default();
         let q = |pairs: &[(&str, &str)]| Query { values: set(pairs) };
         assert!(matches(&wildcard, &q(&[])));
         assert!(matches(&wildcard, &q(&[("service", "eks")])));
-        assert!(!matches(&overlay, &q(&[])), "query any does not match a named value");
+        assert!(
+            !matches(&overlay, &q(&[])),
+            "query any does not match a named value"
+        );
         assert!(matches(&overlay, &q(&[("service", "eks"), ("os", "rhel")])));
         assert!(!matches(&overlay, &q(&[("service", "gke")])));
-        let nodes = CriteriaSet { values: set(&[("nodes", "8")]) };
+        let nodes = CriteriaSet {
+            values: set(&[("nodes", "8")]),
+        };
         assert!(!matches(&nodes, &q(&[])));
         assert!(matches(&nodes, &q(&[("nodes", "8")])));
     }
@@ -142,7 +159,9 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
         }
     }
     let mut query = Query::any();
-    let Some(spec) = doc.get("spec") else { return Ok(query) };
+    let Some(spec) = doc.get("spec") else {
+        return Ok(query);
+    };
     let NodeKind::Map(entries) = &spec.kind else {
         return Err("`spec` must be a mapping of dimensions".into());
     };
@@ -150,16 +169,28 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
         let key = k.as_str().unwrap_or_default();
         let dim = if key == "gpu" { "accelerator" } else { key };
         if !DIMENSIONS.contains(&dim) {
-            return Err(format!("unknown field `{key}` in `spec`; expected one of: {}", DIMENSIONS.join(", ")));
+            return Err(format!(
+                "unknown field `{key}` in `spec`; expected one of: {}",
+                DIMENSIONS.join(", ")
+            ));
         }
         let raw = match v.to_value() {
             crate::value::Value::String(s) => s,
-            crate::value::Value::Int(i) if i < 0 => return Err(format!("invalid nodes count: {i} (must be >= 0)")),
+            crate::value::Value::Int(i) if i < 0 => {
+                return Err(format!("invalid nodes count: {i} (must be >= 0)"));
+            }
             crate::value::Value::Int(i) => i.to_string(),
             crate::value::Value::Null => continue,
-            other => return Err(format!("`{key}` must be a string, not {}", other.type_name())),
+            other => {
+                return Err(format!(
+                    "`{key}` must be a string, not {}",
+                    other.type_name()
+                ));
+            }
         };
-        query.set(dims, dim, &raw).map_err(|e| invalid_value(dims, dim, &raw, e))?;
+        query
+            .set(dims, dim, &raw)
+            .map_err(|e| invalid_value(dims, dim, &raw, e))?;
     }
     Ok(query)
 }
@@ -168,17 +199,25 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
 pub fn invalid_value(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> String {
     match e {
         ValueError::UnknownDimension => format!("unknown dimension `{dim}`"),
-        ValueError::NotACount => format!("invalid {dim} count `{raw}`: expected a non-negative integer"),
+        ValueError::NotACount => {
+            format!("invalid {dim} count `{raw}`: expected a non-negative integer")
+        }
         ValueError::UnknownValue => {
             let valid: Vec<String> = dims
                 .map
                 .get(dim)
                 .map(|d| d.values.iter().cloned().collect())
                 .unwrap_or_default();
-            let hint = crate::diag::did_you_mean(&raw.to_ascii_lowercase(), valid.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            format!("invalid {dim} `{raw}`{hint}; valid values: {}, any", valid.join(", "))
+            let hint = crate::diag::did_you_mean(
+                &raw.to_ascii_lowercase(),
+                valid.iter().map(String::as_str),
+            )
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+            format!(
+                "invalid {dim} `{raw}`{hint}; valid values: {}, any",
+                valid.join(", ")
+            )
         }
     }
 }

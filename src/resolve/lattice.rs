@@ -28,7 +28,9 @@ pub struct Rank {
 
 impl Rank {
     pub fn new(n: usize, outranks: impl Fn(usize, usize) -> bool, tier: Vec<u8>) -> Rank {
-        let above = (0..n).map(|a| (0..n).map(|b| a != b && outranks(a, b)).collect()).collect();
+        let above = (0..n)
+            .map(|a| (0..n).map(|b| a != b && outranks(a, b)).collect())
+            .collect();
         Rank { above, tier }
     }
 
@@ -97,7 +99,9 @@ impl Node {
     pub fn from_value(v: &Value, origin: &Origin) -> Node {
         match v {
             Value::Map(m) => Node::Map(
-                m.iter().map(|(k, v)| (k.clone(), Node::from_value(v, origin))).collect(),
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Node::from_value(v, origin)))
+                    .collect(),
                 origin.clone(),
             ),
             other => Node::Atom(other.clone(), origin.clone()),
@@ -135,7 +139,11 @@ impl Node {
 
 fn short(v: &Value) -> String {
     let text = serde_json::to_string(v).unwrap_or_default();
-    if text.len() > 60 { format!("{}…", &text[..text.floor_char_boundary(57)]) } else { text }
+    if text.len() > 60 {
+        format!("{}…", &text[..text.floor_char_boundary(57)])
+    } else {
+        text
+    }
 }
 
 /// Merges value trees, collecting conflicts and provenance.
@@ -188,7 +196,10 @@ impl<'r> TreeMerge<'r> {
             .iter()
             .enumerate()
             .filter_map(|(i, (layer, n))| match n {
-                Node::Map(entries, _) if top.contains(&i) || !cutters.iter().any(|&c| self.rank.outranks(c, *layer)) => {
+                Node::Map(entries, _)
+                    if top.contains(&i)
+                        || !cutters.iter().any(|&c| self.rank.outranks(c, *layer)) =>
+                {
                     Some((*layer, entries))
                 }
                 _ => None,
@@ -206,7 +217,12 @@ impl<'r> TreeMerge<'r> {
         for key in keys {
             let sub: Vec<(usize, &Node)> = live
                 .iter()
-                .filter_map(|(layer, entries)| entries.iter().find(|(k, _)| k == key).map(|(_, n)| (*layer, n)))
+                .filter_map(|(layer, entries)| {
+                    entries
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, n)| (*layer, n))
+                })
                 .collect();
             let child_path = format!("{path}.{key}");
             if let Some(v) = self.merge(&child_path, &sub) {
@@ -269,7 +285,10 @@ pub fn pick<T: PartialEq>(cands: &[(usize, T)], rank: &Rank) -> (usize, Option<(
     let layers: Vec<usize> = cands.iter().map(|c| c.0).collect();
     let top = maximal(&layers, rank);
     let first = top[0];
-    let clash = top[1..].iter().find(|&&i| cands[i].1 != cands[first].1).map(|&i| (first, i));
+    let clash = top[1..]
+        .iter()
+        .find(|&&i| cands[i].1 != cands[first].1)
+        .map(|&i| (first, i));
     (first, clash)
 }
 
@@ -298,10 +317,14 @@ mod tests {
             match v {
                 serde_json::Value::Null => Value::Null,
                 serde_json::Value::Bool(b) => Value::Bool(b),
-                serde_json::Value::Number(n) => n.as_i64().map_or(Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+                serde_json::Value::Number(n) => n
+                    .as_i64()
+                    .map_or(Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
                 serde_json::Value::String(s) => Value::String(s),
                 serde_json::Value::Array(a) => Value::List(a.into_iter().map(conv).collect()),
-                serde_json::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, conv(v))).collect()),
+                serde_json::Value::Object(o) => {
+                    Value::Map(o.into_iter().map(|(k, v)| (k, conv(v))).collect())
+                }
             }
         }
         conv(serde_json::from_str(text).unwrap())

@@ -41,9 +41,15 @@ pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> 
 }
 
 /// The overlays a target gets, in the reference's applied order.
-pub fn applied_overlays<'l>(lib: &'l Library, query: &Query) -> Result<Vec<&'l OverlayInfo>, Vec<Diagnostic>> {
+pub fn applied_overlays<'l>(
+    lib: &'l Library,
+    query: &Query,
+) -> Result<Vec<&'l OverlayInfo>, Vec<Diagnostic>> {
     let Some(base) = lib.overlays.get(crate::check::overlay::BASE) else {
-        return Err(vec![Diagnostic::error(Code::MissingBase, "the library has no root overlay `base`")]);
+        return Err(vec![Diagnostic::error(
+            Code::MissingBase,
+            "the library has no root overlay `base`",
+        )]);
     };
     let mut matched: Vec<&OverlayInfo> = lib
         .overlays
@@ -111,7 +117,9 @@ impl<'l> Resolution<'l> {
             let (ta, tb) = (a % 2, b % 2);
             ta > tb || (ta == tb && outranks(a / 2, b / 2))
         };
-        let tiers = (0..=implicit).map(|i| if i == implicit { 0 } else { (i % 2) as u8 }).collect();
+        let tiers = (0..=implicit)
+            .map(|i| if i == implicit { 0 } else { (i % 2) as u8 })
+            .collect();
         let values_rank = Rank::new(implicit + 1, values_outranks, tiers);
         Resolution {
             lib,
@@ -131,7 +139,10 @@ impl<'l> Resolution<'l> {
         let constraints = self.constraints(&mut conflicts, &mut provenance);
         let validation = self.validation(&mut conflicts, &mut provenance);
         if !conflicts.is_empty() {
-            return Err(conflicts.iter().map(|c| self.conflict_diagnostic(c)).collect());
+            return Err(conflicts
+                .iter()
+                .map(|c| self.conflict_diagnostic(c))
+                .collect());
         }
         for c in &mut components {
             self.registry_defaults(c);
@@ -163,11 +174,21 @@ impl<'l> Resolution<'l> {
         self.layers
             .iter()
             .enumerate()
-            .flat_map(|(i, o)| o.ast.components().filter(|c| c.name.node == name).map(move |c| (i, c)))
+            .flat_map(|(i, o)| {
+                o.ast
+                    .components()
+                    .filter(|c| c.name.node == name)
+                    .map(move |c| (i, c))
+            })
             .collect()
     }
 
-    fn component(&self, name: &str, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> Component {
+    fn component(
+        &self,
+        name: &str,
+        conflicts: &mut Vec<Conflict>,
+        prov: &mut Provenance,
+    ) -> Component {
         let blocks = self.blocks(name);
         let mut fields: BTreeMap<&'static str, Vec<(usize, Value, Span)>> = BTreeMap::new();
         let mut manifests: Vec<String> = Vec::new();
@@ -185,7 +206,10 @@ impl<'l> Resolution<'l> {
                     ComponentStmt::Cleanup(b) => cleanup |= b.node,
                     other => {
                         if let Some((key, value)) = field_fact(other) {
-                            fields.entry(key).or_default().push((layer, value, other.span()));
+                            fields
+                                .entry(key)
+                                .or_default()
+                                .push((layer, value, other.span()));
                         }
                     }
                 }
@@ -275,21 +299,38 @@ impl<'l> Resolution<'l> {
                     }
                     ComponentStmt::Set(block) => {
                         for entry in &block.entries {
-                            let o = Origin { overlay: origin.overlay.clone(), span: entry.span };
+                            let o = Origin {
+                                overlay: origin.overlay.clone(),
+                                span: entry.span,
+                            };
                             let node = value_node(&entry.value, &o);
-                            let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
-                            root.set_path(&entry.path.keys().map(String::from).collect::<Vec<_>>(), node);
+                            let root =
+                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
+                            root.set_path(
+                                &entry.path.keys().map(String::from).collect::<Vec<_>>(),
+                                node,
+                            );
                         }
                     }
                     ComponentStmt::Unset(paths) => {
                         for p in &paths.node {
-                            let o = Origin { overlay: origin.overlay.clone(), span: p.span };
-                            let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
-                            root.set_path(&p.keys().map(String::from).collect::<Vec<_>>(), Node::Unset(o));
+                            let o = Origin {
+                                overlay: origin.overlay.clone(),
+                                span: p.span,
+                            };
+                            let root =
+                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
+                            root.set_path(
+                                &p.keys().map(String::from).collect::<Vec<_>>(),
+                                Node::Unset(o),
+                            );
                         }
                     }
                     ComponentStmt::Enabled(b) => {
-                        let o = Origin { overlay: origin.overlay.clone(), span: b.span };
+                        let o = Origin {
+                            overlay: origin.overlay.clone(),
+                            span: b.span,
+                        };
                         let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
                         root.set_path(&["enabled".to_string()], Node::Atom(Value::Bool(b.node), o));
                     }
@@ -316,7 +357,9 @@ impl<'l> Resolution<'l> {
         let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, n)).collect();
         if !cands.is_empty() {
             let path = format!("{}.values", c.name);
-            c.values = merge.merge(&path, &cands).unwrap_or(Value::Map(Default::default()));
+            c.values = merge
+                .merge(&path, &cands)
+                .unwrap_or(Value::Map(Default::default()));
             if !matches!(c.values, Value::Map(_)) {
                 c.values = Value::Map(Default::default());
             }
@@ -335,17 +378,25 @@ impl<'l> Resolution<'l> {
         Some(yaml_node(&node, overlay))
     }
 
-    fn constraints(&self, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> Vec<ir::Constraint> {
+    fn constraints(
+        &self,
+        conflicts: &mut Vec<Conflict>,
+        prov: &mut Provenance,
+    ) -> Vec<ir::Constraint> {
         let mut by_name: BTreeMap<String, Vec<(usize, ir::Constraint, Span)>> = BTreeMap::new();
         for (i, o) in self.layers.iter().enumerate() {
             for c in o.ast.constraints() {
-                by_name.entry(c.path.aicr_name()).or_default().push((i, ir_constraint(c), c.span));
+                by_name
+                    .entry(c.path.aicr_name())
+                    .or_default()
+                    .push((i, ir_constraint(c), c.span));
             }
         }
         by_name
             .into_iter()
             .map(|(name, cands)| {
-                let facts: Vec<(usize, &ir::Constraint)> = cands.iter().map(|(l, c, _)| (*l, c)).collect();
+                let facts: Vec<(usize, &ir::Constraint)> =
+                    cands.iter().map(|(l, c, _)| (*l, c)).collect();
                 let (win, clash) = pick(&facts, &self.rank);
                 let path = format!("constraints.{name}");
                 if let Some((a, b)) = clash {
@@ -361,7 +412,10 @@ impl<'l> Resolution<'l> {
         let mut by_phase: BTreeMap<String, Vec<(usize, ir::Phase, Span)>> = BTreeMap::new();
         for (i, o) in self.layers.iter().enumerate() {
             for p in o.ast.phases() {
-                by_phase.entry(p.name.node.clone()).or_default().push((i, ir_phase(p), p.span));
+                by_phase
+                    .entry(p.name.node.clone())
+                    .or_default()
+                    .push((i, ir_phase(p), p.span));
             }
         }
         let mut validation = ir::Validation::default();
@@ -380,7 +434,11 @@ impl<'l> Resolution<'l> {
         validation
     }
 
-    fn atom_trace<T: PartialEq + Into<TraceValue> + Clone>(&self, cands: &[(usize, T, Span)], win: usize) -> Trace {
+    fn atom_trace<T: PartialEq + Into<TraceValue> + Clone>(
+        &self,
+        cands: &[(usize, T, Span)],
+        win: usize,
+    ) -> Trace {
         let origin = |i: usize| Origin {
             overlay: self.layers[cands[i].0].name.clone(),
             span: cands[i].2,
@@ -398,12 +456,29 @@ impl<'l> Resolution<'l> {
         }
     }
 
-    fn atom_conflict<T: Into<TraceValue> + Clone>(&self, path: &str, a: &(usize, T, Span), b: &(usize, T, Span)) -> Conflict {
+    fn atom_conflict<T: Into<TraceValue> + Clone>(
+        &self,
+        path: &str,
+        a: &(usize, T, Span),
+        b: &(usize, T, Span),
+    ) -> Conflict {
         let describe = |v: &T| v.clone().into().1;
         Conflict {
             path: path.to_string(),
-            a: (a.0, Origin { overlay: self.layers[a.0].name.clone(), span: a.2 }),
-            b: (b.0, Origin { overlay: self.layers[b.0].name.clone(), span: b.2 }),
+            a: (
+                a.0,
+                Origin {
+                    overlay: self.layers[a.0].name.clone(),
+                    span: a.2,
+                },
+            ),
+            b: (
+                b.0,
+                Origin {
+                    overlay: self.layers[b.0].name.clone(),
+                    span: b.2,
+                },
+            ),
             a_value: describe(&a.1),
             b_value: describe(&b.1),
         }
@@ -411,7 +486,11 @@ impl<'l> Resolution<'l> {
 
     fn conflict_diagnostic(&self, c: &Conflict) -> Diagnostic {
         let overlay = |name: &str| self.lib.overlays.get(name);
-        let crit = |name: &str| overlay(name).and_then(|o| o.criteria.clone()).unwrap_or_default();
+        let crit = |name: &str| {
+            overlay(name)
+                .and_then(|o| o.criteria.clone())
+                .unwrap_or_default()
+        };
         let (ca, cb) = (crit(&c.a.1.overlay), crit(&c.b.1.overlay));
         let mut meet = ca.clone();
         meet.values.extend(cb.values.clone());
@@ -431,7 +510,9 @@ impl<'l> Resolution<'l> {
     }
 
     fn registry_defaults(&self, c: &mut Component) {
-        let Some(entry) = self.lib.stdlib.registry.get(&c.name) else { return };
+        let Some(entry) = self.lib.stdlib.registry.get(&c.name) else {
+            return;
+        };
         let block = |helm: bool| {
             entry.decl.body.iter().find_map(|s| match s {
                 RegistryStmt::Helm(b) if helm => Some(b),
@@ -440,11 +521,21 @@ impl<'l> Resolution<'l> {
             })
         };
         let get = |b: &ast::SourceBlock, key: &str| {
-            b.fields.iter().find(|(k, _)| k.node == key).map(|(_, v)| v.node.clone())
+            b.fields
+                .iter()
+                .find(|(k, _)| k.node == key)
+                .map(|(_, v)| v.node.clone())
         };
-        let typed = self.blocks(&c.name).iter().any(|(_, b)| b.body.iter().any(|s| matches!(s, ComponentStmt::Type(_))));
+        let typed = self
+            .blocks(&c.name)
+            .iter()
+            .any(|(_, b)| b.body.iter().any(|s| matches!(s, ComponentStmt::Type(_))));
         if !typed {
-            c.kind = if block(false).is_some() { ComponentType::Kustomize } else { ComponentType::Helm };
+            c.kind = if block(false).is_some() {
+                ComponentType::Kustomize
+            } else {
+                ComponentType::Helm
+            };
         }
         let fill = |slot: &mut Option<String>, v: Option<String>| {
             if slot.as_deref().is_none_or(str::is_empty) && v.is_some() {
@@ -459,7 +550,8 @@ impl<'l> Resolution<'l> {
                     }
                     fill(&mut c.version, get(b, "version"));
                     fill(&mut c.namespace, get(b, "namespace"));
-                    let chart = get(b, "chart").map(|ch| ch.rsplit('/').next().unwrap_or(&ch).to_string());
+                    let chart =
+                        get(b, "chart").map(|ch| ch.rsplit('/').next().unwrap_or(&ch).to_string());
                     fill(&mut c.chart, chart);
                 }
             }
@@ -514,7 +606,10 @@ impl From<Value> for TraceValue {
 
 impl From<ir::Constraint> for TraceValue {
     fn from(c: ir::Constraint) -> Self {
-        TraceValue(Some(Value::String(c.value.clone())), format!("`{}`", c.value))
+        TraceValue(
+            Some(Value::String(c.value.clone())),
+            format!("`{}`", c.value),
+        )
     }
 }
 
@@ -544,7 +639,10 @@ fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
         ComponentStmt::Tag(v) => ("tag", s(&v.node)),
         ComponentStmt::Path(v) => ("path", s(&v.node)),
         ComponentStmt::HealthAsserts(v) => ("health-asserts", s(&v.node)),
-        ComponentStmt::Patches(p) => ("patches", l(p.node.iter().map(|x| x.node.clone()).collect())),
+        ComponentStmt::Patches(p) => (
+            "patches",
+            l(p.node.iter().map(|x| x.node.clone()).collect()),
+        ),
         ComponentStmt::Needs(n) => ("needs", l(n.node.iter().map(|x| x.node.clone()).collect())),
         ComponentStmt::Expect(e) => (
             "expect",
@@ -552,7 +650,10 @@ fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
                 [
                     ("kind".to_string(), s(&e.kind.node)),
                     ("name".to_string(), s(&e.name.node)),
-                    ("namespace".to_string(), e.namespace.as_ref().map_or(Value::Null, |n| s(&n.node))),
+                    (
+                        "namespace".to_string(),
+                        e.namespace.as_ref().map_or(Value::Null, |n| s(&n.node)),
+                    ),
                 ]
                 .into_iter()
                 .collect(),
@@ -563,7 +664,9 @@ fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
 }
 
 fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
-    let Some(Value::List(items)) = v else { return Vec::new() };
+    let Some(Value::List(items)) = v else {
+        return Vec::new();
+    };
     items
         .iter()
         .filter_map(|i| {
@@ -587,8 +690,14 @@ fn value_node(v: &ast::Value, origin: &Origin) -> Node {
         ast::ValueKind::Map(entries) => {
             let mut node = Node::Map(Vec::new(), origin.clone());
             for e in entries {
-                let o = Origin { overlay: origin.overlay.clone(), span: e.span };
-                node.set_path(&e.path.keys().map(String::from).collect::<Vec<_>>(), value_node(&e.value, &o));
+                let o = Origin {
+                    overlay: origin.overlay.clone(),
+                    span: e.span,
+                };
+                node.set_path(
+                    &e.path.keys().map(String::from).collect::<Vec<_>>(),
+                    value_node(&e.value, &o),
+                );
             }
             node
         }
@@ -703,7 +812,9 @@ fn ir_phase(p: &ast::Phase) -> ir::Phase {
                 selection.selector.insert(key, value);
             }
             PhaseStmt::MaxNodes(n) => selection.max_nodes = Some(n.node),
-            PhaseStmt::ExcludeNodes(e) => selection.exclude_nodes.extend(e.node.iter().map(|n| n.node.clone())),
+            PhaseStmt::ExcludeNodes(e) => selection
+                .exclude_nodes
+                .extend(e.node.iter().map(|n| n.node.clone())),
             PhaseStmt::Infrastructure(n) => phase.infrastructure = Some(n.node.clone()),
         }
     }
@@ -712,4 +823,3 @@ fn ir_phase(p: &ast::Phase) -> ir::Phase {
     }
     phase
 }
-

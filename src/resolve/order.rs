@@ -19,7 +19,11 @@ pub fn deployment_order(
     prov: &Provenance,
     _layers: &[&OverlayInfo],
 ) -> Result<Vec<String>, Vec<Diagnostic>> {
-    let needs_span = |name: &str| prov.paths.get(&format!("{name}.needs")).map(|t| t.winner.span);
+    let needs_span = |name: &str| {
+        prov.paths
+            .get(&format!("{name}.needs"))
+            .map(|t| t.winner.span)
+    };
     let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
     let mut errors = Vec::new();
     for c in components {
@@ -27,7 +31,10 @@ pub fn deployment_order(
             if !names.contains(&dep.as_str()) {
                 let mut d = Diagnostic::error(
                     Code::ResolveUnknownDependency,
-                    format!("component `{}` needs `{dep}`, which this recipe does not include", c.name),
+                    format!(
+                        "component `{}` needs `{dep}`, which this recipe does not include",
+                        c.name
+                    ),
                 )
                 .with_help(format!(
                     "add `component {dep} {{ }}` to an overlay this target applies ({})",
@@ -54,7 +61,10 @@ pub fn deployment_order(
     }
     let cycles = cycles(&graph);
     if !cycles.is_empty() {
-        return Err(cycles.iter().map(|cycle| cycle_diagnostic(cycle, &needs_span)).collect());
+        return Err(cycles
+            .iter()
+            .map(|cycle| cycle_diagnostic(cycle, &needs_span))
+            .collect());
     }
     Ok(smallest_topological_order(&graph))
 }
@@ -79,12 +89,13 @@ fn one_cycle<'a>(graph: &DiGraphMap<&'a str, ()>, scc: &[&'a str]) -> Vec<&'a st
     let mut path = vec![start];
     let mut cur = start;
     loop {
-        let mut next: Vec<&str> = graph
-            .neighbors(cur)
-            .filter(|n| scc.contains(n))
-            .collect();
+        let mut next: Vec<&str> = graph.neighbors(cur).filter(|n| scc.contains(n)).collect();
         next.sort_unstable();
-        let Some(&n) = next.iter().find(|n| **n == start).or_else(|| next.iter().find(|n| !path.contains(n))) else {
+        let Some(&n) = next
+            .iter()
+            .find(|n| **n == start)
+            .or_else(|| next.iter().find(|n| !path.contains(n)))
+        else {
             return path;
         };
         if n == start {
@@ -100,7 +111,10 @@ fn cycle_diagnostic(cycle: &[&str], needs_span: &dyn Fn(&str) -> Option<Span>) -
     shown.push(format!("`{}`", cycle[0]));
     let mut d = Diagnostic::error(
         Code::DependencyCycle,
-        format!("components depend on each other in a cycle: {}", shown.join(" → ")),
+        format!(
+            "components depend on each other in a cycle: {}",
+            shown.join(" → ")
+        ),
     )
     .with_help("remove one of these `needs` entries; a cycle has no deployment order");
     for (i, from) in cycle.iter().enumerate() {
@@ -115,7 +129,14 @@ fn cycle_diagnostic(cycle: &[&str], needs_span: &dyn Fn(&str) -> Option<Span>) -
 fn smallest_topological_order(graph: &DiGraphMap<&str, ()>) -> Vec<String> {
     let mut indegree: BTreeMap<&str, usize> = graph
         .nodes()
-        .map(|n| (n, graph.neighbors_directed(n, petgraph::Direction::Incoming).count()))
+        .map(|n| {
+            (
+                n,
+                graph
+                    .neighbors_directed(n, petgraph::Direction::Incoming)
+                    .count(),
+            )
+        })
         .collect();
     let mut ready: BinaryHeap<Reverse<&str>> = indegree
         .iter()
