@@ -121,7 +121,11 @@ fn criteria_of(o: &Overlay, dims: &Dimensions, diags: &mut Diagnostics) -> Optio
             .with_help("join the terms into one `when`, separated by commas"),
         );
     }
-    Some(criteria_set(first, dims, diags))
+    let before = diags.error_count();
+    let set = criteria_set(first, dims, diags);
+    // Criteria with errors would match the wrong targets; leave the overlay unmatched
+    // rather than report follow-on problems (duplicate criteria, specificity).
+    (diags.error_count() == before).then_some(set)
 }
 
 /// Normalise a `when` clause, reporting unknown dimensions and values.

@@ -162,7 +162,7 @@ fn json(library: &Library, diags: &Diagnostics) {
         },
     };
     match serde_json::to_string_pretty(&report) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => super::emit(&format!("{text}\n")),
         Err(e) => eprintln!("error: cannot write JSON: {e}"),
     }
 }

@@ -5,8 +5,10 @@
 //! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
 
 mod check;
+mod explain;
 mod fmt;
 mod import;
+mod query;
 mod recipe;
 mod target;
 
@@ -38,6 +40,10 @@ enum Command {
     Import(import::Args),
     /// Resolve the recipe for a target and print it as an AICR `RecipeResult`
     Recipe(recipe::Args),
+    /// Print one value of a target's hydrated recipe
+    Query(query::Args),
+    /// Show which overlay set a component field or value, and what it shadowed
+    Explain(explain::Args),
 }
 
 /// How diagnostics are written.
@@ -57,6 +63,8 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Import(args) => import::run(args),
         Command::Recipe(args) => recipe::run(args),
+        Command::Query(args) => query::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 
@@ -89,4 +97,11 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic], files: &Files) {
     for d in diags {
         eprint!("{}", render::render(d, files, style));
     }
+}
+
+/// Write to stdout; a closed pipe (`galley ... | head`) ends output quietly, never a panic.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -28,20 +28,9 @@ pub enum DocFormat {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let library = match load_library(&args.criteria.data) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let query = match args.criteria.query(&library) {
-        Ok(q) => q,
-        Err(e) => return usage_error(e),
-    };
-    let recipe = match crate::resolve::resolve(&library, &query) {
+    let (_, recipe) = match resolve_target(&args.criteria) {
         Ok(r) => r,
-        Err(diags) => {
-            print_diagnostics(&diags, &library.files);
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let doc = RecipeResult::new(&recipe, args.hydrate);
     let text = render(&doc, args.format);
@@ -66,12 +55,23 @@ pub fn write_output(path: Option<&Utf8PathBuf>, text: &str) -> ExitCode {
             Err(e) => usage_error(e),
         },
         _ => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            if out.write_all(text.as_bytes()).is_err() {
-                return ExitCode::from(2);
-            }
+            super::emit(text);
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Load the library, read the target, resolve it; problems are printed and end the command.
+pub fn resolve_target(
+    criteria: &CriteriaArgs,
+) -> Result<(crate::check::Library, crate::ir::Recipe), ExitCode> {
+    let library = load_library(&criteria.data)?;
+    let query = criteria.query(&library).map_err(usage_error)?;
+    match crate::resolve::resolve(&library, &query) {
+        Ok(recipe) => Ok((library, recipe)),
+        Err(diags) => {
+            print_diagnostics(&diags, &library.files);
+            Err(ExitCode::from(1))
         }
     }
 }

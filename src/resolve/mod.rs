@@ -145,7 +145,7 @@ impl<'l> Resolution<'l> {
                 .collect());
         }
         for c in &mut components {
-            self.registry_defaults(c);
+            self.registry_defaults(c, &mut provenance);
         }
         let deployment_order = order::deployment_order(&components, &provenance, &self.layers)?;
         Ok(Recipe {
@@ -509,7 +509,9 @@ impl<'l> Resolution<'l> {
         ))
     }
 
-    fn registry_defaults(&self, c: &mut Component) {
+    /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
+    /// recording each default's place in the registry as its provenance.
+    fn registry_defaults(&self, c: &mut Component, prov: &mut Provenance) {
         let Some(entry) = self.lib.stdlib.registry.get(&c.name) else {
             return;
         };
@@ -519,12 +521,6 @@ impl<'l> Resolution<'l> {
                 RegistryStmt::Kustomize(b) if !helm => Some(b),
                 _ => None,
             })
-        };
-        let get = |b: &ast::SourceBlock, key: &str| {
-            b.fields
-                .iter()
-                .find(|(k, _)| k.node == key)
-                .map(|(_, v)| v.node.clone())
         };
         let typed = self
             .blocks(&c.name)
@@ -537,41 +533,57 @@ impl<'l> Resolution<'l> {
                 ComponentType::Helm
             };
         }
-        let fill = |slot: &mut Option<String>, v: Option<String>| {
-            if slot.as_deref().is_none_or(str::is_empty) && v.is_some() {
-                *slot = v;
+        let name = c.name.clone();
+        let mut fill = |field: &str, slot: &mut Option<String>, found: Option<(String, Span)>| {
+            if let Some((value, span)) = found
+                && slot.as_deref().is_none_or(str::is_empty)
+                && (!value.is_empty() || field == "source")
+            {
+                *slot = Some(value);
+                let winner = Origin {
+                    overlay: "registry".into(),
+                    span,
+                };
+                prov.paths.insert(
+                    format!("{name}.{field}"),
+                    Trace {
+                        winner,
+                        shadowed: Vec::new(),
+                    },
+                );
             }
         };
-        match c.kind {
-            ComponentType::Helm => {
-                if let Some(b) = block(true) {
-                    if c.source.is_empty() {
-                        c.source = get(b, "repository").unwrap_or_default();
-                    }
-                    fill(&mut c.version, get(b, "version"));
-                    fill(&mut c.namespace, get(b, "namespace"));
-                    let chart =
-                        get(b, "chart").map(|ch| ch.rsplit('/').next().unwrap_or(&ch).to_string());
-                    fill(&mut c.chart, chart);
-                }
-            }
-            ComponentType::Kustomize => {
-                if let Some(b) = block(false) {
-                    if c.source.is_empty() {
-                        c.source = get(b, "source").unwrap_or_default();
-                    }
-                    fill(&mut c.tag, get(b, "tag"));
-                    fill(&mut c.path, get(b, "path"));
-                    fill(&mut c.namespace, get(b, "namespace"));
-                }
+        let get = |b: &ast::SourceBlock, key: &str| {
+            b.fields
+                .iter()
+                .find(|(k, _)| k.node == key)
+                .map(|(_, v)| (v.node.clone(), v.span))
+        };
+        let (source_key, source_block) = match c.kind {
+            ComponentType::Helm => ("repository", block(true)),
+            ComponentType::Kustomize => ("source", block(false)),
+        };
+        if let Some(b) = source_block {
+            let mut source = (!c.source.is_empty()).then(|| c.source.clone());
+            fill("source", &mut source, get(b, source_key));
+            c.source = source.unwrap_or_default();
+            fill("namespace", &mut c.namespace, get(b, "namespace"));
+            if c.kind == ComponentType::Helm {
+                fill("version", &mut c.version, get(b, "version"));
+                let chart = get(b, "chart")
+                    .map(|(ch, span)| (ch.rsplit('/').next().unwrap_or(&ch).to_string(), span));
+                fill("chart", &mut c.chart, chart);
+            } else {
+                fill("tag", &mut c.tag, get(b, "tag"));
+                fill("path", &mut c.path, get(b, "path"));
             }
         }
         if block(true).is_none() && block(false).is_none() {
             let ns = entry.decl.body.iter().find_map(|s| match s {
-                RegistryStmt::Namespace(n) => Some(n.node.clone()),
+                RegistryStmt::Namespace(n) => Some((n.node.clone(), n.span)),
                 _ => None,
             });
-            fill(&mut c.namespace, ns);
+            fill("namespace", &mut c.namespace, ns);
         }
     }
 

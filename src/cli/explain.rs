@@ -1,0 +1,227 @@
+//! `galley explain COMPONENT[.FIELD | .values.PATH] [criteria] [--format human|json]`
+
+use super::Format;
+use super::recipe::resolve_target;
+use super::target::CriteriaArgs;
+use crate::check::Library;
+use crate::ir::query::{self, Step};
+use crate::ir::{Origin, Recipe, Shadow, Trace};
+use crate::value::Value;
+use serde::Serialize;
+use std::process::ExitCode;
+
+const FIELDS: [&str; 10] = [
+    "type",
+    "source",
+    "chart",
+    "version",
+    "namespace",
+    "tag",
+    "path",
+    "patches",
+    "needs",
+    "health-asserts",
+];
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// `gpu-operator`, `gpu-operator.version`, `gpu-operator.values.driver.version`
+    /// (`.values` may be left out), or `constraints` / `validation`
+    what: String,
+    #[command(flatten)]
+    criteria: CriteriaArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    path: String,
+    value: Option<Value>,
+    winner: Place,
+    shadowed: Vec<Lost>,
+}
+
+#[derive(Serialize)]
+struct Place {
+    overlay: String,
+    location: String,
+}
+
+#[derive(Serialize)]
+struct Lost {
+    overlay: String,
+    location: String,
+    value: Option<Value>,
+    why: String,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let (library, recipe) = match resolve_target(&args.criteria) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let prefix = match key_prefix(&args.what, &recipe) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let entries: Vec<Entry> = recipe
+        .provenance
+        .paths
+        .iter()
+        .filter(|(path, _)| *path == &prefix || path.starts_with(&format!("{prefix}.")))
+        .map(|(path, trace)| entry(path, trace, &recipe, &library))
+        .collect();
+    if entries.is_empty() {
+        eprintln!(
+            "error: nothing in the recipe for `{}` ({}) was set by an overlay",
+            args.what,
+            recipe.criteria.describe()
+        );
+        return ExitCode::from(3);
+    }
+    match args.format {
+        Format::Json => super::emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&entries).unwrap_or_default()
+        )),
+        Format::Human => {
+            for e in &entries {
+                super::emit(&human(e));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The provenance key for what the user asked about.
+fn key_prefix(what: &str, recipe: &Recipe) -> Result<String, String> {
+    let steps = query::parse_selector(what)?;
+    let mut keys = steps.iter().map(|s| match s {
+        Step::Key(k) => k.clone(),
+        Step::Index(i) => format!("[{i}]"),
+    });
+    let Some(head) = keys.next() else {
+        return Err("say what to explain: a component, `constraints` or `validation`".into());
+    };
+    let rest: Vec<String> = keys.collect();
+    if head == "constraints" || head == "validation" {
+        return Ok(std::iter::once(head)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join("."));
+    }
+    if recipe.component(&head).is_none() {
+        let names: Vec<&str> = recipe.components.iter().map(|c| c.name.as_str()).collect();
+        return Err(format!(
+            "component `{head}` is not in this recipe; it has: {}",
+            names.join(", ")
+        ));
+    }
+    Ok(match rest.first().map(String::as_str) {
+        None => head,
+        Some("values") => format!("{head}.{}", rest.join(".")),
+        Some(f) if FIELDS.contains(&f) && rest.len() == 1 => format!("{head}.{f}"),
+        Some(_) => format!("{head}.values.{}", rest.join(".")),
+    })
+}
+
+fn entry(path: &str, trace: &Trace, recipe: &Recipe, lib: &Library) -> Entry {
+    Entry {
+        path: path.to_string(),
+        value: current_value(path, recipe),
+        winner: place(&trace.winner, lib),
+        shadowed: trace
+            .shadowed
+            .iter()
+            .map(|s| Lost {
+                overlay: s.origin.overlay.clone(),
+                location: lib.files.location(s.origin.span),
+                value: s.value.clone(),
+                why: why(&s.why, &trace.winner.overlay, &s.origin.overlay),
+            })
+            .collect(),
+    }
+}
+
+fn place(o: &Origin, lib: &Library) -> Place {
+    Place {
+        overlay: o.overlay.clone(),
+        location: lib.files.location(o.span),
+    }
+}
+
+fn why(shadow: &Shadow, winner: &str, loser: &str) -> String {
+    match shadow {
+        Shadow::FileBelowSet => format!("inline `set` values of `{winner}` outrank values files"),
+        Shadow::CutByParent => "a value set higher up the path replaced its map".into(),
+        Shadow::Outranked if winner == loser => "replaced within the same overlay".into(),
+        Shadow::Outranked => format!(
+            "`{winner}` outranks `{loser}` (it extends it, is more specific, or has a higher priority)"
+        ),
+    }
+}
+
+fn current_value(path: &str, recipe: &Recipe) -> Option<Value> {
+    let (component, rest) = path.split_once('.')?;
+    let c = recipe.component(component)?;
+    match rest.strip_prefix("values") {
+        Some("") => Some(c.values.clone()),
+        Some(sub) => {
+            let keys: Vec<&str> = sub.trim_start_matches('.').split('.').collect();
+            let mut cur = &c.values;
+            for k in keys {
+                cur = cur.as_map()?.get(k)?;
+            }
+            Some(cur.clone())
+        }
+        None => {
+            let s = |v: &Option<String>| v.clone().map(Value::String);
+            match rest {
+                "type" => Some(Value::String(c.kind.as_str().into())),
+                "source" => Some(Value::String(c.source.clone())),
+                "chart" => s(&c.chart),
+                "version" => s(&c.version),
+                "namespace" => s(&c.namespace),
+                "tag" => s(&c.tag),
+                "path" => s(&c.path),
+                "needs" => Some(Value::List(
+                    c.dependency_refs
+                        .iter()
+                        .cloned()
+                        .map(Value::String)
+                        .collect(),
+                )),
+                _ => None,
+            }
+        }
+    }
+}
+
+fn human(e: &Entry) -> String {
+    let value = e
+        .value
+        .as_ref()
+        .map(|v| serde_json::to_string(v).unwrap_or_default())
+        .unwrap_or_else(|| "(unset)".into());
+    let mut out = format!(
+        "{} = {value}\n  set by `{}` at {}\n",
+        e.path, e.winner.overlay, e.winner.location
+    );
+    for s in &e.shadowed {
+        let v = s
+            .value
+            .as_ref()
+            .map(|v| serde_json::to_string(v).unwrap_or_default())
+            .unwrap_or_else(|| "a map".into());
+        out.push_str(&format!(
+            "  shadows {v} from `{}` at {}: {}\n",
+            s.overlay, s.location, s.why
+        ));
+    }
+    out
+}
