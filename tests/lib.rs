@@ -8,3 +8,4 @@ mod cli;
 mod fmt;
 mod import;
 mod library;
+mod resolve;

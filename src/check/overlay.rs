@@ -30,9 +30,9 @@ impl CriteriaSet {
         if self.values.is_empty() {
             return "any".into();
         }
-        self.values
+        crate::check::stdlib::DIMENSIONS
             .iter()
-            .map(|(d, v)| format!("{d} = {v}"))
+            .filter_map(|d| self.values.get(*d).map(|v| format!("{d} = {v}")))
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -349,6 +349,56 @@ mod tests {
         assert!(m.conflicts.is_empty());
     }
 
+    fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0i64..5).prop_map(Value::Int),
+            "[ab]".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::List),
+                proptest::collection::btree_map("[a-d]", inner, 0..4)
+                    .prop_map(|m| Value::Map(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// A chain of layers merges exactly like Helm's layered values.
+        #[test]
+        fn chains_merge_like_helm(layers in proptest::collection::vec(
+            proptest::collection::btree_map("[a-d]", arb_value(), 0..4), 1..5))
+        {
+            let values: Vec<Value> = layers.into_iter().map(|m| Value::Map(m.into_iter().collect())).collect();
+            let nodes: Vec<Node> = values.iter().enumerate().map(|(i, v)| tree(v, i)).collect();
+            let cands: Vec<(usize, &Node)> = nodes.iter().enumerate().collect();
+            let rank = chain_rank(nodes.len());
+            let mut m = TreeMerge::new(&rank);
+            let got = m.merge("", &cands).unwrap();
+            let mut expected = values[0].clone();
+            for v in &values[1..] {
+                expected.merge_from(v);
+            }
+            proptest::prop_assert_eq!(got.sorted(), expected.sorted());
+            proptest::prop_assert!(m.conflicts.is_empty());
+        }
+    }
+
+    #[test]
+    fn unset_deletes_and_an_atom_cuts_off_weaker_keys() {
+        let base = tree(&json(r#"{"k": 1, "m": {"a": 1}}"#), 0);
+        let mut mid = tree(&json(r#"{"m": 5}"#), 1);
+        mid.set_path(&["k".to_string()], Node::Unset(origin("l1")));
+        let top = tree(&json(r#"{"m": {"c": 3}}"#), 2);
+        let rank = chain_rank(3);
+        let mut m = TreeMerge::new(&rank);
+        let got = m.merge("", &[(0, &base), (1, &mid), (2, &top)]).unwrap();
+        assert_eq!(got.sorted(), json(r#"{"m": {"c": 3}}"#));
+    }
+
     #[test]
     fn incomparable_layers_that_disagree_conflict() {
         let a = tree(&json(r#"{"driver": {"version": "1"}}"#), 0);

@@ -151,7 +151,7 @@ impl<'l> Resolution<'l> {
         Ok(Recipe {
             criteria: query.clone(),
             applied_overlays: self.layers.iter().map(|o| o.name.clone()).collect(),
-            fingerprint: self.fingerprint(query),
+            fingerprint: self.fingerprint(query, &components),
             constraints,
             components,
             deployment_order,
@@ -504,7 +504,7 @@ impl<'l> Resolution<'l> {
         .with_label(c.a.1.span, format!("`{}` sets {}", c.a.1.overlay, c.a_value))
         .with_label(c.b.1.span, format!("`{}` sets {}", c.b.1.overlay, c.b_value))
         .with_help(format!(
-            "add an overlay for `{}` (the meet of both) that extends both's intent and sets the value, or give one of them a `priority`",
+            "add an overlay for `{}` (the meet of both) that sets the value, or give one of them a `priority`",
             meet.describe()
         ))
     }
@@ -587,20 +587,34 @@ impl<'l> Resolution<'l> {
         }
     }
 
-    fn fingerprint(&self, query: &Query) -> String {
+    /// SHA-256 over the target, each applied overlay in canonical form (so layout, comments
+    /// and file boundaries do not count) and every values file the recipe reads.
+    fn fingerprint(&self, query: &Query, components: &[Component]) -> String {
         let mut h = Sha256::new();
         h.update(query.describe().as_bytes());
-        for o in &self.layers {
+        let mut overlays: Vec<&OverlayInfo> = self.layers.clone();
+        overlays.sort_by(|a, b| a.name.cmp(&b.name));
+        for o in overlays {
+            let unit = ast::SourceUnit {
+                file: o.file,
+                syntax: ast::Syntax::Ovl,
+                items: vec![ast::Item::Overlay(o.ast.clone())],
+                comments: Vec::new(),
+            };
             h.update([0]);
-            h.update(o.name.as_bytes());
-            h.update([0]);
-            h.update(self.lib.files.text(o.file).as_bytes());
+            h.update(crate::syntax::printer::print_unit(&unit).as_bytes());
         }
-        for (path, &file) in &self.lib.values_files {
-            h.update([1]);
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update(self.lib.files.text(file).as_bytes());
+        let files: BTreeSet<&str> = components
+            .iter()
+            .flat_map(|c| c.values_files.iter().map(String::as_str))
+            .collect();
+        for path in files {
+            if let Some(&file) = self.lib.values_files.get(path) {
+                h.update([1]);
+                h.update(path.as_bytes());
+                h.update([0]);
+                h.update(self.lib.files.text(file).as_bytes());
+            }
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
