@@ -71,9 +71,8 @@ pub fn run(args: Args) -> ExitCode {
     };
     let entries: Vec<Entry> = recipe
         .provenance
-        .paths
+        .under(&prefix)
         .iter()
-        .filter(|(path, _)| *path == &prefix || path.starts_with(&format!("{prefix}.")))
         .map(|(path, trace)| entry(path, trace, &recipe, &library))
         .collect();
     if entries.is_empty() {
@@ -139,7 +138,7 @@ fn entry(path: &str, trace: &Trace, recipe: &Recipe, lib: &Library) -> Entry {
             .shadowed
             .iter()
             .map(|s| Lost {
-                overlay: s.origin.overlay.clone(),
+                overlay: s.origin.overlay.to_string(),
                 location: lib.files.location(s.origin.span),
                 value: s.value.clone(),
                 why: why(&s.why, &trace.winner.overlay, &s.origin.overlay),
@@ -150,7 +149,7 @@ fn entry(path: &str, trace: &Trace, recipe: &Recipe, lib: &Library) -> Entry {
 
 fn place(o: &Origin, lib: &Library) -> Place {
     Place {
-        overlay: o.overlay.clone(),
+        overlay: o.overlay.to_string(),
         location: lib.files.location(o.span),
     }
 }

@@ -152,7 +152,8 @@ pub struct NodeSelection {
 /// Where a value came from: an overlay (or a values file it names) and the span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    pub overlay: String,
+    /// The overlay's name, or `registry` for a registry default.
+    pub overlay: std::sync::Arc<str>,
     pub span: Span,
 }
 
@@ -182,10 +183,37 @@ pub struct Trace {
     pub shadowed: Vec<Shadowed>,
 }
 
-/// Every resolved path's provenance, keyed by `component` + `/` + a field name (`version`,
-/// `namespace`, …) or `component.values.a.b` for values, and `constraint/NAME`,
-/// `validation/PHASE` for recipe-level entries.
+/// Recomputes the provenance of a component's values on demand (values have many paths;
+/// resolving records what is needed to trace them, not every trace).
+pub trait ValueTracer: Send + Sync + std::fmt::Debug {
+    /// Every resolved value path under `component.values`, with its trace.
+    fn traces(&self) -> BTreeMap<String, Trace>;
+}
+
+/// Every resolved path's provenance: `component.field` (`gpu-operator.version`),
+/// `component.values.a.b`, `constraints.NAME`, `validation.PHASE`.
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
+    /// Fields, constraints and phases.
     pub paths: BTreeMap<String, Trace>,
+    /// Per component, the tracer for its values.
+    pub values: BTreeMap<String, std::sync::Arc<dyn ValueTracer>>,
+}
+
+impl Provenance {
+    /// Every trace whose path is `prefix` or below it, values included.
+    pub fn under(&self, prefix: &str) -> BTreeMap<String, Trace> {
+        let below = |p: &str| p == prefix || p.starts_with(&format!("{prefix}."));
+        let mut out: BTreeMap<String, Trace> = self
+            .paths
+            .iter()
+            .filter(|(p, _)| below(p))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        let component = prefix.split('.').next().unwrap_or(prefix);
+        if let Some(tracer) = self.values.get(component) {
+            out.extend(tracer.traces().into_iter().filter(|(p, _)| below(p)));
+        }
+        out
+    }
 }

@@ -15,8 +15,10 @@
 //! layer and rank only.
 
 use crate::ir::{Origin, Shadow, Shadowed, Trace};
+use crate::source::Span;
 use crate::value::{Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A strict partial order on layer indices, precomputed.
 #[derive(Clone, Debug)]
@@ -57,18 +59,19 @@ pub struct Conflict {
     pub b_value: String,
 }
 
-/// A value tree contributed by one layer.
+/// A value tree contributed by one layer; each node keeps the span it came from (the layer
+/// says which overlay).
 #[derive(Clone, Debug)]
 pub enum Node {
-    Map(Vec<(String, Node)>, Origin),
-    Atom(Value, Origin),
-    Unset(Origin),
+    Map(Vec<(String, Node)>, Span),
+    Atom(Value, Span),
+    Unset(Span),
 }
 
 impl Node {
-    pub fn origin(&self) -> &Origin {
+    pub fn span(&self) -> Span {
         match self {
-            Node::Map(_, o) | Node::Atom(_, o) | Node::Unset(o) => o,
+            Node::Map(_, s) | Node::Atom(_, s) | Node::Unset(s) => *s,
         }
     }
 
@@ -95,16 +98,16 @@ impl Node {
         }
     }
 
-    /// A tree from a value, every node attributed to `origin`.
-    pub fn from_value(v: &Value, origin: &Origin) -> Node {
+    /// A tree from a value, every node attributed to `span`.
+    pub fn from_value(v: &Value, span: Span) -> Node {
         match v {
             Value::Map(m) => Node::Map(
                 m.iter()
-                    .map(|(k, v)| (k.clone(), Node::from_value(v, origin)))
+                    .map(|(k, v)| (k.clone(), Node::from_value(v, span)))
                     .collect(),
-                origin.clone(),
+                span,
             ),
-            other => Node::Atom(other.clone(), origin.clone()),
+            other => Node::Atom(other.clone(), span),
         }
     }
 
@@ -115,13 +118,13 @@ impl Node {
             return;
         };
         if !matches!(self, Node::Map(..)) {
-            *self = Node::Map(Vec::new(), leaf.origin().clone());
+            *self = Node::Map(Vec::new(), leaf.span());
         }
         let Node::Map(entries, _) = self else { return };
         let slot = match entries.iter().position(|(k, _)| k == first) {
             Some(i) => &mut entries[i].1,
             None => {
-                entries.push((first.clone(), Node::Map(Vec::new(), leaf.origin().clone())));
+                entries.push((first.clone(), Node::Map(Vec::new(), leaf.span())));
                 let last = entries.len() - 1;
                 &mut entries[last].1
             }
@@ -149,16 +152,22 @@ fn short(v: &Value) -> String {
 /// Merges value trees, collecting conflicts and provenance.
 pub struct TreeMerge<'r> {
     pub rank: &'r Rank,
+    /// The overlay each layer belongs to.
+    pub owners: &'r [Arc<str>],
     pub conflicts: Vec<Conflict>,
     pub traces: BTreeMap<String, Trace>,
+    /// Record a trace per resolved path (off while resolving; `explain` turns it on).
+    pub tracing: bool,
 }
 
 impl<'r> TreeMerge<'r> {
-    pub fn new(rank: &'r Rank) -> Self {
+    pub fn new(rank: &'r Rank, owners: &'r [Arc<str>]) -> Self {
         TreeMerge {
             rank,
+            owners,
             conflicts: Vec::new(),
             traces: BTreeMap::new(),
+            tracing: false,
         }
     }
 
@@ -233,13 +242,16 @@ impl<'r> TreeMerge<'r> {
     }
 
     fn trace(&mut self, path: &str, cands: &[(usize, &Node)], top: &[usize]) {
+        if !self.tracing {
+            return;
+        }
         let (win_layer, win) = cands[top[0]];
         let shadowed = cands
             .iter()
             .enumerate()
             .filter(|(i, _)| !top.contains(i))
             .map(|(_, (layer, n))| Shadowed {
-                origin: n.origin().clone(),
+                origin: self.origin(*layer, n),
                 value: match n {
                     Node::Atom(v, _) => Some(v.clone()),
                     _ => None,
@@ -254,7 +266,7 @@ impl<'r> TreeMerge<'r> {
         self.traces.insert(
             path.to_string(),
             Trace {
-                winner: win.origin().clone(),
+                winner: self.origin(win_layer, win),
                 shadowed,
             },
         );
@@ -265,9 +277,16 @@ impl<'r> TreeMerge<'r> {
             path: path.to_string(),
             a_value: a.1.describe(),
             b_value: b.1.describe(),
-            a: (a.0, a.1.origin().clone()),
-            b: (b.0, b.1.origin().clone()),
+            a: (a.0, self.origin(a.0, a.1)),
+            b: (b.0, self.origin(b.0, b.1)),
         });
+    }
+
+    fn origin(&self, layer: usize, node: &Node) -> Origin {
+        Origin {
+            overlay: self.owners[layer].clone(),
+            span: node.span(),
+        }
     }
 }
 
@@ -295,21 +314,16 @@ pub fn pick<T: PartialEq>(cands: &[(usize, T)], rank: &Rank) -> (usize, Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
-
-    fn origin(name: &str) -> Origin {
-        Origin {
-            overlay: name.into(),
-            span: Span::default(),
-        }
+    fn owners(n: usize) -> Vec<Arc<str>> {
+        (0..n).map(|i| Arc::from(format!("l{i}"))).collect()
     }
 
     fn chain_rank(n: usize) -> Rank {
         Rank::new(n, |a, b| a > b, vec![0; n])
     }
 
-    fn tree(v: &Value, layer: usize) -> Node {
-        Node::from_value(v, &origin(&format!("l{layer}")))
+    fn tree(v: &Value, _layer: usize) -> Node {
+        Node::from_value(v, Span::default())
     }
 
     fn json(text: &str) -> Value {
@@ -340,7 +354,9 @@ mod tests {
         let nodes: Vec<Node> = layers.iter().enumerate().map(|(i, v)| tree(v, i)).collect();
         let cands: Vec<(usize, &Node)> = nodes.iter().enumerate().collect();
         let rank = chain_rank(3);
-        let mut m = TreeMerge::new(&rank);
+        let names = owners(rank.tier.len());
+        let mut m = TreeMerge::new(&rank, &names);
+        m.tracing = true;
         let got = m.merge("", &cands).unwrap();
         let mut expected = layers[0].clone();
         expected.merge_from(&layers[1]);
@@ -376,7 +392,9 @@ mod tests {
             let nodes: Vec<Node> = values.iter().enumerate().map(|(i, v)| tree(v, i)).collect();
             let cands: Vec<(usize, &Node)> = nodes.iter().enumerate().collect();
             let rank = chain_rank(nodes.len());
-            let mut m = TreeMerge::new(&rank);
+            let names = owners(rank.tier.len());
+        let mut m = TreeMerge::new(&rank, &names);
+        m.tracing = true;
             let got = m.merge("", &cands).unwrap();
             let mut expected = values[0].clone();
             for v in &values[1..] {
@@ -391,10 +409,12 @@ mod tests {
     fn unset_deletes_and_an_atom_cuts_off_weaker_keys() {
         let base = tree(&json(r#"{"k": 1, "m": {"a": 1}}"#), 0);
         let mut mid = tree(&json(r#"{"m": 5}"#), 1);
-        mid.set_path(&["k".to_string()], Node::Unset(origin("l1")));
+        mid.set_path(&["k".to_string()], Node::Unset(Span::default()));
         let top = tree(&json(r#"{"m": {"c": 3}}"#), 2);
         let rank = chain_rank(3);
-        let mut m = TreeMerge::new(&rank);
+        let names = owners(rank.tier.len());
+        let mut m = TreeMerge::new(&rank, &names);
+        m.tracing = true;
         let got = m.merge("", &[(0, &base), (1, &mid), (2, &top)]).unwrap();
         assert_eq!(got.sorted(), json(r#"{"m": {"c": 3}}"#));
     }
@@ -404,7 +424,9 @@ mod tests {
         let a = tree(&json(r#"{"driver": {"version": "1"}}"#), 0);
         let b = tree(&json(r#"{"driver": {"version": "2"}}"#), 1);
         let rank = Rank::new(2, |_, _| false, vec![0, 0]);
-        let mut m = TreeMerge::new(&rank);
+        let names = owners(rank.tier.len());
+        let mut m = TreeMerge::new(&rank, &names);
+        m.tracing = true;
         m.merge("gpu-operator.values", &[(0, &a), (1, &b)]);
         assert_eq!(m.conflicts.len(), 1);
         assert_eq!(m.conflicts[0].path, "gpu-operator.values.driver.version");
@@ -415,7 +437,9 @@ mod tests {
         let a = tree(&json(r#"{"x": 1, "same": 2}"#), 0);
         let b = tree(&json(r#"{"y": 1, "same": 2}"#), 1);
         let rank = Rank::new(2, |_, _| false, vec![0, 0]);
-        let mut m = TreeMerge::new(&rank);
+        let names = owners(rank.tier.len());
+        let mut m = TreeMerge::new(&rank, &names);
+        m.tracing = true;
         let got = m.merge("", &[(0, &a), (1, &b)]).unwrap();
         assert!(m.conflicts.is_empty());
         assert_eq!(got.sorted(), json(r#"{"x": 1, "y": 1, "same": 2}"#));

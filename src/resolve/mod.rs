@@ -31,13 +31,64 @@ use crate::value::Value;
 use criteria::{Query, matches};
 use lattice::{Conflict, Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
 pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
-    let applied = applied_overlays(lib, query)?;
-    let r = Resolution::new(lib, &applied);
-    r.run(query)
+    Resolver::new(lib).resolve(query)
+}
+
+/// Resolves many targets against one library, reading each values file and hashing each
+/// input once.
+pub struct Resolver<'l> {
+    lib: &'l Library,
+    trees: RefCell<HashMap<String, Option<Arc<Node>>>>,
+    hashes: RefCell<HashMap<String, [u8; 32]>>,
+}
+
+impl<'l> Resolver<'l> {
+    pub fn new(lib: &'l Library) -> Self {
+        Resolver {
+            lib,
+            trees: RefCell::default(),
+            hashes: RefCell::default(),
+        }
+    }
+
+    pub fn resolve(&self, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
+        let applied = applied_overlays(self.lib, query)?;
+        Resolution::new(self, &applied).run(query)
+    }
+
+    /// A values file as a tree (spans point into the file); `None` if it did not parse,
+    /// which the checker reported.
+    fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
+        if let Some(hit) = self.trees.borrow().get(path) {
+            return hit.clone();
+        }
+        let tree = self.lib.values_files.get(path).and_then(|&file| {
+            let doc = yaml::parse_document(file, self.lib.files.text(file))
+                .ok()
+                .flatten()?;
+            Some(Arc::new(yaml_node(&doc)))
+        });
+        self.trees
+            .borrow_mut()
+            .insert(path.to_string(), tree.clone());
+        tree
+    }
+
+    /// SHA-256 of an input, computed once per key.
+    fn hash(&self, key: &str, content: impl FnOnce() -> String) -> [u8; 32] {
+        if let Some(h) = self.hashes.borrow().get(key) {
+            return *h;
+        }
+        let h: [u8; 32] = Sha256::digest(content().as_bytes()).into();
+        self.hashes.borrow_mut().insert(key.to_string(), h);
+        h
+    }
 }
 
 /// The overlays a target gets, in the reference's applied order.
@@ -73,18 +124,24 @@ pub fn applied_overlays<'l>(
     Ok(applied)
 }
 
-struct Resolution<'l> {
+struct Resolution<'l, 'r> {
+    resolver: &'r Resolver<'l>,
     lib: &'l Library,
     layers: Vec<&'l OverlayInfo>,
     /// Overlay rank (fields, constraints, phases).
     rank: Rank,
     /// Values rank: layer `2i` is overlay i's values files, `2i+1` its inline values; the
     /// last is the registry's implicit `components/<name>/values.yaml`.
-    values_rank: Rank,
+    values_rank: Arc<Rank>,
+    /// The overlay of each values layer (`registry` for the implicit file).
+    values_owners: Arc<[Arc<str>]>,
+    /// The overlay of each field layer.
+    owners: Vec<Arc<str>>,
 }
 
-impl<'l> Resolution<'l> {
-    fn new(lib: &'l Library, layers: &[&'l OverlayInfo]) -> Self {
+impl<'l, 'r> Resolution<'l, 'r> {
+    fn new(resolver: &'r Resolver<'l>, layers: &[&'l OverlayInfo]) -> Self {
+        let lib = resolver.lib;
         let n = layers.len();
         let ancestors: Vec<BTreeSet<&str>> = layers
             .iter()
@@ -121,11 +178,18 @@ impl<'l> Resolution<'l> {
             .map(|i| if i == implicit { 0 } else { (i % 2) as u8 })
             .collect();
         let values_rank = Rank::new(implicit + 1, values_outranks, tiers);
+        let owners: Vec<Arc<str>> = layers.iter().map(|o| Arc::from(o.name.as_str())).collect();
+        let mut values_owners: Vec<Arc<str>> =
+            owners.iter().flat_map(|o| [o.clone(), o.clone()]).collect();
+        values_owners.push(Arc::from("registry"));
         Resolution {
+            resolver,
             lib,
             layers: layers.to_vec(),
             rank,
-            values_rank,
+            values_rank: Arc::new(values_rank),
+            values_owners: values_owners.into(),
+            owners,
         }
     }
 
@@ -279,68 +343,49 @@ impl<'l> Resolution<'l> {
         conflicts: &mut Vec<Conflict>,
         prov: &mut Provenance,
     ) {
-        let mut nodes: Vec<(usize, Node)> = Vec::new();
-        let mut overrides: Vec<(usize, Node)> = Vec::new();
+        let mut nodes: Vec<(usize, Arc<Node>)> = Vec::new();
+        let mut overrides: Vec<(usize, Arc<Node>)> = Vec::new();
         let mut seen_files: BTreeSet<String> = BTreeSet::new();
         for &(layer, block) in blocks {
-            let origin = Origin {
-                overlay: self.layers[layer].name.clone(),
-                span: block.name.span,
-            };
-            let mut file_node: Option<Node> = None;
+            let mut files: Vec<Arc<Node>> = Vec::new();
             let mut set_node: Option<Node> = None;
             for stmt in &block.body {
                 match stmt {
                     ComponentStmt::Values(path) if seen_files.insert(path.node.clone()) => {
                         c.values_files.push(path.node.clone());
-                        if let Some(tree) = self.values_file(&path.node, &self.layers[layer].name) {
-                            merge_into(&mut file_node, tree);
-                        }
+                        files.extend(self.resolver.values_tree(&path.node));
                     }
                     ComponentStmt::Set(block) => {
                         for entry in &block.entries {
-                            let o = Origin {
-                                overlay: origin.overlay.clone(),
-                                span: entry.span,
-                            };
-                            let node = value_node(&entry.value, &o);
+                            let keys: Vec<String> = entry.path.keys().map(String::from).collect();
                             let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
-                            root.set_path(
-                                &entry.path.keys().map(String::from).collect::<Vec<_>>(),
-                                node,
-                            );
+                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), entry.span));
+                            root.set_path(&keys, value_node(&entry.value, entry.span));
                         }
                     }
                     ComponentStmt::Unset(paths) => {
                         for p in &paths.node {
-                            let o = Origin {
-                                overlay: origin.overlay.clone(),
-                                span: p.span,
-                            };
+                            let keys: Vec<String> = p.keys().map(String::from).collect();
                             let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
-                            root.set_path(
-                                &p.keys().map(String::from).collect::<Vec<_>>(),
-                                Node::Unset(o),
-                            );
+                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), p.span));
+                            root.set_path(&keys, Node::Unset(p.span));
                         }
                     }
                     ComponentStmt::Enabled(b) => {
-                        let o = Origin {
-                            overlay: origin.overlay.clone(),
-                            span: b.span,
-                        };
-                        let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), o.clone()));
-                        root.set_path(&["enabled".to_string()], Node::Atom(Value::Bool(b.node), o));
+                        let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), b.span));
+                        root.set_path(
+                            &["enabled".to_string()],
+                            Node::Atom(Value::Bool(b.node), b.span),
+                        );
                     }
                     _ => {}
                 }
             }
-            if let Some(n) = file_node {
-                nodes.push((2 * layer, n));
+            if let Some(tree) = merge_files(files) {
+                nodes.push((2 * layer, tree));
             }
             if let Some(n) = set_node {
+                let n = Arc::new(n);
                 overrides.push((layer, n.clone()));
                 nodes.push((2 * layer + 1, n));
             }
@@ -348,34 +393,29 @@ impl<'l> Resolution<'l> {
         let implicit = format!("components/{}/values.yaml", c.name);
         if !nodes.is_empty()
             && !seen_files.contains(&implicit)
-            && let Some(tree) = self.values_file(&implicit, "registry")
+            && let Some(tree) = self.resolver.values_tree(&implicit)
         {
             c.values_files.insert(0, implicit);
             nodes.push((2 * self.layers.len(), tree));
         }
-        let mut merge = TreeMerge::new(&self.values_rank);
-        let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, n)).collect();
+        let mut merge = TreeMerge::new(&self.values_rank, &self.values_owners);
+        let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, &**n)).collect();
         if !cands.is_empty() {
             let path = format!("{}.values", c.name);
             c.values = merge
                 .merge(&path, &cands)
+                .filter(|v| matches!(v, Value::Map(_)))
                 .unwrap_or(Value::Map(Default::default()));
-            if !matches!(c.values, Value::Map(_)) {
-                c.values = Value::Map(Default::default());
-            }
         }
         conflicts.extend(merge.conflicts);
-        prov.paths.extend(merge.traces);
         c.overrides = merged_overrides(&overrides, &self.rank);
-    }
-
-    /// A values file as a tree attributed to the overlay that names it (spans point into
-    /// the file). Files that did not parse were reported by the checker.
-    fn values_file(&self, path: &str, overlay: &str) -> Option<Node> {
-        let &file = self.lib.values_files.get(path)?;
-        let text = self.lib.files.text(file);
-        let node = yaml::parse_document(file, text).ok().flatten()?;
-        Some(yaml_node(&node, overlay))
+        let tracer = ValuesTracer {
+            root: format!("{}.values", c.name),
+            rank: self.values_rank.clone(),
+            owners: self.values_owners.clone(),
+            cands: nodes,
+        };
+        prov.values.insert(c.name.clone(), Arc::new(tracer));
     }
 
     fn constraints(
@@ -440,7 +480,7 @@ impl<'l> Resolution<'l> {
         win: usize,
     ) -> Trace {
         let origin = |i: usize| Origin {
-            overlay: self.layers[cands[i].0].name.clone(),
+            overlay: self.owners[cands[i].0].clone(),
             span: cands[i].2,
         };
         Trace {
@@ -468,14 +508,14 @@ impl<'l> Resolution<'l> {
             a: (
                 a.0,
                 Origin {
-                    overlay: self.layers[a.0].name.clone(),
+                    overlay: self.owners[a.0].clone(),
                     span: a.2,
                 },
             ),
             b: (
                 b.0,
                 Origin {
-                    overlay: self.layers[b.0].name.clone(),
+                    overlay: self.owners[b.0].clone(),
                     span: b.2,
                 },
             ),
@@ -595,14 +635,15 @@ impl<'l> Resolution<'l> {
         let mut overlays: Vec<&OverlayInfo> = self.layers.clone();
         overlays.sort_by(|a, b| a.name.cmp(&b.name));
         for o in overlays {
-            let unit = ast::SourceUnit {
-                file: o.file,
-                syntax: ast::Syntax::Ovl,
-                items: vec![ast::Item::Overlay(o.ast.clone())],
-                comments: Vec::new(),
-            };
-            h.update([0]);
-            h.update(crate::syntax::printer::print_unit(&unit).as_bytes());
+            h.update(self.resolver.hash(&format!("overlay:{}", o.name), || {
+                let unit = ast::SourceUnit {
+                    file: o.file,
+                    syntax: ast::Syntax::Ovl,
+                    items: vec![ast::Item::Overlay(o.ast.clone())],
+                    comments: Vec::new(),
+                };
+                crate::syntax::printer::print_unit(&unit)
+            }));
         }
         let files: BTreeSet<&str> = components
             .iter()
@@ -610,13 +651,34 @@ impl<'l> Resolution<'l> {
             .collect();
         for path in files {
             if let Some(&file) = self.lib.values_files.get(path) {
-                h.update([1]);
                 h.update(path.as_bytes());
-                h.update([0]);
-                h.update(self.lib.files.text(file).as_bytes());
+                h.update(self.resolver.hash(&format!("file:{path}"), || {
+                    self.lib.files.text(file).to_string()
+                }));
             }
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Traces one component's values on demand from the candidates resolution merged.
+#[derive(Debug)]
+struct ValuesTracer {
+    root: String,
+    rank: Arc<Rank>,
+    owners: Arc<[Arc<str>]>,
+    cands: Vec<(usize, Arc<Node>)>,
+}
+
+impl ir::ValueTracer for ValuesTracer {
+    fn traces(&self) -> BTreeMap<String, Trace> {
+        let mut merge = TreeMerge::new(&self.rank, &self.owners);
+        merge.tracing = true;
+        let cands: Vec<(usize, &Node)> = self.cands.iter().map(|(l, n)| (*l, &**n)).collect();
+        if !cands.is_empty() {
+            merge.merge(&self.root, &cands);
+        }
+        merge.traces
     }
 }
 
@@ -645,11 +707,16 @@ impl From<ir::Phase> for TraceValue {
     }
 }
 
-fn merge_into(slot: &mut Option<Node>, tree: Node) {
-    match slot {
-        Some(n) => n.merge_from(tree),
-        None => *slot = Some(tree),
+/// One layer's values files, merged (usually just one, shared with the cache).
+fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+    if files.len() <= 1 {
+        return files.pop();
     }
+    let mut merged = (*files[0]).clone();
+    for f in &files[1..] {
+        merged.merge_from((**f).clone());
+    }
+    Some(Arc::new(merged))
 }
 
 /// The field a statement sets, as a comparable value.
@@ -711,23 +778,19 @@ fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
 }
 
 /// A literal from a `set` block as a tree (map literals become maps).
-fn value_node(v: &ast::Value, origin: &Origin) -> Node {
+fn value_node(v: &ast::Value, span: Span) -> Node {
     match &v.kind {
         ast::ValueKind::Map(entries) => {
-            let mut node = Node::Map(Vec::new(), origin.clone());
+            let mut node = Node::Map(Vec::new(), span);
             for e in entries {
-                let o = Origin {
-                    overlay: origin.overlay.clone(),
-                    span: e.span,
-                };
                 node.set_path(
                     &e.path.keys().map(String::from).collect::<Vec<_>>(),
-                    value_node(&e.value, &o),
+                    value_node(&e.value, e.span),
                 );
             }
             node
         }
-        _ => Node::Atom(literal(v), origin.clone()),
+        _ => Node::Atom(literal(v), span),
     }
 }
 
@@ -754,20 +817,16 @@ pub fn literal(v: &ast::Value) -> Value {
     }
 }
 
-fn yaml_node(node: &yaml::Node, overlay: &str) -> Node {
-    let origin = Origin {
-        overlay: overlay.to_string(),
-        span: node.span,
-    };
+fn yaml_node(node: &yaml::Node) -> Node {
     match &node.kind {
         yaml::NodeKind::Map(entries) => Node::Map(
             entries
                 .iter()
-                .map(|(k, v)| (key_text(k), yaml_node(v, overlay)))
+                .map(|(k, v)| (key_text(k), yaml_node(v)))
                 .collect(),
-            origin,
+            node.span,
         ),
-        _ => Node::Atom(node.to_value(), origin),
+        _ => Node::Atom(node.to_value(), node.span),
     }
 }
 
@@ -779,20 +838,15 @@ fn key_text(k: &yaml::Node) -> String {
 }
 
 /// Inline values of every layer merged in rank order (the `overrides` the reference shows).
-fn merged_overrides(layers: &[(usize, Node)], rank: &Rank) -> Value {
-    let mut order: Vec<&(usize, Node)> = layers.iter().collect();
-    order.sort_by(|a, b| {
-        if rank.outranks(a.0, b.0) {
-            std::cmp::Ordering::Greater
-        } else if rank.outranks(b.0, a.0) {
-            std::cmp::Ordering::Less
-        } else {
-            a.0.cmp(&b.0)
-        }
-    });
+fn merged_overrides(layers: &[(usize, Arc<Node>)], rank: &Rank) -> Value {
+    let mut remaining: Vec<&(usize, Arc<Node>)> = layers.iter().collect();
     let mut out = Value::Map(Default::default());
-    for (_, node) in order {
-        out.merge_from(&node_value(node));
+    // Lowest first: repeatedly take the first layer that outranks none of the others.
+    while !remaining.is_empty() {
+        let i = (0..remaining.len())
+            .find(|&i| !remaining.iter().any(|o| rank.outranks(remaining[i].0, o.0)))
+            .unwrap_or(0);
+        out.merge_from(&node_value(&remaining.remove(i).1));
     }
     out
 }
