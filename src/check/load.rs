@@ -42,8 +42,10 @@ pub fn classify(rel: &str) -> FileClass {
 }
 
 /// Parse every source file of every root, lowest root first, paths in sorted order.
+/// Files are registered first (so ids do not depend on timing), then parsed on every core;
+/// the results are put back in file order.
 pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<LoadedUnit> {
-    let mut units = Vec::new();
+    let mut jobs: Vec<(usize, &str, FileClass, FileId, std::sync::Arc<str>)> = Vec::new();
     for (layer, root) in data.roots.iter().enumerate() {
         for (rel, entry) in &root.files {
             let class = classify(rel);
@@ -51,24 +53,51 @@ pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<L
                 continue;
             }
             let name = root.display_name(rel);
-            let text = match entry {
-                Entry::Text(text) => text.clone(),
-                other => {
-                    diags.push(unreadable(files, &name, other));
-                    continue;
+            match entry {
+                Entry::Text(text) => {
+                    let file = files.add(name, text.clone());
+                    jobs.push((layer, rel.as_str(), class, file, text.clone()));
                 }
-            };
-            let file = files.add(name, text.clone());
-            if let Some(unit) = parse_one(file, &text, rel, class, diags) {
-                units.push(LoadedUnit {
-                    layer,
-                    rel_path: rel.clone(),
-                    unit,
-                });
+                other => diags.push(unreadable(files, &name, other)),
             }
         }
     }
+    let parsed = parallel_map(&jobs, |(_, rel, class, file, text)| {
+        let mut found = Diagnostics::new();
+        let unit = parse_one(*file, text, rel, *class, &mut found);
+        (unit, found)
+    });
+    let mut units = Vec::new();
+    for ((layer, rel, ..), (unit, found)) in jobs.iter().zip(parsed) {
+        diags.extend(found);
+        if let Some(unit) = unit {
+            units.push(LoadedUnit {
+                layer: *layer,
+                rel_path: rel.to_string(),
+                unit,
+            });
+        }
+    }
     units
+}
+
+/// `f` over `items` on every available core, results in input order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads <= 1 || items.len() < 8 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn parse_one(
