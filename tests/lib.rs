@@ -8,4 +8,5 @@ mod cli;
 mod fmt;
 mod import;
 mod library;
+mod reference;
 mod resolve;
