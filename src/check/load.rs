@@ -83,7 +83,9 @@ pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<L
 
 /// `f` over `items` on every available core, results in input order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if threads <= 1 || items.len() < 8 {
         return items.iter().map(&f).collect();
     }

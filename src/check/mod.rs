@@ -26,7 +26,7 @@ pub mod stdlib;
 
 use crate::data::DataSet;
 use crate::diag::Diagnostics;
-use crate::source::{FileId, Files, Span};
+use crate::source::{FileId, Files};
 use std::collections::BTreeMap;
 
 pub use overlay::{CriteriaSet, OverlayInfo};
@@ -50,8 +50,8 @@ pub struct Library {
 pub struct Summary {
     pub source_files: usize,
     /// Overlays that a higher layer replaced: (name, the replacing span, the replaced span).
-    pub replaced_overlays: Vec<(String, Span, Span)>,
-    pub replaced_components: Vec<(String, Span, Span)>,
+    pub replaced_overlays: Vec<stdlib::Replaced>,
+    pub replaced_components: Vec<stdlib::Replaced>,
     /// Overlays that only a user layer defines.
     pub added_overlays: Vec<String>,
 }

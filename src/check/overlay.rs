@@ -1,7 +1,9 @@
 //! Overlay-level checks: names, criteria, `extends`, duplicates and specificity.
 
 use crate::check::load::LoadedUnit;
-use crate::check::stdlib::{Declared, Dimensions, ValueError, layer_by_name, unknown_dimension};
+use crate::check::stdlib::{
+    Declared, Dimensions, Replaced, ValueError, layer_by_name, unknown_dimension,
+};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Criteria, Item, Overlay, Syntax};
@@ -60,7 +62,7 @@ pub fn collect(
     units: &[LoadedUnit],
     dims: &Dimensions,
     diags: &mut Diagnostics,
-) -> (BTreeMap<String, OverlayInfo>, Vec<(String, Span, Span)>) {
+) -> (BTreeMap<String, OverlayInfo>, Vec<Replaced>) {
     let mut declared = Vec::new();
     for u in units {
         for item in &u.unit.items {

@@ -202,8 +202,11 @@ pub struct Stdlib {
     pub registry: BTreeMap<String, RegistryComponent>,
     pub validators: BTreeMap<String, Validator>,
     /// Registry components replaced by a higher layer: (name, replaced span, new span).
-    pub replaced_components: Vec<(String, Span, Span)>,
+    pub replaced_components: Vec<Replaced>,
 }
+
+/// A declaration a higher layer replaced: (name, the replacing span, the replaced span).
+pub type Replaced = (String, Span, Span);
 
 /// One named thing from some layer, before layering.
 pub(crate) struct Declared<T> {
@@ -220,7 +223,7 @@ pub(crate) fn layer_by_name<T>(
     code: Code,
     what: &str,
     diags: &mut Diagnostics,
-) -> (BTreeMap<String, Declared<T>>, Vec<(String, Span, Span)>) {
+) -> (BTreeMap<String, Declared<T>>, Vec<Replaced>) {
     items.sort_by(|a, b| (&a.name, b.layer, a.span).cmp(&(&b.name, a.layer, b.span)));
     let mut winners: BTreeMap<String, Declared<T>> = BTreeMap::new();
     let mut replaced = Vec::new();

@@ -100,40 +100,6 @@ pub fn matches(criteria: &CriteriaSet, query: &Query) -> bool {
         .all(|(dim, value)| query.values.get(dim) == Some(value))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn asymmetric_decision_table() {
-        let overlay = CriteriaSet {
-            values: set(&[("service", "eks")]),
-        };
-        let wildcard = CriteriaSet::default();
-        let q = |pairs: &[(&str, &str)]| Query { values: set(pairs) };
-        assert!(matches(&wildcard, &q(&[])));
-        assert!(matches(&wildcard, &q(&[("service", "eks")])));
-        assert!(
-            !matches(&overlay, &q(&[])),
-            "query any does not match a named value"
-        );
-        assert!(matches(&overlay, &q(&[("service", "eks"), ("os", "rhel")])));
-        assert!(!matches(&overlay, &q(&[("service", "gke")])));
-        let nodes = CriteriaSet {
-            values: set(&[("nodes", "8")]),
-        };
-        assert!(!matches(&nodes, &q(&[])));
-        assert!(matches(&nodes, &q(&[("nodes", "8")])));
-    }
-}
-
 /// Read a `RecipeCriteria` document (YAML or JSON): `spec` holds the dimensions. `kind` and
 /// `apiVersion` are optional but must be right when present; an empty file is an error.
 pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String> {
@@ -219,5 +185,39 @@ pub fn invalid_value(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> 
                 valid.join(", ")
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn asymmetric_decision_table() {
+        let overlay = CriteriaSet {
+            values: set(&[("service", "eks")]),
+        };
+        let wildcard = CriteriaSet::default();
+        let q = |pairs: &[(&str, &str)]| Query { values: set(pairs) };
+        assert!(matches(&wildcard, &q(&[])));
+        assert!(matches(&wildcard, &q(&[("service", "eks")])));
+        assert!(
+            !matches(&overlay, &q(&[])),
+            "query any does not match a named value"
+        );
+        assert!(matches(&overlay, &q(&[("service", "eks"), ("os", "rhel")])));
+        assert!(!matches(&overlay, &q(&[("service", "gke")])));
+        let nodes = CriteriaSet {
+            values: set(&[("nodes", "8")]),
+        };
+        assert!(!matches(&nodes, &q(&[])));
+        assert!(matches(&nodes, &q(&[("nodes", "8")])));
     }
 }

@@ -143,7 +143,11 @@ impl Node {
 fn short(v: &Value) -> String {
     let text = serde_json::to_string(v).unwrap_or_default();
     if text.len() > 60 {
-        format!("{}…", &text[..text.floor_char_boundary(57)])
+        let cut = (0..=57)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{}…", &text[..cut])
     } else {
         text
     }
