@@ -15,6 +15,11 @@ use std::collections::BTreeMap;
 pub struct FileChecker<'a> {
     pub data: &'a DataSet,
     pub files: &'a mut Files,
+    /// Parse manifests and health checks too (`galley check`); otherwise only check that
+    /// they exist, since resolving never reads them.
+    pub deep: bool,
+    /// Values files that parsed, as documents.
+    pub values_docs: BTreeMap<String, yaml::Node>,
     /// Result per (path, kind) so each file is read and reported once.
     checked: BTreeMap<(String, Kind), Result<FileId, ()>>,
 }
@@ -27,10 +32,12 @@ enum Kind {
 }
 
 impl<'a> FileChecker<'a> {
-    pub fn new(data: &'a DataSet, files: &'a mut Files) -> Self {
+    pub fn new(data: &'a DataSet, files: &'a mut Files, deep: bool) -> Self {
         FileChecker {
             data,
             files,
+            deep,
+            values_docs: BTreeMap::new(),
             checked: BTreeMap::new(),
         }
     }
@@ -101,9 +108,18 @@ impl<'a> FileChecker<'a> {
         let text = text.clone();
         let file = self.files.add(name, text.clone());
         let problem = match kind {
-            Kind::Values => values_problem(file, &text),
-            Kind::Manifest => manifest_problem(file, &text),
-            Kind::Check => yaml::parse_documents(file, &text).err(),
+            Kind::Values => match values_document(file, &text) {
+                Ok(doc) => {
+                    if let Some(doc) = doc {
+                        self.values_docs.insert(path.node.clone(), doc);
+                    }
+                    None
+                }
+                Err(d) => Some(d),
+            },
+            Kind::Manifest if self.deep => manifest_problem(file, &text),
+            Kind::Check if self.deep => yaml::parse_documents(file, &text).err(),
+            Kind::Manifest | Kind::Check => None,
         };
         match problem {
             None => Ok(file),
@@ -129,26 +145,25 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-fn values_problem(file: FileId, text: &str) -> Option<Diagnostic> {
-    match yaml::parse_documents(file, text) {
-        Err(d) => Some(d),
-        Ok(docs) if docs.len() > 1 => Some(
-            Diagnostic::error(
-                Code::YamlParse,
-                "a values file holds exactly one YAML document",
-            )
-            .with_label(docs[1].span, "second document"),
-        ),
-        Ok(docs) => match docs.first().map(|d| &d.kind) {
-            None | Some(yaml::NodeKind::Map(_)) | Some(yaml::NodeKind::Null) => None,
-            Some(_) => docs.first().map(|d| {
-                Diagnostic::error(
-                    Code::YamlParse,
-                    "Helm values must be a mapping at the top level",
-                )
-                .with_label(d.span, "not a mapping")
-            }),
-        },
+/// A values file's one document (a mapping), `None` when it is empty.
+fn values_document(file: FileId, text: &str) -> Result<Option<yaml::Node>, Diagnostic> {
+    let mut docs = yaml::parse_documents(file, text)?;
+    if docs.len() > 1 {
+        return Err(Diagnostic::error(
+            Code::YamlParse,
+            "a values file holds exactly one YAML document",
+        )
+        .with_label(docs[1].span, "second document"));
+    }
+    match docs.pop() {
+        None => Ok(None),
+        Some(d) if matches!(d.kind, yaml::NodeKind::Null) => Ok(None),
+        Some(d) if matches!(d.kind, yaml::NodeKind::Map(_)) => Ok(Some(d)),
+        Some(d) => Err(Diagnostic::error(
+            Code::YamlParse,
+            "Helm values must be a mapping at the top level",
+        )
+        .with_label(d.span, "not a mapping")),
     }
 }
 

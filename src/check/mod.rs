@@ -42,6 +42,8 @@ pub struct Library {
     pub overlays: BTreeMap<String, OverlayInfo>,
     /// Values files that parsed cleanly, by path, registered in `files`.
     pub values_files: BTreeMap<String, FileId>,
+    /// The same files' documents (a mapping each; empty files are left out).
+    pub values_docs: BTreeMap<String, crate::syntax::yaml::Node>,
     pub summary: Summary,
 }
 
@@ -58,6 +60,18 @@ pub struct Summary {
 
 /// Check a data set. Never panics on any input; every problem becomes a diagnostic.
 pub fn check(data: DataSet) -> (Library, Diagnostics) {
+    check_with(data, Options { deep_files: true })
+}
+
+/// How much to check.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Parse manifests and health checks (they are only checked to exist otherwise, which is
+    /// all resolving needs).
+    pub deep_files: bool,
+}
+
+pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
     let mut files = Files::new();
     let mut diags = Diagnostics::new();
     let units = load::load(&data, &mut files, &mut diags);
@@ -68,7 +82,14 @@ pub fn check(data: DataSet) -> (Library, Diagnostics) {
     let stdlib = stdlib::build(&units, stdlib_layer, &mut diags);
     let (overlays, replaced_overlays) = overlay::collect(&units, &stdlib.dimensions, &mut diags);
     overlay::check(&overlays, &mut diags);
-    let values_files = check_bodies(&data, &mut files, &stdlib, &overlays, &mut diags);
+    let (values_files, values_docs) = check_bodies(
+        &data,
+        &mut files,
+        &stdlib,
+        &overlays,
+        options.deep_files,
+        &mut diags,
+    );
     let added_overlays = overlays
         .values()
         .filter(|o| !data.roots[o.layer].embedded)
@@ -88,6 +109,7 @@ pub fn check(data: DataSet) -> (Library, Diagnostics) {
         stdlib,
         overlays,
         values_files,
+        values_docs,
         summary,
     };
     (library, diags)
@@ -98,12 +120,16 @@ fn check_bodies(
     files: &mut Files,
     stdlib: &Stdlib,
     overlays: &BTreeMap<String, OverlayInfo>,
+    deep: bool,
     diags: &mut Diagnostics,
-) -> BTreeMap<String, FileId> {
+) -> (
+    BTreeMap<String, FileId>,
+    BTreeMap<String, crate::syntax::yaml::Node>,
+) {
     let mut checker = body::BodyChecker {
         stdlib,
         overlays,
-        files: files::FileChecker::new(data, files),
+        files: files::FileChecker::new(data, files, deep),
     };
     for o in overlays.values() {
         checker.check(o, diags);
@@ -113,5 +139,6 @@ fn check_bodies(
             checker.files.health_check(path, diags);
         }
     }
-    checker.files.good_values_files()
+    let good = checker.files.good_values_files();
+    (good, std::mem::take(&mut checker.files.values_docs))
 }

@@ -79,7 +79,7 @@ impl CriteriaArgs {
 /// the command (exit 1 for library errors, 2 for unreadable directories).
 pub fn load_library(data: &[Utf8PathBuf]) -> Result<Library, ExitCode> {
     let set = super::check::data_set(&[], data).map_err(usage_error)?;
-    let (library, diags) = check::check(set);
+    let (library, diags) = check::check_with(set, check::Options { deep_files: false });
     if diags.has_errors() {
         let list: Vec<_> = diags.into_iter().collect();
         print_diagnostics(&list, &library.files);

@@ -68,12 +68,12 @@ impl<'l> Resolver<'l> {
         if let Some(hit) = self.trees.borrow().get(path) {
             return hit.clone();
         }
-        let tree = self.lib.values_files.get(path).and_then(|&file| {
-            let doc = yaml::parse_document(file, self.lib.files.text(file))
-                .ok()
-                .flatten()?;
-            Some(Arc::new(yaml_node(&doc)))
-        });
+        let tree = self
+            .lib
+            .values_docs
+            .get(path)
+            .map(|doc| Arc::new(yaml_node(doc)));
+
         self.trees
             .borrow_mut()
             .insert(path.to_string(), tree.clone());
