@@ -10,6 +10,7 @@ pub mod data;
 pub mod diag;
 pub mod import;
 pub mod ir;
+pub mod measure;
 pub mod render;
 pub mod resolve;
 pub mod source;

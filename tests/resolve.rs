@@ -278,3 +278,47 @@ fn criteria_errors_are_usage_errors() {
         Some(2)
     );
 }
+
+#[test]
+fn criteria_are_detected_from_a_snapshot_and_flags_override_them() {
+    let snap = "tests/fixtures/snapshots/eks-h100.yaml";
+    let criteria = |extra: &[&str]| {
+        let out = run(galley()
+            .args([
+                "query",
+                "--selector",
+                "criteria",
+                "--format",
+                "json",
+                "--snapshot",
+                snap,
+            ])
+            .args(extra));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        (
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+            stderr(&out),
+        )
+    };
+    let (c, notes) = criteria(&[]);
+    assert_eq!(
+        (
+            c["service"].as_str(),
+            c["accelerator"].as_str(),
+            c["os"].as_str()
+        ),
+        (Some("eks"), Some("h100"), Some("ubuntu"))
+    );
+    assert!(notes.contains("detected service = eks"), "{notes}");
+    let (c, notes) = criteria(&["--intent", "training", "--accelerator", "gb200"]);
+    assert_eq!(
+        (c["accelerator"].as_str(), c["intent"].as_str()),
+        (Some("gb200"), Some("training"))
+    );
+    assert!(
+        notes.contains("--accelerator sets accelerator = gb200, overriding `h100`"),
+        "{notes}"
+    );
+    let bad = run(galley().args(["recipe", "--snapshot", "tests/fixtures/snapshots/nope.yaml"]));
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -2,6 +2,8 @@
 
 use super::{print_diagnostics, usage_error};
 use crate::check::{self, Library};
+use crate::measure::detect::{self, Detected};
+use crate::measure::snapshot;
 use crate::resolve::criteria::{self, Query};
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,10 @@ pub struct CriteriaArgs {
     /// A `RecipeCriteria` file (YAML or JSON); flags override its values
     #[arg(long, value_name = "FILE")]
     pub criteria: Option<Utf8PathBuf>,
+    /// Detect service, accelerator and OS from a snapshot (YAML or JSON); a criteria file and
+    /// flags override what is detected, and each override is reported
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<Utf8PathBuf>,
     /// A data directory layered over the embedded library (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     pub data: Vec<Utf8PathBuf>,
@@ -47,31 +53,71 @@ impl CriteriaArgs {
         ]
     }
 
-    /// The target: the criteria file (if any), then each flag over it.
+    /// The target: what the snapshot shows, then the criteria file, then each flag; every
+    /// value that replaces a detected one is reported on stderr.
     pub fn query(&self, lib: &Library) -> Result<Query, String> {
         let dims = &lib.stdlib.dimensions;
-        let mut query = match &self.criteria {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
-                criteria::from_criteria_file(&text, dims)
-                    .map_err(|e| format!("criteria file `{path}`: {e}"))?
-            }
-            None => Query::any(),
+        let (mut query, detected) = match &self.snapshot {
+            Some(path) => self.detect(path, lib)?,
+            None => (Query::any(), Vec::new()),
         };
-        let mut given = self.criteria.is_some();
+        let mut given = self.snapshot.is_some();
+        if let Some(path) = &self.criteria {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
+            let file = criteria::from_criteria_file(&text, dims)
+                .map_err(|e| format!("criteria file `{path}`: {e}"))?;
+            for (dim, value) in &file.values {
+                report_override(&detected, dim, value, &format!("criteria file `{path}`"));
+                query.values.insert(dim.clone(), value.clone());
+            }
+            given = true;
+        }
         for (dim, value) in self.flags() {
             if let Some(raw) = value {
                 given = true;
                 query
                     .set(dims, dim, raw)
                     .map_err(|e| criteria::invalid_value(dims, dim, raw, e))?;
+                report_override(&detected, dim, query.get(dim), &format!("--{dim}"));
             }
         }
         if !given {
-            return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, or --criteria".into());
+            return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot".into());
         }
         Ok(query)
+    }
+
+    fn detect(&self, path: &Utf8PathBuf, lib: &Library) -> Result<(Query, Vec<Detected>), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read snapshot `{path}`: {e}"))?;
+        let mut files = crate::source::Files::new();
+        let file = files.add(path.to_string(), text.clone());
+        let (snapshot, warnings) = snapshot::read(file, &text).map_err(|d| {
+            print_diagnostics(std::slice::from_ref(&d), &files);
+            format!("`{path}` is not a readable snapshot")
+        })?;
+        print_diagnostics(&warnings, &files);
+        let (query, detected) = detect::detect(&snapshot, &lib.stdlib.dimensions);
+        for d in &detected {
+            eprintln!(
+                "note: detected {} = {} from {}",
+                d.dimension, d.value, d.from
+            );
+        }
+        Ok((query, detected))
+    }
+}
+
+fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
+    if let Some(d) = detected
+        .iter()
+        .find(|d| d.dimension == dim && d.value != value)
+    {
+        eprintln!(
+            "note: {by} sets {dim} = {value}, overriding `{}` detected from the snapshot",
+            d.value
+        );
     }
 }
 
