@@ -32,7 +32,7 @@ pub fn run(args: Args) -> ExitCode {
     let (library, diags) = check::check(data);
     let elapsed = started.elapsed();
     match args.format {
-        Format::Human => human(&library, &diags, elapsed),
+        Format::Human => human(&library, &diags, elapsed, !args.data.is_empty()),
         Format::Json => json(&library, &diags),
     }
     if diags.has_errors() {
@@ -63,11 +63,13 @@ pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<Da
     Ok(DataSet::new(roots))
 }
 
-fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration) {
+fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration, layered: bool) {
     let list: Vec<_> = diags.iter().cloned().collect();
     print_diagnostics(&list, &library.files);
-    for line in layering_lines(library) {
-        eprintln!("{line}");
+    if layered {
+        for line in layering_lines(library) {
+            eprintln!("{line}");
+        }
     }
     eprintln!(
         "checked {} files: {} overlays, {} components, {} validators, {} measurements; {} error{}, {} warning{} ({:.1} ms)",
