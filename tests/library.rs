@@ -93,13 +93,33 @@ fn a_data_directory_extends_a_dimension_and_adds_an_overlay() {
     let out = run(galley().args(["check", "--format", "json", "--data", data]));
     let report = json_report(&out);
     assert_eq!(codes(&report), Vec::<String>::new());
-    assert_eq!(report["summary"]["added_overlays"], serde_json::json!(["h200-eks-training"]));
+    assert_eq!(
+        report["summary"]["added_overlays"],
+        serde_json::json!(["h200-eks-training"])
+    );
     let q = run(galley()
-        .args(["query", "--data", data, "--service", "eks", "--gpu", "H200", "--intent", "training"])
-        .args(["--selector", "components.gpu-operator.values.driver.version"]));
+        .args([
+            "query",
+            "--data",
+            data,
+            "--service",
+            "eks",
+            "--gpu",
+            "H200",
+            "--intent",
+            "training",
+        ])
+        .args([
+            "--selector",
+            "components.gpu-operator.values.driver.version",
+        ]));
     assert_eq!(stdout(&q), "580.82.07\n", "{}", stderr(&q));
     // Without the data directory, `h200` is not a value.
     let plain = run(galley().args(["recipe", "--service", "eks", "--gpu", "h200"]));
     assert_eq!(plain.status.code(), Some(2));
-    assert!(stderr(&plain).contains("valid values"), "{}", stderr(&plain));
+    assert!(
+        stderr(&plain).contains("valid values"),
+        "{}",
+        stderr(&plain)
+    );
 }

@@ -84,15 +84,7 @@ pub fn lower(file: FileId, text: &str, rel_path: &str) -> AicrLowered {
     }
 }
 
-const DIMENSIONS: &[&str] = &[
-    "service",
-    "accelerator",
-    "intent",
-    "os",
-    "platform",
-    "nodes",
-];
-const PHASES: &[&str] = &["readiness", "deployment", "performance", "conformance"];
+use crate::syntax::ast::{DIMENSIONS, PHASES};
 const CONSTRAINT_FIELDS: &[&str] = &["name", "value", "severity", "remediation", "unit"];
 const COMPONENT_REF_FIELDS: &[&str] = &[
     "name",
@@ -233,8 +225,8 @@ impl Lowerer<'_> {
             body.extend(self.component_ref(item).map(OverlayStmt::Component));
         }
         if let Some(validation) = self.map_field(spec, "validation", "spec") {
-            self.unknown_fields(validation, PHASES, "spec.validation");
-            for &phase in PHASES {
+            self.unknown_fields(validation, &PHASES, "spec.validation");
+            for &phase in &PHASES {
                 if let Some((key, node)) = validation.entry(phase) {
                     body.extend(self.phase(key, node).map(OverlayStmt::Validate));
                 }
@@ -246,7 +238,7 @@ impl Lowerer<'_> {
     fn criteria(&mut self, spec: &Node) -> Option<Criteria> {
         let (key, node) = spec.entry("criteria")?;
         let entries = self.expect_map(node, "criteria", "spec")?;
-        self.unknown_fields(node, DIMENSIONS, "spec.criteria");
+        self.unknown_fields(node, &DIMENSIONS, "spec.criteria");
         let mut terms = Vec::new();
         for (k, v) in entries {
             let dimension = k.key_text();

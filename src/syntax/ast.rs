@@ -10,6 +10,20 @@
 use crate::source::{FileId, Span, Spanned};
 
 pub type Name = Spanned<String>;
+
+/// The criteria dimensions, fixed by the `RecipeCriteria` format (in its field order); their
+/// values are data (`stdlib/criteria.ovl`).
+pub const DIMENSIONS: [&str; 6] = [
+    "service",
+    "accelerator",
+    "intent",
+    "os",
+    "platform",
+    "nodes",
+];
+
+/// The validation phases, in the order they run.
+pub const PHASES: [&str; 4] = ["readiness", "deployment", "performance", "conformance"];
 pub type Str = Spanned<String>;
 
 /// What a file was written in.
