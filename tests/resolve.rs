@@ -253,3 +253,42 @@ fn criteria_are_detected_from_a_snapshot_and_flags_override_them() {
     let bad = run(galley().args(["recipe", "--snapshot", "tests/fixtures/snapshots/nope.yaml"]));
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    let args = [
+        "recipe",
+        "--service",
+        "eks",
+        "--accelerator",
+        "gb200",
+        "--intent",
+        "training",
+        "--os",
+        "ubuntu",
+        "--hydrate",
+    ];
+    let outputs: Vec<Vec<u8>> = ["1", "2", "5"]
+        .iter()
+        .map(|t| {
+            let out = run(galley().env("GALLEY_THREADS", t).args(args));
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            out.stdout
+        })
+        .collect();
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    let checks: Vec<Vec<u8>> = ["1", "3"]
+        .iter()
+        .map(|t| {
+            run(galley().env("GALLEY_THREADS", t).args([
+                "check",
+                "--format",
+                "json",
+                "--data",
+                "tests/fixtures/check/syntax-error",
+            ]))
+            .stdout
+        })
+        .collect();
+    assert_eq!(checks[0], checks[1]);
+}
