@@ -292,3 +292,26 @@ fn output_does_not_depend_on_the_thread_count() {
         .collect();
     assert_eq!(checks[0], checks[1]);
 }
+
+#[test]
+fn a_dependency_cycle_is_reported_with_every_edge() {
+    let out = run(galley().args([
+        "recipe",
+        "--data",
+        "tests/fixtures/resolve/dependency-cycle",
+        "--service",
+        "oke",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("galley::resolve::dependency-cycle"), "{err}");
+    assert!(
+        err.contains("`cert-manager` → `gpu-operator` → `cert-manager`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`gpu-operator` needs `cert-manager`")
+            && err.contains("`cert-manager` needs `gpu-operator`"),
+        "{err}"
+    );
+}

@@ -157,7 +157,6 @@ fn place(o: &Origin, lib: &Library) -> Place {
 fn why(shadow: &Shadow, winner: &str, loser: &str) -> String {
     match shadow {
         Shadow::FileBelowSet => format!("inline `set` values of `{winner}` outrank values files"),
-        Shadow::CutByParent => "a value set higher up the path replaced its map".into(),
         Shadow::Outranked if winner == loser => "replaced within the same overlay".into(),
         Shadow::Outranked => format!(
             "`{winner}` outranks `{loser}` (it extends it, is more specific, or has a higher priority)"

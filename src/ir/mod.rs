@@ -165,8 +165,6 @@ pub enum Shadow {
     Outranked,
     /// Inline `set` values outrank values files.
     FileBelowSet,
-    /// A value set higher up the path replaced the map this value was in.
-    CutByParent,
 }
 
 #[derive(Clone, Debug, PartialEq)]

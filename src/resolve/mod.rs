@@ -211,7 +211,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
         for c in &mut components {
             self.registry_defaults(c, &mut provenance);
         }
-        let deployment_order = order::deployment_order(&components, &provenance, &self.layers)?;
+        let deployment_order = order::deployment_order(&components, &provenance)?;
         Ok(Recipe {
             criteria: query.clone(),
             applied_overlays: self.layers.iter().map(|o| o.name.clone()).collect(),

@@ -5,7 +5,6 @@
 //! lexicographically smallest topological order, dependencies first (the reference's rule,
 //! `recipe-engine.md` §4), computed with Kahn's algorithm over a min-heap.
 
-use crate::check::OverlayInfo;
 use crate::diag::{Code, Diagnostic, suggestion};
 use crate::ir::{Component, Provenance};
 use crate::source::Span;
@@ -17,7 +16,6 @@ use std::collections::{BTreeMap, BinaryHeap};
 pub fn deployment_order(
     components: &[Component],
     prov: &Provenance,
-    _layers: &[&OverlayInfo],
 ) -> Result<Vec<String>, Vec<Diagnostic>> {
     let needs_span = |name: &str| {
         prov.paths
