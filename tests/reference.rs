@@ -894,7 +894,7 @@ fn galley_view(r: &galley::ir::Recipe) -> RecipeView {
                         .overrides
                         .clone()
                         .unwrap_or(Value::Map(Map::new())),
-                    values: c.values.clone(),
+                    values: (*c.values).clone(),
                 };
                 (c.name.clone(), view)
             })

@@ -168,10 +168,10 @@ fn current_value(path: &str, recipe: &Recipe) -> Option<Value> {
     let (component, rest) = path.split_once('.')?;
     let c = recipe.component(component)?;
     match rest.strip_prefix("values") {
-        Some("") => Some(c.values.clone()),
+        Some("") => Some((*c.values).clone()),
         Some(sub) => {
             let keys: Vec<&str> = sub.trim_start_matches('.').split('.').collect();
-            let mut cur = &c.values;
+            let mut cur: &Value = &c.values;
             for k in keys {
                 cur = cur.as_map()?.get(k)?;
             }

@@ -65,8 +65,9 @@ pub struct Component {
     pub values_files: Vec<String>,
     /// The inline `set` values of every layer, merged.
     pub overrides: Value,
-    /// Values files, then inline values: what Helm receives.
-    pub values: Value,
+    /// Values files, then inline values: what Helm receives (shared when it is exactly one
+    /// values file's content).
+    pub values: std::sync::Arc<Value>,
     pub dependency_refs: Vec<String>,
     pub manifest_files: Vec<String>,
     pub cleanup: bool,

@@ -177,6 +177,12 @@ impl<'r> TreeMerge<'r> {
 
     /// Merge the candidates at `path` (each a layer and its node). `None`: nothing (unset).
     pub fn merge(&mut self, path: &str, cands: &[(usize, &Node)]) -> Option<Value> {
+        if let [(_, only)] = cands
+            && !self.tracing
+        {
+            // One contribution: nothing to rank, nothing to conflict with.
+            return plain(only);
+        }
         let layers: Vec<usize> = cands.iter().map(|c| c.0).collect();
         let top = maximal(&layers, self.rank);
         let first = top[0];
@@ -291,6 +297,20 @@ impl<'r> TreeMerge<'r> {
             overlay: self.owners[layer].clone(),
             span: node.span(),
         }
+    }
+}
+
+/// A node's value as it stands (unset entries left out).
+pub fn plain(node: &Node) -> Option<Value> {
+    match node {
+        Node::Map(entries, _) => Some(Value::Map(
+            entries
+                .iter()
+                .filter_map(|(k, v)| plain(v).map(|v| (k.clone(), v)))
+                .collect(),
+        )),
+        Node::Atom(v, _) => Some(v.clone()),
+        Node::Unset(_) => None,
     }
 }
 

@@ -45,6 +45,7 @@ pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> 
 pub struct Resolver<'l> {
     lib: &'l Library,
     trees: RefCell<HashMap<String, Option<Arc<Node>>>>,
+    file_values: RefCell<HashMap<String, Arc<Value>>>,
     hashes: RefCell<HashMap<String, [u8; 32]>>,
 }
 
@@ -53,6 +54,7 @@ impl<'l> Resolver<'l> {
         Resolver {
             lib,
             trees: RefCell::default(),
+            file_values: RefCell::default(),
             hashes: RefCell::default(),
         }
     }
@@ -64,6 +66,23 @@ impl<'l> Resolver<'l> {
 
     /// A values file as a tree (spans point into the file); `None` if it did not parse,
     /// which the checker reported.
+    /// A values file's whole value (what a component gets when that file is its only
+    /// contribution), computed once.
+    fn file_value(&self, path: &str, tree: &Node) -> Arc<Value> {
+        if let Some(v) = self.file_values.borrow().get(path) {
+            return v.clone();
+        }
+        let value = match lattice::plain(tree) {
+            Some(v @ Value::Map(_)) => v,
+            _ => Value::Map(Default::default()),
+        };
+        let value = Arc::new(value);
+        self.file_values
+            .borrow_mut()
+            .insert(path.to_string(), value.clone());
+        value
+    }
+
     fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
         if let Some(hit) = self.trees.borrow().get(path) {
             return hit.clone();
@@ -327,7 +346,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
             expected_resources: expected,
             values_files: Vec::new(),
             overrides: Value::Map(Default::default()),
-            values: Value::Map(Default::default()),
+            values: Arc::new(Value::Map(Default::default())),
         };
         if kind.is_none() {
             prov.paths.remove(&format!("{name}.type"));
@@ -344,16 +363,22 @@ impl<'l, 'r> Resolution<'l, 'r> {
         prov: &mut Provenance,
     ) {
         let mut nodes: Vec<(usize, Arc<Node>)> = Vec::new();
+        // The one values file a node came from, if it came from exactly one.
+        let mut node_file: Vec<Option<String>> = Vec::new();
         let mut overrides: Vec<(usize, Arc<Node>)> = Vec::new();
         let mut seen_files: BTreeSet<String> = BTreeSet::new();
         for &(layer, block) in blocks {
             let mut files: Vec<Arc<Node>> = Vec::new();
+            let mut file_paths: Vec<&str> = Vec::new();
             let mut set_node: Option<Node> = None;
             for stmt in &block.body {
                 match stmt {
                     ComponentStmt::Values(path) if seen_files.insert(path.node.clone()) => {
                         c.values_files.push(path.node.clone());
-                        files.extend(self.resolver.values_tree(&path.node));
+                        if let Some(tree) = self.resolver.values_tree(&path.node) {
+                            files.push(tree);
+                            file_paths.push(&path.node);
+                        }
                     }
                     ComponentStmt::Set(block) => {
                         for entry in &block.entries {
@@ -382,11 +407,13 @@ impl<'l, 'r> Resolution<'l, 'r> {
                 }
             }
             if let Some(tree) = merge_files(files) {
+                node_file.push((file_paths.len() == 1).then(|| file_paths[0].to_string()));
                 nodes.push((2 * layer, tree));
             }
             if let Some(n) = set_node {
                 let n = Arc::new(n);
                 overrides.push((layer, n.clone()));
+                node_file.push(None);
                 nodes.push((2 * layer + 1, n));
             }
         }
@@ -395,17 +422,22 @@ impl<'l, 'r> Resolution<'l, 'r> {
             && !seen_files.contains(&implicit)
             && let Some(tree) = self.resolver.values_tree(&implicit)
         {
+            node_file.push(Some(implicit.clone()));
             c.values_files.insert(0, implicit);
             nodes.push((2 * self.layers.len(), tree));
         }
         let mut merge = TreeMerge::new(&self.values_rank, &self.values_owners);
         let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, &**n)).collect();
-        if !cands.is_empty() {
+        if let [Some(only)] = node_file.as_slice() {
+            // Values straight from one file: share the file's value across recipes.
+            c.values = self.resolver.file_value(only, &nodes[0].1);
+        } else if !cands.is_empty() {
             let path = format!("{}.values", c.name);
-            c.values = merge
+            let merged = merge
                 .merge(&path, &cands)
                 .filter(|v| matches!(v, Value::Map(_)))
                 .unwrap_or(Value::Map(Default::default()));
+            c.values = Arc::new(merged);
         }
         conflicts.extend(merge.conflicts);
         c.overrides = merged_overrides(&overrides, &self.rank);
