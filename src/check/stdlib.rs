@@ -11,18 +11,7 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The criteria dimensions, fixed by the `RecipeCriteria` format (in its field order).
-pub const DIMENSIONS: [&str; 6] = [
-    "service",
-    "accelerator",
-    "intent",
-    "os",
-    "platform",
-    "nodes",
-];
-
-/// The validation phases, in the order they run.
-pub const PHASES: [&str; 4] = ["readiness", "deployment", "performance", "conformance"];
+pub use crate::syntax::ast::{DIMENSIONS, PHASES};
 
 #[derive(Clone, Debug)]
 pub struct Dimension {
