@@ -23,6 +23,9 @@ pub struct Args {
 const NOT_FOUND: u8 = 3;
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(e) = query::parse_selector(&args.selector) {
+        return super::usage_error(e);
+    }
     let (_, recipe) = match resolve_target(&args.criteria) {
         Ok(r) => r,
         Err(code) => return code,

@@ -27,7 +27,7 @@ pub struct CriteriaArgs {
     #[arg(long)]
     pub platform: Option<String>,
     /// Number of GPU nodes (0 means any)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub nodes: Option<String>,
     /// A `RecipeCriteria` file (YAML or JSON); flags override its values
     #[arg(long, value_name = "FILE")]
