@@ -22,10 +22,19 @@ pub struct FileChecker<'a> {
     pub values_docs: BTreeMap<String, yaml::Node>,
     /// Result per (path, kind) so each file is read and reported once.
     checked: BTreeMap<(String, Kind), Result<FileId, ()>>,
+    /// Files parsed ahead of the walk by [`FileChecker::prefetch`].
+    prepared: BTreeMap<(String, Kind), Analysed>,
+}
+
+/// What reading one file found.
+struct Analysed {
+    file: FileId,
+    problem: Option<Diagnostic>,
+    doc: Option<yaml::Node>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub enum Kind {
     Values,
     Manifest,
     Check,
@@ -39,6 +48,30 @@ impl<'a> FileChecker<'a> {
             deep,
             values_docs: BTreeMap::new(),
             checked: BTreeMap::new(),
+            prepared: BTreeMap::new(),
+        }
+    }
+
+    /// Read and parse every referenced file up front, on every core. Files are registered
+    /// in sorted order first, so file ids do not depend on timing; references that do not
+    /// resolve are left for the walk to report at each referring site.
+    pub fn prefetch(&mut self, wanted: impl IntoIterator<Item = (String, Kind)>) {
+        let wanted: std::collections::BTreeSet<(String, Kind)> = wanted.into_iter().collect();
+        let mut jobs = Vec::new();
+        for (path, kind) in wanted {
+            if let Ok((layer, text)) = self.data.resolve(&path) {
+                let file = self
+                    .files
+                    .add(self.data.roots[layer].display_name(&path), text.clone());
+                jobs.push((path, kind, file, text.clone()));
+            }
+        }
+        let deep = self.deep;
+        let results = crate::check::load::parallel_map(&jobs, |(_, kind, file, text)| {
+            analyse(*kind, *file, text, deep)
+        });
+        for ((path, kind, _, _), analysed) in jobs.into_iter().zip(results) {
+            self.prepared.insert((path, kind), analysed);
         }
     }
 
@@ -104,23 +137,19 @@ impl<'a> FileChecker<'a> {
             .data
             .resolve(&path.node)
             .map_err(|e| ref_error(path, &e))?;
-        let name = self.data.roots[layer].display_name(&path.node);
-        let text = text.clone();
-        let file = self.files.add(name, text.clone());
-        let problem = match kind {
-            Kind::Values => match values_document(file, &text) {
-                Ok(doc) => {
-                    if let Some(doc) = doc {
-                        self.values_docs.insert(path.node.clone(), doc);
-                    }
-                    None
-                }
-                Err(d) => Some(d),
-            },
-            Kind::Manifest if self.deep => manifest_problem(file, &text),
-            Kind::Check if self.deep => yaml::parse_documents(file, &text).err(),
-            Kind::Manifest | Kind::Check => None,
+        let analysed = match self.prepared.remove(&(path.node.clone(), kind)) {
+            Some(a) => a,
+            None => {
+                let name = self.data.roots[layer].display_name(&path.node);
+                let text = text.clone();
+                let file = self.files.add(name, text.clone());
+                analyse(kind, file, &text, self.deep)
+            }
         };
+        let Analysed { file, problem, doc } = analysed;
+        if let Some(doc) = doc {
+            self.values_docs.insert(path.node.clone(), doc);
+        }
         match problem {
             None => Ok(file),
             Some(inner) => {
@@ -135,6 +164,19 @@ impl<'a> FileChecker<'a> {
             }
         }
     }
+}
+
+fn analyse(kind: Kind, file: FileId, text: &str, deep: bool) -> Analysed {
+    let (problem, doc) = match kind {
+        Kind::Values => match values_document(file, text) {
+            Ok(doc) => (None, doc),
+            Err(d) => (Some(d), None),
+        },
+        Kind::Manifest if deep => (manifest_problem(file, text), None),
+        Kind::Check if deep => (yaml::parse_documents(file, text).err(), None),
+        Kind::Manifest | Kind::Check => (None, None),
+    };
+    Analysed { file, problem, doc }
 }
 
 fn kind_name(kind: Kind) -> &'static str {

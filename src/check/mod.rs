@@ -131,6 +131,7 @@ fn check_bodies(
         overlays,
         files: files::FileChecker::new(data, files, deep),
     };
+    checker.files.prefetch(referenced_files(stdlib, overlays));
     for o in overlays.values() {
         checker.check(o, diags);
     }
@@ -141,4 +142,35 @@ fn check_bodies(
     }
     let good = checker.files.good_values_files();
     (good, std::mem::take(&mut checker.files.values_docs))
+}
+
+/// Every file the overlays and the registry refer to, for reading ahead.
+fn referenced_files(
+    stdlib: &Stdlib,
+    overlays: &BTreeMap<String, OverlayInfo>,
+) -> Vec<(String, files::Kind)> {
+    use crate::syntax::ast::ComponentStmt;
+    let mut wanted = Vec::new();
+    for c in overlays.values().flat_map(|o| o.ast.components()) {
+        for stmt in &c.body {
+            match stmt {
+                ComponentStmt::Values(p) => wanted.push((p.node.clone(), files::Kind::Values)),
+                ComponentStmt::Manifests(list) => wanted.extend(
+                    list.node
+                        .iter()
+                        .filter(|p| !p.node.contains("://"))
+                        .map(|p| (p.node.clone(), files::Kind::Manifest)),
+                ),
+                _ => {}
+            }
+        }
+    }
+    wanted.extend(
+        stdlib
+            .registry
+            .values()
+            .filter_map(|c| c.health_check())
+            .map(|p| (p.node.clone(), files::Kind::Check)),
+    );
+    wanted
 }
