@@ -111,3 +111,18 @@ fn every_check_code_has_a_fixture() {
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
 }
+
+#[test]
+fn every_code_is_documented() {
+    let doc =
+        std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
+    let missing: Vec<&str> = galley::diag::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !doc.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes missing from docs/diagnostics.md: {missing:?}"
+    );
+}
