@@ -1,8 +1,10 @@
 //! galley: a compiler for GPU Kubernetes cluster recipes.
 //!
 //! The pipeline is one way, each stage a typed value:
-//! `DataSet → SourceUnit (syntax) → Library (check) → ...`. The library works without the
-//! CLI; `src/cli/` is the only place diagnostics become rendered reports and exit codes.
+//! `DataSet (data) → SourceUnit (syntax) → Library (check) → Recipe (resolve, ir)`, with
+//! snapshots read into measurements (measure). The emitters and the constraint checker come
+//! next. The library works without the CLI; `src/cli/` is the only place diagnostics become
+//! rendered reports and exit codes.
 
 pub mod check;
 pub mod cli;
