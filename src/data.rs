@@ -241,13 +241,6 @@ impl DataSet {
         }
         Err(RefError::Missing)
     }
-
-    /// Whether any root has a file under `dir/` (used to tell data roots from file lists).
-    pub fn has_prefix(&self, dir: &str) -> bool {
-        self.roots
-            .iter()
-            .any(|r| r.files.keys().any(|k| k.starts_with(dir)))
-    }
 }
 
 /// The entry at `path`, or a symlink entry if a directory on the way is a link.

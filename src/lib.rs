@@ -13,6 +13,7 @@ pub mod diag;
 pub mod import;
 pub mod ir;
 pub mod measure;
+pub mod parallel;
 pub mod render;
 pub mod resolve;
 pub mod source;

@@ -67,7 +67,7 @@ impl<'a> FileChecker<'a> {
             }
         }
         let deep = self.deep;
-        let results = crate::check::load::parallel_map(&jobs, |(_, kind, file, text)| {
+        let results = crate::parallel::map(&jobs, |(_, kind, file, text)| {
             analyse(*kind, *file, text, deep)
         });
         for ((path, kind, _, _), analysed) in jobs.into_iter().zip(results) {

@@ -42,10 +42,18 @@ impl Rank {
 }
 
 /// Indices of the candidates whose layer is not outranked by another candidate's layer.
+/// Never empty for non-empty input: should a library that failed its check still reach here
+/// with contradictory ranks (an `extends` cycle), every candidate counts as maximal, and
+/// disagreement surfaces as a conflict rather than a panic.
 pub fn maximal(layers: &[usize], rank: &Rank) -> Vec<usize> {
-    (0..layers.len())
+    let top: Vec<usize> = (0..layers.len())
         .filter(|&i| !layers.iter().any(|&other| rank.outranks(other, layers[i])))
-        .collect()
+        .collect();
+    if top.is_empty() {
+        (0..layers.len()).collect()
+    } else {
+        top
+    }
 }
 
 /// Two maximal contributions that disagree.
@@ -427,6 +435,12 @@ mod tests {
             proptest::prop_assert_eq!(got.sorted(), expected.sorted());
             proptest::prop_assert!(m.conflicts.is_empty());
         }
+    }
+
+    #[test]
+    fn contradictory_ranks_do_not_panic() {
+        let cyclic = Rank::new(2, |_, _| true, vec![0, 0]);
+        assert_eq!(maximal(&[0, 1], &cyclic), vec![0, 1]);
     }
 
     #[test]
