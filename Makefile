@@ -21,10 +21,12 @@ FUZZ_TARGETS ?= parse yaml
 
 .PHONY: test tools-min build lint clippy fmt-check fmt bench fuzz tools clean
 
-test: tools-min
+# The bundle tests run the real checkers (helm, helmfile, shellcheck, yamllint, schema
+# validators); `tools` installs them and GALLEY_REQUIRE_TOOLS=1 makes their absence a failure.
+test: tools-min tools
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 	$(CARGO) fmt --all --check
-	$(CARGO) test --locked
+	GALLEY_REQUIRE_TOOLS=1 $(CARGO) test --locked
 	$(CARGO) build --locked
 	$(GALLEY) check $(DSL_DIRS)
 	$(GALLEY) fmt --check $(DSL_DIRS)

@@ -19,6 +19,7 @@ const MODELS = {
   "helm.toolkit.fluxcd.io/v2 HelmRelease": `${flux}/helm.toolkit.fluxcd.io/v2/HelmRelease.js`,
   "source.toolkit.fluxcd.io/v1 HelmRepository": `${flux}/source.toolkit.fluxcd.io/v1/HelmRepository.js`,
   "source.toolkit.fluxcd.io/v1 OCIRepository": `${flux}/source.toolkit.fluxcd.io/v1/OCIRepository.js`,
+  "source.toolkit.fluxcd.io/v1 GitRepository": `${flux}/source.toolkit.fluxcd.io/v1/GitRepository.js`,
   "kustomize.toolkit.fluxcd.io/v1 Kustomization": `${flux}/kustomize.toolkit.fluxcd.io/v1/Kustomization.js`,
 };
 

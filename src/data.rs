@@ -198,6 +198,18 @@ pub enum RefError {
     Unreadable(String),
 }
 
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::OutsideRoot => f.write_str("the path leaves its data root"),
+            RefError::Missing => f.write_str("no such file"),
+            RefError::Symlink => f.write_str("it is reached through a symbolic link"),
+            RefError::TooLarge(n) => write!(f, "the file is too large ({n} bytes)"),
+            RefError::Unreadable(why) => write!(f, "it cannot be read: {why}"),
+        }
+    }
+}
+
 /// Check that a reference is a plain relative path inside a root.
 pub fn validate_relative(path: &str) -> Result<(), RefError> {
     let bad = path.is_empty()

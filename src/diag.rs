@@ -76,6 +76,20 @@ codes! {
     MergeConflict => "galley::merge::conflict", "two overlays that match one target disagree and neither outranks the other";
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";
+    ResultParse => "galley::result::parse", "a `RecipeResult` file that is not valid YAML or JSON";
+    ResultShape => "galley::result::shape", "a `RecipeResult` field of the wrong shape, or a document that is not a recipe";
+    BundleFlag => "galley::bundle::flag", "a `--set`, selector, toleration, taint or node-count flag that is malformed";
+    BundleUnknownComponent => "galley::bundle::unknown-component", "a `--set` that names a component the recipe does not have";
+    BundleSetPath => "galley::bundle::set-path", "a `--set` path that runs through a value that is not a map";
+    BundleUnsafe => "galley::bundle::unsafe-field", "a recipe-derived name, namespace, chart, version or source that is not safe to write into a bundle";
+    BundleValues => "galley::bundle::values-file", "a values file that is missing or is not a YAML mapping";
+    BundleManifest => "galley::bundle::manifest", "a manifest file that is missing, unreadable or outside the data root";
+    BundleDisabled => "galley::bundle::disabled-dependency", "an enabled component that needs a disabled one";
+    BundleOrder => "galley::bundle::order", "a recipe whose dependencies are unknown or cyclic, or whose deployment order contradicts them";
+    BundleCheck => "galley::bundle::check", "a registry bundle check that fails for this recipe and these flags";
+    BundleEmpty => "galley::bundle::empty", "a recipe with no enabled components";
+    BundleUnsupported => "galley::bundle::unsupported", "a component the chosen deployer cannot express";
+    BundleRepo => "galley::bundle::repo", "a GitOps deployer without a usable `--repo` URL";
     Io => "galley::io", "a file or directory that cannot be read";
 }
 

@@ -6,7 +6,7 @@
 
 use crate::data::validate_relative;
 use camino::{Utf8Path, Utf8PathBuf};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 /// Write `files` (relative path → bytes) as the directory `out`. An existing non-empty `out`
@@ -14,6 +14,16 @@ use std::io::Write;
 pub fn write_tree(
     out: &Utf8Path,
     files: &BTreeMap<String, Vec<u8>>,
+    force: bool,
+) -> Result<(), String> {
+    write_tree_modes(out, files, &BTreeSet::new(), force)
+}
+
+/// [`write_tree`], with the files in `executable` made executable (mode 0755).
+pub fn write_tree_modes(
+    out: &Utf8Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    executable: &BTreeSet<String>,
     force: bool,
 ) -> Result<(), String> {
     for rel in files.keys() {
@@ -43,14 +53,18 @@ pub fn write_tree(
         .file_name()
         .ok_or_else(|| format!("`{out}` has no directory name"))?;
     let tmp = unique(parent, &format!(".{name}.galley-tmp"));
-    let result = fill(&tmp, files).and_then(|()| swap_in(&tmp, out, parent, name));
+    let result = fill(&tmp, files, executable).and_then(|()| swap_in(&tmp, out, parent, name));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
 }
 
-fn fill(dir: &Utf8Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+fn fill(
+    dir: &Utf8Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    executable: &BTreeSet<String>,
+) -> Result<(), String> {
     std::fs::create_dir(dir).map_err(|e| format!("cannot create `{dir}`: {e}"))?;
     for (rel, bytes) in files {
         let path = dir.join(rel);
@@ -61,7 +75,21 @@ fn fill(dir: &Utf8Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), String>
             std::fs::File::create(&path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
         f.write_all(bytes)
             .map_err(|e| format!("cannot write `{path}`: {e}"))?;
+        if executable.contains(rel) {
+            make_executable(&f).map_err(|e| format!("cannot make `{path}` executable: {e}"))?;
+        }
     }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_executable(f: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    f.set_permissions(std::fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 

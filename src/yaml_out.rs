@@ -253,10 +253,45 @@ fn literal_allowed(s: &str) -> bool {
     s.contains('\n') && s.chars().all(printable) && !s.contains(" \n") && !s.ends_with(' ')
 }
 
-/// Whether serde-saphyr leaves `s` unquoted, i.e. it is plain-safe for YAML 1.1 and 1.2.
+/// Whether libyaml (which yaml.v3 is a port of) writes `s` as a plain scalar in block
+/// context (`yaml_emitter_analyze_scalar`): no leading or trailing space, no indicator at
+/// the start, no `: ` or ` #` inside, no document marker, nothing unprintable. Whether the
+/// plain text reads back as a string is [`reads_as_non_string`]'s question.
 fn plain_safe(s: &str) -> bool {
-    serde_saphyr::to_string_with_options(&s, options(4))
-        .is_ok_and(|out| out.strip_suffix('\n') == Some(s))
+    let chars: Vec<char> = s.chars().collect();
+    let (Some(&first), Some(&last)) = (chars.first(), chars.last()) else {
+        return false;
+    };
+    if first == ' ' || last == ' ' || s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    let blank = |i: usize| {
+        chars
+            .get(i)
+            .is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\t' || !printable(c) || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}' {
+            return false;
+        }
+        let followed_by_blank = blank(i + 1);
+        if i == 0 {
+            if "#,[]{}&*!|>'\"%@`".contains(c) {
+                return false;
+            }
+            if matches!(c, '?' | ':' | '-') && followed_by_blank {
+                return false;
+            }
+        } else {
+            if c == ':' && followed_by_blank {
+                return false;
+            }
+            if c == '#' && blank(i - 1) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 fn double_quoted(s: &str) -> String {

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod bundle;
+mod bundle_tools;
 mod check_fixtures;
 mod cli;
 mod fmt;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 the input has problems (errors found, files would be
 //! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
 
+mod bundle;
 mod check;
 mod explain;
 mod fmt;
@@ -44,6 +45,8 @@ enum Command {
     Query(query::Args),
     /// Show which overlay set a component field or value, and what it shadowed
     Explain(explain::Args),
+    /// Lower a recipe into Helm, Argo CD, Flux or helmfile deploy artifacts
+    Bundle(Box<bundle::Args>),
 }
 
 /// How diagnostics are written.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Recipe(args) => recipe::run(args),
         Command::Query(args) => query::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Bundle(args) => bundle::run(*args),
     }
 }
 

@@ -1,0 +1,449 @@
+//! The Flux deployer: sources, one HelmRelease (v2) per component with its values inline,
+//! local charts of manifests served from the GitOps repository, and a `kustomization.yaml`
+//! that lists every resource.
+//!
+//! ```text
+//! kustomization.yaml
+//! sources/helmrepository-<repo>.yaml     one per HTTP(S) chart repository
+//! sources/ocirepository-<name>.yaml      one per OCI chart (tag verbatim), used by chartRef
+//! sources/gitrepository.yaml             the GitOps repository (`--repo`), for local charts
+//! NNN-<name>/helmrelease.yaml
+//! NNN-<name>-post/{Chart.yaml,values.yaml,templates/…,helmrelease.yaml}
+//! README.md recipe.yaml bundle.yaml checksums.txt
+//! ```
+
+use super::argocd::require_repo;
+use super::{
+    Options, Plan, Planned, Source, Tree, local_chart, map, repo_name, repo_version, s, yaml_doc,
+};
+use crate::diag::{Code, Diagnostic};
+use crate::value::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub const NAMESPACE: &str = "flux-system";
+const GIT_SOURCE: &str = "galley-bundle";
+const INTERVAL: &str = "10m";
+
+pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
+    let repo = require_repo(opts, "flux")?;
+    let mut errors = Vec::new();
+    let helm_repos: BTreeMap<String, String> = plan
+        .components
+        .iter()
+        .filter_map(|c| match &c.source {
+            Source::Chart {
+                repo, oci: false, ..
+            } => Some((repo.clone(), format!("helmrepository-{}", repo_name(repo)))),
+            _ => None,
+        })
+        .collect();
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    for (url, name) in &helm_repos {
+        if let Some(other) = names.insert(name, url) {
+            errors.push(Diagnostic::error(
+                Code::BundleUnsupported,
+                format!(
+                    "chart repositories `{other}` and `{url}` would share the source name `{name}`"
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut tree = super::per_component(plan, |c| component(plan, c, &helm_repos));
+    for (url, name) in &helm_repos {
+        tree.add(
+            format!("sources/{name}.yaml"),
+            yaml_doc(&map([
+                ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                ("kind", s("HelmRepository")),
+                (
+                    "metadata",
+                    map([("name", s(name)), ("namespace", s(NAMESPACE))]),
+                ),
+                ("spec", map([("interval", s(INTERVAL)), ("url", s(url))])),
+            ])),
+        );
+    }
+    let git = plan
+        .components
+        .iter()
+        .any(|c| c.local_chart_dir().is_some() || matches!(c.source, Source::Kustomize { .. }));
+    if git {
+        tree.add(
+            "sources/gitrepository.yaml",
+            yaml_doc(&git_repository(GIT_SOURCE, repo, &opts.revision)),
+        );
+    }
+    let mut resources: Vec<String> = tree
+        .files
+        .keys()
+        .filter(|p| {
+            p.starts_with("sources/")
+                || p.ends_with("/helmrelease.yaml")
+                || p.ends_with("/flux-kustomization.yaml")
+        })
+        .cloned()
+        .collect();
+    resources.sort();
+    tree.add(
+        "kustomization.yaml",
+        yaml_doc(&map([
+            ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
+            ("kind", s("Kustomization")),
+            (
+                "resources",
+                Value::List(resources.into_iter().map(Value::String).collect()),
+            ),
+        ])),
+    );
+    tree.add("README.md", readme(plan, repo, &opts.revision));
+    Ok(tree)
+}
+
+fn git_repository(name: &str, url: &str, revision: &str) -> Value {
+    map([
+        ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+        ("kind", s("GitRepository")),
+        (
+            "metadata",
+            map([("name", s(name)), ("namespace", s(NAMESPACE))]),
+        ),
+        (
+            "spec",
+            map([
+                ("interval", s(INTERVAL)),
+                ("url", s(url)),
+                ("ref", map([("branch", s(revision))])),
+            ]),
+        ),
+    ])
+}
+
+fn depends_on(plan: &Plan, c: &Planned) -> Value {
+    let mut deps: Vec<String> = c
+        .needs
+        .iter()
+        .filter_map(|n| plan.component(n))
+        .filter(|d| d.installs_anything())
+        .map(terminal)
+        .collect();
+    deps.sort();
+    deps.dedup();
+    Value::List(
+        deps.into_iter()
+            .map(|d| map([("name", s(d)), ("namespace", s(NAMESPACE))]))
+            .collect(),
+    )
+}
+
+/// The Flux object a dependent waits for: the manifests release when there is one.
+fn terminal(c: &Planned) -> String {
+    c.terminal_release()
+}
+
+fn release_spec(
+    release: &str,
+    c: &Planned,
+    chart: Value,
+    depends: Value,
+    values: Option<&Value>,
+) -> Value {
+    let mut spec = Map::new();
+    spec.insert("interval".into(), s(INTERVAL));
+    spec.insert("releaseName".into(), s(release));
+    spec.insert("targetNamespace".into(), s(&c.namespace));
+    spec.insert("storageNamespace".into(), s(&c.namespace));
+    spec.insert(
+        "install".into(),
+        map([
+            ("createNamespace", Value::Bool(true)),
+            ("remediation", map([("retries", Value::Int(5))])),
+        ]),
+    );
+    spec.insert(
+        "upgrade".into(),
+        map([("remediation", map([("retries", Value::Int(5))]))]),
+    );
+    if let Value::Map(m) = chart {
+        spec.extend(m);
+    }
+    if matches!(&depends, Value::List(l) if !l.is_empty()) {
+        spec.insert("dependsOn".into(), depends);
+    }
+    if let Some(v) = values
+        && v.as_map().is_some_and(|m| !m.is_empty())
+    {
+        spec.insert("values".into(), v.sorted());
+    }
+    map([
+        ("apiVersion", s("helm.toolkit.fluxcd.io/v2")),
+        ("kind", s("HelmRelease")),
+        (
+            "metadata",
+            map([("name", s(release)), ("namespace", s(NAMESPACE))]),
+        ),
+        ("spec", Value::Map(spec)),
+    ])
+}
+
+fn component(plan: &Plan, c: &Planned, helm_repos: &BTreeMap<String, String>) -> Tree {
+    let mut t = Tree::default();
+    let depends = depends_on(plan, c);
+    if let Some(dir) = &c.pre_dir {
+        super::remote_kustomization(c, &mut t);
+        t.add(
+            format!("{dir}/flux-kustomization.yaml"),
+            yaml_doc(&map([
+                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+                ("kind", s("Kustomization")),
+                (
+                    "metadata",
+                    map([
+                        ("name", s(format!("{}-pre", c.name))),
+                        ("namespace", s(NAMESPACE)),
+                    ]),
+                ),
+                (
+                    "spec",
+                    map([
+                        ("interval", s(INTERVAL)),
+                        ("path", s(format!("./{dir}"))),
+                        ("prune", Value::Bool(true)),
+                        ("wait", Value::Bool(true)),
+                        (
+                            "sourceRef",
+                            map([("kind", s("GitRepository")), ("name", s(GIT_SOURCE))]),
+                        ),
+                    ]),
+                ),
+            ])),
+        );
+    }
+    match &c.source {
+        Source::Chart { repo, chart, oci } => {
+            let chart_value = if *oci {
+                let name = format!("ocirepository-{}", c.name);
+                let mut reference = Map::new();
+                if let Some(v) = &c.version {
+                    reference.insert("tag".into(), s(v));
+                } else {
+                    reference.insert("semver".into(), s("*"));
+                }
+                t.add(
+                    format!("sources/{name}.yaml"),
+                    yaml_doc(&map([
+                        ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+                        ("kind", s("OCIRepository")),
+                        ("metadata", map([("name", s(&name)), ("namespace", s(NAMESPACE))])),
+                        (
+                            "spec",
+                            map([
+                                ("interval", s(INTERVAL)),
+                                ("url", s(c.source.oci_ref().unwrap_or_default())),
+                                ("ref", Value::Map(reference)),
+                                (
+                                    "layerSelector",
+                                    map([
+                                        ("mediaType", s("application/vnd.cncf.helm.chart.content.v1.tar+gzip")),
+                                        ("operation", s("copy")),
+                                    ]),
+                                ),
+                            ]),
+                        ),
+                    ])),
+                );
+                map([(
+                    "chartRef",
+                    map([
+                        ("kind", s("OCIRepository")),
+                        ("name", s(name)),
+                        ("namespace", s(NAMESPACE)),
+                    ]),
+                )])
+            } else {
+                let mut spec = Map::new();
+                spec.insert("chart".into(), s(chart));
+                if let Some(v) = repo_version(c) {
+                    spec.insert("version".into(), s(v));
+                }
+                spec.insert(
+                    "sourceRef".into(),
+                    map([
+                        ("kind", s("HelmRepository")),
+                        ("name", s(helm_repos.get(repo).cloned().unwrap_or_default())),
+                        ("namespace", s(NAMESPACE)),
+                    ]),
+                );
+                spec.insert("interval".into(), s(INTERVAL));
+                map([("chart", map([("spec", Value::Map(spec))]))])
+            };
+            t.add(
+                format!("{}/helmrelease.yaml", c.dir),
+                yaml_doc(&release_spec(
+                    &c.name,
+                    c,
+                    chart_value,
+                    depends.clone(),
+                    Some(&c.values),
+                )),
+            );
+        }
+        Source::Kustomize { path, .. } => {
+            let mut spec = Map::new();
+            spec.insert("interval".into(), s(INTERVAL));
+            spec.insert(
+                "path".into(),
+                s(if path.is_empty() {
+                    "./".to_string()
+                } else {
+                    format!("./{path}")
+                }),
+            );
+            spec.insert("prune".into(), Value::Bool(true));
+            spec.insert("targetNamespace".into(), s(&c.namespace));
+            let source_name = format!("{}-source", c.name);
+            spec.insert(
+                "sourceRef".into(),
+                map([("kind", s("GitRepository")), ("name", s(&source_name))]),
+            );
+            spec.insert("wait".into(), Value::Bool(true));
+            let kust = map([
+                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+                ("kind", s("Kustomization")),
+                (
+                    "metadata",
+                    map([("name", s(&c.name)), ("namespace", s(NAMESPACE))]),
+                ),
+                ("spec", Value::Map(spec)),
+            ]);
+            let Source::Kustomize { repo, tag, .. } = &c.source else {
+                unreachable!()
+            };
+            let mut git = git_repository(&source_name, repo, "");
+            if let Value::Map(m) = &mut git
+                && let Some(Value::Map(spec)) = m.get_mut("spec")
+            {
+                spec.insert(
+                    "ref".into(),
+                    match tag {
+                        Some(t) => map([("tag", s(t))]),
+                        None => map([("branch", s("main"))]),
+                    },
+                );
+            }
+            t.add(
+                format!("sources/gitrepository-{}.yaml", c.name),
+                yaml_doc(&git),
+            );
+            t.add(
+                format!("{}/flux-kustomization.yaml", c.dir),
+                yaml_doc(&kust),
+            );
+        }
+        Source::None => {}
+    }
+    if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
+        local_chart(c, dir, &mut t);
+        let primary_dep = match &c.source {
+            Source::None => depends,
+            _ => Value::List(vec![map([
+                ("name", s(&c.name)),
+                ("namespace", s(NAMESPACE)),
+            ])]),
+        };
+        let chart_value = map([(
+            "chart",
+            map([(
+                "spec",
+                map([
+                    ("chart", s(format!("./{dir}"))),
+                    (
+                        "sourceRef",
+                        map([
+                            ("kind", s("GitRepository")),
+                            ("name", s(GIT_SOURCE)),
+                            ("namespace", s(NAMESPACE)),
+                        ]),
+                    ),
+                    ("interval", s(INTERVAL)),
+                    ("reconcileStrategy", s("Revision")),
+                ]),
+            )]),
+        )]);
+        t.add(
+            format!("{dir}/helmrelease.yaml"),
+            yaml_doc(&release_spec(&release, c, chart_value, primary_dep, None)),
+        );
+    }
+    t
+}
+
+fn readme(plan: &Plan, repo: &str, revision: &str) -> String {
+    let mut out = String::from("# Flux bundle\n\n");
+    let _ = writeln!(
+        out,
+        "Generated by galley {}. Recipe fingerprint `{}`.\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.recipe.fingerprint
+    );
+    let _ = writeln!(
+        out,
+        "Local charts (component manifests) are read from `{repo}` at `{revision}`: push this folder's contents to the root of that repository.\n"
+    );
+    out.push_str(
+        "## Releases\n\n| HelmRelease | Namespace | Depends on | Version |\n|---|---|---|---|\n",
+    );
+    for c in &plan.components {
+        let deps: Vec<String> = c
+            .needs
+            .iter()
+            .filter_map(|n| plan.component(n))
+            .map(terminal)
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.name,
+            c.namespace,
+            if deps.is_empty() {
+                "-".into()
+            } else {
+                deps.join(", ")
+            },
+            c.version.as_deref().unwrap_or("-")
+        );
+        if let Some(r) = c.local_release()
+            && r != c.name
+        {
+            let _ = writeln!(out, "| {r} | {} | {} | - |", c.namespace, c.name);
+        }
+    }
+    out.push_str(FLUX_USAGE);
+    out
+}
+
+const FLUX_USAGE: &str = r#"
+## Deploy
+
+With Flux installed in the cluster (`flux install`), push this folder to the repository and
+point a Flux Kustomization at it:
+
+```sh
+git add . && git commit -m "galley bundle" && git push
+flux create source git galley-bundle --url=<repo> --branch=<revision>
+flux create kustomization galley-bundle --source=GitRepository/galley-bundle --path=./ --prune=true
+```
+
+or apply it once without a Flux Kustomization: `kubectl apply -k .`
+
+Each HelmRelease waits for the releases it depends on (`dependsOn`) to be ready; a
+component's manifests are a separate `<name>-post` release after its chart.
+
+## Undeploy
+
+Delete the Flux Kustomization (with `prune`, its HelmReleases are uninstalled), or
+`kubectl delete -k .`
+"#;

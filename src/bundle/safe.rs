@@ -1,0 +1,198 @@
+//! What a recipe-derived string must look like before it reaches a file name, a YAML
+//! document or a shell script. A recipe may come from anywhere (`-r FILE`), so every field
+//! is checked here even when `galley check` already checked the library it came from; the
+//! scripts quote every value as well, so these rules are the second line, not the only one.
+
+/// A DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric.
+pub fn dns_label(s: &str, max: usize) -> Result<(), String> {
+    let b = s.as_bytes();
+    if s.is_empty() {
+        return Err("it is empty".into());
+    }
+    if s.len() > max {
+        return Err(format!("it is longer than {max} characters"));
+    }
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    {
+        return Err("only lowercase letters, digits and `-` are allowed".into());
+    }
+    if b[0] == b'-' || b[b.len() - 1] == b'-' {
+        return Err("it must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// A chart name: letters, digits, `-`, `_`, `.`; no path separators.
+pub fn chart_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 250
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && !s.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err("a chart name has letters, digits, `-`, `_` and `.` only".into())
+    }
+}
+
+/// A chart version or tag: letters, digits, `.`, `-`, `+`, `_`, starting alphanumeric.
+pub fn version(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err("a version has letters, digits, `.`, `-`, `+` and `_` only".into())
+    }
+}
+
+/// A chart repository or Kustomize source: `https://`, `http://` or `oci://`, a host
+/// (letters, digits, `.`, `-`, an optional port) and a path of plain segments.
+pub fn source_url(s: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return Err("it is not a URL (expected https://, http:// or oci://)".into());
+    };
+    if !matches!(scheme, "https" | "http" | "oci") {
+        return Err(format!("scheme `{scheme}` is not https, http or oci"));
+    }
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let host_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        && !name.starts_with(['.', '-'])
+        && port.bytes().all(|c| c.is_ascii_digit())
+        && (port.is_empty() != host.contains(':'));
+    if !host_ok {
+        return Err(format!("host `{host}` is not a plain host name"));
+    }
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if !path.is_empty()
+        && !path.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'~'))
+        })
+    {
+        return Err(format!(
+            "path `/{path}` may hold letters, digits, `.`, `-`, `_` and `~` only"
+        ));
+    }
+    Ok(())
+}
+
+/// A Git repository URL for `--repo`: a source URL, or `ssh://`/`git@host:path` forms.
+pub fn repo_url(s: &str) -> Result<(), String> {
+    if let Some(rest) = s.strip_prefix("ssh://") {
+        let rest = rest.split_once('@').map_or(rest, |(user, rest)| {
+            if user.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+                rest
+            } else {
+                "\u{0}"
+            }
+        });
+        return source_url(&format!("https://{rest}"))
+            .map_err(|e| format!("{e} (in an ssh:// URL)"));
+    }
+    if let Some(rest) = s.strip_prefix("git@") {
+        let (host, path) = rest.split_once(':').ok_or("a git@ URL is git@host:path")?;
+        return source_url(&format!("https://{host}/{path}"));
+    }
+    if s.starts_with("oci://") {
+        return Err("a GitOps repository is a Git URL (https://, ssh:// or git@)".into());
+    }
+    source_url(s)
+}
+
+/// A path inside a Kustomize source: plain relative segments.
+pub fn rel_path(s: &str) -> Result<(), String> {
+    crate::data::validate_relative(s).map_err(|e| e.to_string())?;
+    if s.split('/').all(|seg| {
+        seg.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    }) {
+        Ok(())
+    } else {
+        Err("a path may hold letters, digits, `.`, `-` and `_` only".into())
+    }
+}
+
+/// Single-quote a string for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_namespaces() {
+        assert!(dns_label("gpu-operator", 53).is_ok());
+        for bad in [
+            "", "Gpu", "a_b", "-a", "a-", "a;rm", "a/b", "a b", "a$(x)", "é",
+        ] {
+            assert!(dns_label(bad, 53).is_err(), "{bad}");
+        }
+        assert!(dns_label(&"a".repeat(54), 53).is_err());
+    }
+
+    #[test]
+    fn versions_and_charts() {
+        for ok in ["v25.3.3", "0.13.0", "1.2.3-rc.1+build_5"] {
+            assert!(version(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1.0;rm -rf /", "$(id)", "1 0", "../x", "`x`", "-v"] {
+            assert!(version(bad).is_err(), "{bad}");
+        }
+        assert!(chart_name("gpu-operator").is_ok());
+        assert!(chart_name("nvidia/gpu-operator").is_err());
+        assert!(chart_name("..").is_err());
+    }
+
+    #[test]
+    fn urls() {
+        for ok in [
+            "https://helm.ngc.nvidia.com/nvidia",
+            "oci://ghcr.io/nvidia/kai-scheduler",
+            "https://example.com:8443/charts/",
+            "http://localhost",
+        ] {
+            assert!(source_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://x/a b",
+            "https://x/$(id)",
+            "https://x/;rm",
+            "https://x/../y",
+            "https://x'y",
+            "https://x:y/z",
+            "helm.ngc.nvidia.com",
+        ] {
+            assert!(source_url(bad).is_err(), "{bad}");
+        }
+        assert!(repo_url("git@github.com:org/repo.git").is_ok());
+        assert!(repo_url("ssh://git@github.com/org/repo.git").is_ok());
+        assert!(repo_url("https://github.com/org/repo.git").is_ok());
+        assert!(repo_url("oci://x/y").is_err());
+        assert!(repo_url("git@github.com:org/$(id)").is_err());
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("a'b"), r"'a'\''b'");
+    }
+}

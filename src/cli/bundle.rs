@@ -1,0 +1,196 @@
+//! `galley bundle (-r RECIPE | CRITERIA) -o DIR [--deployer helm|argocd|flux|helmfile] …`
+
+use super::recipe::resolve_target;
+use super::target::{CriteriaArgs, load_library};
+use super::{print_diagnostics, usage_error};
+use crate::bundle::{self, Deployer, Options, flags};
+use crate::diag::{Code, Diagnostic};
+use camino::Utf8PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A `RecipeResult` file (YAML or JSON, from `galley recipe` or `aicr recipe`); without
+    /// it, the recipe is resolved from the criteria flags
+    #[arg(long, short = 'r', value_name = "FILE")]
+    recipe: Option<Utf8PathBuf>,
+    #[command(flatten)]
+    criteria: CriteriaArgs,
+    /// The directory to write; refused when it exists and is not empty, unless --force
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "bundle")]
+    output: Utf8PathBuf,
+    /// Replace a non-empty output directory
+    #[arg(long)]
+    force: bool,
+    /// How the bundle deploys
+    #[arg(long, short = 'd', value_enum, ignore_case = true, default_value_t = Deployer::Helm)]
+    deployer: Deployer,
+    /// The Git repository the bundle is pushed to (required for argocd and flux)
+    #[arg(long, value_name = "URL")]
+    repo: Option<String>,
+    /// The branch of --repo to follow
+    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    revision: String,
+    /// Override a value: COMPONENT:path.to.key=value (repeatable; the component's name or
+    /// any registry alias; `enabled=false` drops the component)
+    #[arg(long = "set", value_name = "COMPONENT:PATH=VALUE")]
+    set: Vec<String>,
+    /// Node selector for system pods, key=value (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    system_node_selector: Vec<String>,
+    /// Toleration for system pods, key=value:Effect or key:Effect (repeatable; default:
+    /// tolerate everything)
+    #[arg(long, value_name = "TOLERATION")]
+    system_node_toleration: Vec<String>,
+    /// Node selector for GPU pods, key=value (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    accelerated_node_selector: Vec<String>,
+    /// Toleration for GPU pods, key=value:Effect or key:Effect (repeatable; default:
+    /// tolerate everything)
+    #[arg(long, value_name = "TOLERATION")]
+    accelerated_node_toleration: Vec<String>,
+    /// The taint that keeps workloads off GPU nodes until they are ready, key=value:Effect
+    #[arg(long, value_name = "TAINT")]
+    workload_gate: Option<String>,
+    /// Label selector of the workloads node tuning must not disrupt, key=value (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    workload_selector: Vec<String>,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(msg) => return usage_error(msg),
+    };
+    let (library, recipe) = match &args.recipe {
+        Some(path) => {
+            if criteria_given(&args.criteria) {
+                return usage_error(
+                    "give either `--recipe FILE` or criteria flags, not both (only `--data` and `--nodes` go with a recipe file)",
+                );
+            }
+            let library = match load_library(&args.criteria.data) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return usage_error(format!("cannot read recipe file `{path}`: {e}")),
+            };
+            let mut files = library.files.clone();
+            let id = files.add(path.to_string(), text.clone());
+            match crate::ir::read::read_result(&library, &mut files, id, &text) {
+                Ok(r) => (library, r),
+                Err(diags) => {
+                    print_diagnostics(&diags, &files);
+                    return exit_for(&diags);
+                }
+            }
+        }
+        None => match resolve_target(&args.criteria) {
+            Ok(pair) => pair,
+            Err(code) => return code,
+        },
+    };
+    let out = match bundle::bundle(&library, &recipe, &opts) {
+        Ok(b) => b,
+        Err(diags) => {
+            print_diagnostics(&diags, &library.files);
+            return exit_for(&diags);
+        }
+    };
+    print_diagnostics(&out.warnings, &library.files);
+    if let Err(e) = crate::write::write_tree_modes(
+        &args.output,
+        &out.tree.files,
+        &out.tree.executable,
+        args.force,
+    ) {
+        return usage_error(e);
+    }
+    eprintln!(
+        "wrote a {} bundle of {} components ({} files) to {}",
+        opts.deployer.as_str(),
+        out.plan.components.len(),
+        out.tree.files.len(),
+        args.output
+    );
+    ExitCode::SUCCESS
+}
+
+fn criteria_given(c: &CriteriaArgs) -> bool {
+    c.service.is_some()
+        || c.accelerator.is_some()
+        || c.intent.is_some()
+        || c.os.is_some()
+        || c.platform.is_some()
+        || c.criteria.is_some()
+        || c.snapshot.is_some()
+}
+
+/// Bad flags and unreadable recipe files are usage errors (2); a recipe that cannot be
+/// bundled is a problem with the input (1).
+fn exit_for(diags: &[Diagnostic]) -> ExitCode {
+    let usage = diags.iter().any(|d| {
+        matches!(
+            d.code,
+            Code::BundleFlag
+                | Code::BundleUnknownComponent
+                | Code::BundleSetPath
+                | Code::BundleRepo
+                | Code::ResultParse
+                | Code::ResultShape
+        )
+    });
+    ExitCode::from(if usage { 2 } else { 1 })
+}
+
+fn options(args: &Args) -> Result<Options, String> {
+    let selectors = |list: &[String], flag: &str| -> Result<Vec<(String, String)>, String> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for raw in list {
+            let (k, v) = flags::parse_selector(raw, flag)?;
+            out.retain(|(ok, _)| *ok != k);
+            out.push((k, v));
+        }
+        Ok(out)
+    };
+    let tolerations = |list: &[String], flag: &str| {
+        list.iter()
+            .map(|raw| flags::parse_toleration(raw, flag))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let nodes = match args.criteria.nodes.as_deref() {
+        None => 0,
+        Some(raw) => raw
+            .parse::<u64>()
+            .map_err(|_| format!("invalid --nodes `{raw}`: expected a non-negative integer"))?,
+    };
+    Ok(Options {
+        deployer: args.deployer,
+        repo: args.repo.clone(),
+        revision: args.revision.clone(),
+        sets: args
+            .set
+            .iter()
+            .map(|raw| flags::parse_set(raw))
+            .collect::<Result<_, _>>()?,
+        system_selector: selectors(&args.system_node_selector, "system-node-selector")?,
+        system_tolerations: tolerations(&args.system_node_toleration, "system-node-toleration")?,
+        accelerated_selector: selectors(
+            &args.accelerated_node_selector,
+            "accelerated-node-selector",
+        )?,
+        accelerated_tolerations: tolerations(
+            &args.accelerated_node_toleration,
+            "accelerated-node-toleration",
+        )?,
+        workload_gate: args
+            .workload_gate
+            .as_deref()
+            .map(|raw| flags::parse_taint(raw, "workload-gate"))
+            .transpose()?,
+        workload_selector: selectors(&args.workload_selector, "workload-selector")?,
+        nodes,
+    })
+}
