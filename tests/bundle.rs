@@ -541,7 +541,7 @@ fn scheduling_flags_reach_the_registry_paths() {
     );
     let cust = values_of(&tree, "skyhook-customizations");
     assert!(
-        cust.contains("workloadSelector:\n        app: train"),
+        cust.contains("workloadSelector:\n    app: train\n"),
         "{cust}"
     );
     for bad in [

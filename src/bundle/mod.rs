@@ -131,28 +131,20 @@ pub struct Planned {
     pub depth: usize,
     /// The folder of the component (`001-cert-manager`).
     pub dir: String,
-    /// The folder of its manifests chart when it has a chart and manifests
-    /// (`003-gpu-operator-post`); a manifest-only component's chart is `dir` itself.
+    /// The folder of the local chart of its manifests (`003-gpu-operator-post`), installed
+    /// as the release `<name>-post` after the component's chart.
     pub post_dir: Option<String>,
 }
 
 impl Planned {
     /// The folder that holds a local chart of this component's manifests, if any.
     pub fn local_chart_dir(&self) -> Option<&str> {
-        match (&self.source, self.manifests.is_empty()) {
-            (_, true) => None,
-            (Source::None, false) => Some(&self.dir),
-            _ => self.post_dir.as_deref(),
-        }
+        self.post_dir.as_deref()
     }
 
     /// The release that installs this component's manifests.
     pub fn local_release(&self) -> Option<String> {
-        match (&self.source, self.manifests.is_empty()) {
-            (_, true) => None,
-            (Source::None, false) => Some(self.name.clone()),
-            _ => Some(format!("{}-post", self.name)),
-        }
+        self.post_dir.as_ref().map(|_| format!("{}-post", self.name))
     }
 
     /// The last release of the component: what a dependent waits for.
@@ -398,9 +390,8 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
         });
         let dir = format!("{n:03}-{name}");
         n += 1;
-        let has_chart = c.kind == ComponentType::Kustomize || !c.source.is_empty();
         let local = c.manifest_files.iter().any(|m| !is_remote(m));
-        let post = (has_chart && local).then(|| {
+        let post = local.then(|| {
             let d = format!("{n:03}-{name}-post");
             n += 1;
             d
