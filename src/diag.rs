@@ -77,6 +77,8 @@ codes! {
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";
     Io => "galley::io", "a file or directory that cannot be read";
+    ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
+    ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
 }
 
 impl std::fmt::Display for Code {

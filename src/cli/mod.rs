@@ -10,7 +10,9 @@ mod fmt;
 mod import;
 mod query;
 mod recipe;
+mod snapshot;
 mod target;
+mod validate;
 
 use crate::diag::Diagnostic;
 use crate::render::{self, Style};
@@ -44,6 +46,10 @@ enum Command {
     Query(query::Args),
     /// Show which overlay set a component field or value, and what it shadowed
     Explain(explain::Args),
+    /// Measure this machine (OS, GPU, systemd, Kubernetes) as an AICR `Snapshot`
+    Snapshot(snapshot::Args),
+    /// Check a recipe against a snapshot and validator results; write a CTRF report
+    Validate(validate::Args),
 }
 
 /// How diagnostics are written.
@@ -65,6 +71,8 @@ pub fn main() -> ExitCode {
         Command::Recipe(args) => recipe::run(args),
         Command::Query(args) => query::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }
 
