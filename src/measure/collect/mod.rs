@@ -97,6 +97,10 @@ pub struct Collected {
     pub notes: Vec<String>,
 }
 
+/// How long past its budget a collector may take to report: its programs are killed at the
+/// budget, so it can still say what happened (`nvidia-smi timed out`) before it is abandoned.
+const GRACE: Duration = Duration::from_millis(500);
+
 type Report = (usize, Vec<Measurement>, Vec<String>, Duration);
 
 /// Run every collector; `progress` hears each one finish (name, milliseconds).
@@ -129,7 +133,7 @@ pub fn collect(machine: &Machine, progress: &dyn Fn(&str, u128)) -> Collected {
         let elapsed = started.elapsed();
         let left = waiting
             .iter()
-            .map(|&i| budget(i).saturating_sub(elapsed))
+            .map(|&i| (budget(i) + GRACE).saturating_sub(elapsed))
             .min()
             .unwrap_or_default();
         match rx.recv_timeout(left) {
@@ -139,7 +143,10 @@ pub fn collect(machine: &Machine, progress: &dyn Fn(&str, u128)) -> Collected {
             }
             Err(_) => {
                 let elapsed = started.elapsed();
-                for i in waiting.into_iter().filter(|&i| budget(i) <= elapsed) {
+                for i in waiting
+                    .into_iter()
+                    .filter(|&i| budget(i) + GRACE <= elapsed)
+                {
                     let note = format!(
                         "the {} collector timed out after {} ms; its measurements are left out",
                         COLLECTORS[i].0,
