@@ -124,8 +124,7 @@ fn check_test(input: &Input, phase: PhaseName, check: &str) -> TestResult {
     let found = input
         .tests
         .iter()
-        .filter(|t| t.name == check && belongs(t, phase))
-        .last();
+        .rfind(|t| t.name == check && belongs(t, phase));
     let (status, message, duration) = match found {
         Some(t) => {
             let status = match t.status.as_str() {

@@ -11,9 +11,12 @@ const FILE_LIMIT: u64 = 1024 * 1024;
 /// How deep the sysctl walk goes.
 const MAX_DEPTH: usize = 16;
 
+/// One OS sub-collector: the readings under a root.
+type Part = fn(&Path) -> Result<IndexMap<String, Reading>, String>;
+
 pub fn collect(root: &Path, notes: &mut Vec<String>) -> Measurement {
     let mut subtypes = Vec::new();
-    let parts: [(&str, fn(&Path) -> Result<IndexMap<String, Reading>, String>); 4] = [
+    let parts: [(&str, Part); 4] = [
         ("grub", grub),
         ("sysctl", sysctl),
         ("kmod", kmod),
