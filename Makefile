@@ -17,7 +17,7 @@ GALLEY := target/debug/galley
 # The .ovl trees the binary checks and formats: the shipped library and the stdlib.
 DSL_DIRS := recipes stdlib
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parse yaml
+FUZZ_TARGETS ?= parse yaml snapshot
 
 .PHONY: test tools-min build lint clippy fmt-check fmt bench fuzz tools clean
 

@@ -91,6 +91,8 @@ codes! {
     BundleUnsupported => "galley::bundle::unsupported", "a component the chosen deployer cannot express";
     BundleRepo => "galley::bundle::repo", "a GitOps deployer without a usable `--repo` URL";
     Io => "galley::io", "a file or directory that cannot be read";
+    ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
+    ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
 }
 
 impl std::fmt::Display for Code {

@@ -19,6 +19,7 @@ pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod validate;
 pub mod value;
 pub mod version;
 pub mod write;

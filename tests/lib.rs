@@ -10,5 +10,7 @@ mod cli;
 mod fmt;
 mod import;
 mod library;
+mod measure;
 mod reference;
 mod resolve;
+mod validate;

@@ -11,7 +11,9 @@ mod fmt;
 mod import;
 mod query;
 mod recipe;
+mod snapshot;
 mod target;
+mod validate;
 
 use crate::diag::Diagnostic;
 use crate::render::{self, Style};
@@ -47,6 +49,10 @@ enum Command {
     Explain(explain::Args),
     /// Lower a recipe into Helm, Argo CD, Flux or helmfile deploy artifacts
     Bundle(Box<bundle::Args>),
+    /// Measure this machine (OS, GPU, systemd, Kubernetes) as an AICR `Snapshot`
+    Snapshot(snapshot::Args),
+    /// Check a recipe against a snapshot and validator results; write a CTRF report
+    Validate(validate::Args),
 }
 
 /// How diagnostics are written.
@@ -69,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Query(args) => query::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Bundle(args) => bundle::run(*args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }
 

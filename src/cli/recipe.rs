@@ -2,7 +2,9 @@
 
 use super::target::{CriteriaArgs, load_library};
 use super::{print_diagnostics, usage_error};
-use crate::ir::result::RecipeResult;
+use crate::ir::result::{ConstraintWarning, RecipeResult};
+use crate::measure::exclude;
+use crate::measure::measurements::Measurements;
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
 
@@ -28,11 +30,15 @@ pub enum DocFormat {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let (_, recipe) = match resolve_target(&args.criteria) {
+    let (_, recipe, exclusion) = match resolve_target_excluding(&args.criteria) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let doc = RecipeResult::new(&recipe, args.hydrate);
+    let mut doc = RecipeResult::new(&recipe, args.hydrate);
+    (
+        doc.metadata.excluded_overlays,
+        doc.metadata.constraint_warnings,
+    ) = exclusion;
     let text = render(&doc, args.format);
     write_output(args.output.as_ref(), &text)
 }
@@ -65,10 +71,43 @@ pub fn write_output(path: Option<&Utf8PathBuf>, text: &str) -> ExitCode {
 pub fn resolve_target(
     criteria: &CriteriaArgs,
 ) -> Result<(crate::check::Library, crate::ir::Recipe), ExitCode> {
+    resolve_target_excluding(criteria).map(|(lib, recipe, _)| (lib, recipe))
+}
+
+/// Overlays left out because a `--snapshot` fails their constraints, and why.
+pub type Exclusion = (Vec<String>, Vec<ConstraintWarning>);
+
+/// [`resolve_target`]; with `--snapshot`, overlays whose own constraints the snapshot
+/// fails are left out (`measure::exclude`), each reported on stderr.
+pub fn resolve_target_excluding(
+    criteria: &CriteriaArgs,
+) -> Result<(crate::check::Library, crate::ir::Recipe, Exclusion), ExitCode> {
     let library = load_library(&criteria.data)?;
-    let query = criteria.query(&library).map_err(usage_error)?;
-    match crate::resolve::resolve(&library, &query) {
-        Ok(recipe) => Ok((library, recipe)),
+    let (query, snapshot) = criteria.query_and_snapshot(&library).map_err(usage_error)?;
+    let mut warnings = Vec::new();
+    let mut excluded = Vec::new();
+    let result = match &snapshot {
+        None => crate::resolve::resolve(&library, &query),
+        Some(snap) => {
+            let mut m = Measurements::new();
+            m.add_snapshot(snap, criteria.snapshot.as_ref().map_or("", |p| p.as_str()));
+            crate::resolve::resolve_excluding(&library, &query, |applied| {
+                let (dropped, w) = exclude::excluded(&library, applied, &m);
+                excluded = applied
+                    .iter()
+                    .filter(|o| dropped.contains(&o.name))
+                    .map(|o| o.name.clone())
+                    .collect();
+                warnings = w;
+                dropped
+            })
+        }
+    };
+    for w in &warnings {
+        eprintln!("warning: overlay `{}` left out: {}", w.overlay, w.reason);
+    }
+    match result {
+        Ok(recipe) => Ok((library, recipe, (excluded, warnings))),
         Err(diags) => {
             print_diagnostics(&diags, &library.files);
             Err(ExitCode::from(1))

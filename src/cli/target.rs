@@ -55,11 +55,15 @@ impl CriteriaArgs {
 
     /// The target: what the snapshot shows, then the criteria file, then each flag; every
     /// value that replaces a detected one is reported on stderr.
-    pub fn query(&self, lib: &Library) -> Result<Query, String> {
+    /// The snapshot comes back too when `--snapshot` gave one.
+    pub fn query_and_snapshot(
+        &self,
+        lib: &Library,
+    ) -> Result<(Query, Option<snapshot::Snapshot>), String> {
         let dims = &lib.stdlib.dimensions;
-        let (mut query, detected) = match &self.snapshot {
+        let (mut query, detected, snap) = match &self.snapshot {
             Some(path) => self.detect(path, lib)?,
-            None => (Query::any(), Vec::new()),
+            None => (Query::any(), Vec::new(), None),
         };
         let mut given = self.snapshot.is_some();
         if let Some(path) = &self.criteria {
@@ -85,10 +89,15 @@ impl CriteriaArgs {
         if !given {
             return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot".into());
         }
-        Ok(query)
+        Ok((query, snap))
     }
 
-    fn detect(&self, path: &Utf8PathBuf, lib: &Library) -> Result<(Query, Vec<Detected>), String> {
+    #[allow(clippy::type_complexity)]
+    fn detect(
+        &self,
+        path: &Utf8PathBuf,
+        lib: &Library,
+    ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read snapshot `{path}`: {e}"))?;
         let mut files = crate::source::Files::new();
@@ -105,7 +114,7 @@ impl CriteriaArgs {
                 d.dimension, d.value, d.from
             );
         }
-        Ok((query, detected))
+        Ok((query, detected, Some(snapshot)))
     }
 }
 

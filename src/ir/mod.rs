@@ -7,6 +7,7 @@
 
 pub mod query;
 pub mod read;
+pub mod recipe_doc;
 pub mod result;
 
 use crate::resolve::criteria::Query;

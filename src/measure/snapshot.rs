@@ -7,6 +7,8 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::yaml::{self, Node, NodeKind};
 use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The measurement types the reference collects.
@@ -56,6 +58,94 @@ impl Snapshot {
             .iter()
             .filter(move |m| m.ty == ty)
             .flat_map(|m| m.subtypes.iter())
+    }
+}
+
+/// A snapshot document as the reference writes it (`validate.md` §1): header, then
+/// measurements; `data` keys sorted. Serialise with `yaml_out::document_yaml` or JSON.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document<'a> {
+    pub kind: &'static str,
+    pub api_version: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: &'a BTreeMap<String, String>,
+    pub measurements: Vec<MeasurementDoc<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct MeasurementDoc<'a> {
+    #[serde(rename = "type")]
+    pub ty: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subtypes: Vec<SubtypeDoc<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct SubtypeDoc<'a> {
+    pub subtype: &'a str,
+    pub data: BTreeMap<&'a str, &'a Reading>,
+}
+
+impl Serialize for Reading {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Reading::Int(i) => s.serialize_i64(*i),
+            Reading::Float(f) => s.serialize_f64(*f),
+            Reading::Bool(b) => s.serialize_bool(*b),
+            Reading::String(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl Snapshot {
+    pub fn document<'a>(&'a self, metadata: &'a BTreeMap<String, String>) -> Document<'a> {
+        Document {
+            kind: "Snapshot",
+            api_version: crate::ir::result::API_VERSION,
+            metadata,
+            measurements: self
+                .measurements
+                .iter()
+                .map(|m| MeasurementDoc {
+                    ty: &m.ty,
+                    subtypes: m
+                        .subtypes
+                        .iter()
+                        .map(|s| SubtypeDoc {
+                            subtype: &s.name,
+                            data: s.data.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Two columns for people: the constraint name of every reading, and its value
+    /// (newlines and tabs escaped), sorted.
+    pub fn table(&self) -> String {
+        let mut rows: Vec<(String, String)> = Vec::new();
+        for m in &self.measurements {
+            for s in &m.subtypes {
+                for (k, v) in &s.data {
+                    let value = v.to_string().escape_debug().to_string();
+                    rows.push((format!("{}.{}.{k}", m.ty, s.name), value));
+                }
+            }
+        }
+        rows.sort();
+        let width = rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(11);
+        let mut out = format!("{:<width$}  VALUE\n", "MEASUREMENT");
+        for (name, value) in rows {
+            out.push_str(&format!("{name:<width$}  {value}\n"));
+        }
+        out
     }
 }
 

@@ -110,6 +110,25 @@ impl<'l> Resolver<'l> {
     }
 }
 
+/// [`resolve`], leaving out overlays (`recipe --snapshot`, recipe-engine.md §7): `exclude`
+/// sees the overlays the target gets, in applied order, and names those to drop. The caller
+/// names every overlay to drop, descendants included (`measure::exclude` does); `base` is
+/// never dropped.
+pub fn resolve_excluding(
+    lib: &Library,
+    query: &Query,
+    exclude: impl FnOnce(&[&OverlayInfo]) -> BTreeSet<String>,
+) -> Result<Recipe, Vec<Diagnostic>> {
+    let resolver = Resolver::new(lib);
+    let applied = applied_overlays(lib, query)?;
+    let dropped = exclude(&applied);
+    let kept: Vec<&OverlayInfo> = applied
+        .into_iter()
+        .filter(|o| o.name == crate::check::overlay::BASE || !dropped.contains(&o.name))
+        .collect();
+    Resolution::new(&resolver, &kept).run(query)
+}
+
 /// The overlays a target gets, in the reference's applied order.
 pub fn applied_overlays<'l>(
     lib: &'l Library,
@@ -897,7 +916,7 @@ fn node_value(n: &Node) -> Value {
     }
 }
 
-fn ir_constraint(c: &ast::Constraint) -> ir::Constraint {
+pub fn ir_constraint(c: &ast::Constraint) -> ir::Constraint {
     ir::Constraint {
         name: c.path.aicr_name(),
         value: c.aicr_value(),

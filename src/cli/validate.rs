@@ -1,0 +1,172 @@
+//! `galley validate -r RECIPE -s SNAPSHOT [--phase P]… [--results FILE]… [--fail-on-error]
+//! [-o report.json]`
+//!
+//! Exit codes: 0 nothing failed; 1 a constraint or check failed (or, with
+//! `--fail-on-error`, ended `other`); 2 bad usage or an unreadable or malformed recipe,
+//! snapshot or results file.
+
+use super::recipe::write_output;
+use super::target::load_library;
+use super::{print_diagnostics, usage_error};
+use crate::data::MAX_FILE_SIZE;
+use crate::ir::recipe_doc::RecipeDoc;
+use crate::measure::clock;
+use crate::measure::constraint::Status;
+use crate::measure::measurements::Measurements;
+use crate::measure::results::{self, ExternalTest, ResultsDoc};
+use crate::measure::snapshot;
+use crate::source::{FileId, Files};
+use crate::validate::{self, PhaseName, ctrf};
+use camino::Utf8PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The recipe (`RecipeResult` YAML or JSON, from `galley recipe` or `aicr recipe`)
+    #[arg(long, short = 'r', value_name = "FILE")]
+    recipe: Utf8PathBuf,
+    /// The cluster's snapshot (YAML or JSON, from `galley snapshot` or `aicr snapshot`)
+    #[arg(long, short = 's', value_name = "FILE")]
+    snapshot: Utf8PathBuf,
+    /// Phases to evaluate (repeatable; default all)
+    #[arg(long, value_enum, value_name = "PHASE")]
+    phase: Vec<PhaseArg>,
+    /// Validator results: a CTRF report, a measurements document or a snapshot (repeatable)
+    #[arg(long, value_name = "FILE")]
+    results: Vec<Utf8PathBuf>,
+    /// Also exit 1 when a test ends `other` (could not be evaluated, validator error)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    fail_on_error: Option<bool>,
+    /// Write the CTRF report to FILE instead of stdout (`-` is stdout)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<Utf8PathBuf>,
+    /// A data directory layered over the embedded library (its measurement catalog)
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<Utf8PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PhaseArg {
+    Readiness,
+    Deployment,
+    Performance,
+    Conformance,
+    All,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let start = clock::now_millis();
+    let phases = phases(&args.phase);
+    let mut files = Files::new();
+    let inputs = match read_inputs(&args, &mut files) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let library = match load_library(&args.data) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let input = validate::Input {
+        recipe: &inputs.recipe,
+        measurements: &inputs.measurements,
+        catalog: &library.stdlib.catalog,
+        tests: &inputs.tests,
+    };
+    let tests = validate::validate(&input, &phases);
+    for t in validate::unused_tests(&input, &phases) {
+        eprintln!(
+            "note: CTRF test `{}` matches no check of the chosen phases; left out",
+            t.name
+        );
+    }
+    let stop = clock::now_millis().max(start);
+    let report = ctrf::report(&tests, start, stop);
+    let code = write_output(args.output.as_ref(), &ctrf::to_json(&report));
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    let s = ctrf::summary(&tests, start, stop);
+    eprintln!(
+        "{} tests: {} passed, {} failed, {} skipped, {} other",
+        s.tests, s.passed, s.failed, s.skipped, s.other
+    );
+    for t in tests.iter().filter(|t| t.status == Status::Failed) {
+        eprintln!("failed: {} {}: {}", t.suite[0], t.name, t.message);
+    }
+    let fail_other = args.fail_on_error.unwrap_or(false);
+    if s.failed > 0 || (fail_other && s.other > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn phases(args: &[PhaseArg]) -> Vec<PhaseName> {
+    if args.is_empty() || args.contains(&PhaseArg::All) {
+        return PhaseName::ALL.to_vec();
+    }
+    args.iter()
+        .map(|p| match p {
+            PhaseArg::Readiness => PhaseName::Readiness,
+            PhaseArg::Deployment => PhaseName::Deployment,
+            PhaseArg::Performance => PhaseName::Performance,
+            PhaseArg::Conformance | PhaseArg::All => PhaseName::Conformance,
+        })
+        .collect()
+}
+
+struct Inputs {
+    recipe: RecipeDoc,
+    measurements: Measurements,
+    tests: Vec<ExternalTest>,
+}
+
+/// Read the recipe, the snapshot and every results file; any problem is printed and ends
+/// the command with exit 2.
+fn read_inputs(args: &Args, files: &mut Files) -> Result<Inputs, ExitCode> {
+    let fail = |d: crate::diag::Diagnostic, files: &Files| {
+        print_diagnostics(std::slice::from_ref(&d), files);
+        ExitCode::from(2)
+    };
+    let id = read_file(&args.recipe, files)?;
+    let recipe = crate::ir::recipe_doc::read(id, files.text(id)).map_err(|d| fail(d, files))?;
+    let id = read_file(&args.snapshot, files)?;
+    let (snap, warnings) = snapshot::read(id, files.text(id)).map_err(|d| fail(d, files))?;
+    print_diagnostics(&warnings, files);
+    let mut measurements = Measurements::new();
+    measurements.add_snapshot(&snap, args.snapshot.as_str());
+    let mut tests = Vec::new();
+    for path in &args.results {
+        let id = read_file(path, files)?;
+        let (doc, warnings) = results::read(id, files.text(id)).map_err(|d| fail(d, files))?;
+        print_diagnostics(&warnings, files);
+        match doc {
+            ResultsDoc::Ctrf(t) => tests.extend(t),
+            ResultsDoc::Measurements(list) => {
+                for (segments, reading) in list {
+                    measurements.add(segments, reading, path.as_str());
+                }
+            }
+            ResultsDoc::Snapshot(s) => measurements.add_snapshot(&s, path.as_str()),
+        }
+    }
+    Ok(Inputs {
+        recipe,
+        measurements,
+        tests,
+    })
+}
+
+fn read_file(path: &Utf8PathBuf, files: &mut Files) -> Result<FileId, ExitCode> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| usage_error(format_args!("cannot read `{path}`: {e}")))?;
+    if !meta.is_file() {
+        return Err(usage_error(format_args!("`{path}` is not a file")));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(usage_error(format_args!("`{path}` is larger than 10 MiB")));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage_error(format_args!("cannot read `{path}`: {e}")))?;
+    Ok(files.add(path.to_string(), text))
+}
