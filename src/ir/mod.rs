@@ -6,6 +6,7 @@
 //! `RecipeResult` (`result.rs`) with the reference's field names and order.
 
 pub mod query;
+pub mod read;
 pub mod result;
 
 use crate::resolve::criteria::Query;
