@@ -5,9 +5,13 @@
 //! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
 
 mod check;
+mod coverage;
+mod diff;
 mod explain;
 mod fmt;
+mod graph;
 mod import;
+mod integration;
 mod query;
 mod recipe;
 mod target;
@@ -44,6 +48,19 @@ enum Command {
     Query(query::Args),
     /// Show which overlay set a component field or value, and what it shadowed
     Explain(explain::Args),
+    /// Every target of the criteria space: what serves it, what fails, which overlays are dead
+    Coverage(coverage::Args),
+    /// Compare two recipes: targets, libraries or `RecipeResult` files
+    Diff(diff::Args),
+    /// Draw a recipe's dependency graph with its deployment waves
+    Graph(graph::Args),
+    /// Print a shell completion script
+    Completion(integration::CompletionArgs),
+    /// Print the JSON Schema of a document galley reads or writes
+    Schema(integration::SchemaArgs),
+    /// Write the man pages (`make man`)
+    #[command(hide = true)]
+    Man(integration::ManArgs),
 }
 
 /// How diagnostics are written.
@@ -65,6 +82,12 @@ pub fn main() -> ExitCode {
         Command::Recipe(args) => recipe::run(args),
         Command::Query(args) => query::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Completion(args) => integration::completion(args),
+        Command::Schema(args) => integration::schema(args),
+        Command::Man(args) => integration::man(args),
     }
 }
 
