@@ -77,6 +77,12 @@ codes! {
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";
     Io => "galley::io", "a file or directory that cannot be read";
+    LintNoOp => "galley::lint::no-op", "an override that sets the value the overlay already inherits";
+    LintShadowed => "galley::lint::shadowed", "an inline value that every recipe applying its overlay replaces";
+    LintNoPerformanceValidation => "galley::lint::no-performance-validation", "a training or inference recipe with no performance validation";
+    LintLooserConstraint => "galley::lint::looser-constraint", "a constraint looser than the one its overlay inherits";
+    LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
+    LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
 }
 
 impl std::fmt::Display for Code {

@@ -166,7 +166,8 @@ pub fn space(lib: &Library) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn queries(space: &[(String, Vec<String>)]) -> Vec<Query> {
+/// Every target of a space, the first dimension varying slowest.
+pub fn queries(space: &[(String, Vec<String>)]) -> Vec<Query> {
     let mut out = vec![Query::any()];
     for (dim, values) in space {
         out = out

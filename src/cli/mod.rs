@@ -13,6 +13,7 @@ mod graph;
 mod import;
 mod integration;
 mod query;
+mod sarif;
 mod recipe;
 mod target;
 
