@@ -5,8 +5,13 @@ mod support;
 
 mod check_fixtures;
 mod cli;
+mod coverage;
+mod diff;
 mod fmt;
+mod graph;
 mod import;
+mod integration;
 mod library;
+mod lint;
 mod reference;
 mod resolve;

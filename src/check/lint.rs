@@ -15,7 +15,7 @@
 //! comment block directly above it, or by `galley: allow-file(NAME, …)` anywhere in the file
 //! (`//` in `.ovl` files, `#` in YAML). `NAME` is the last part of the code or the whole code.
 
-use crate::check::overlay::{BASE, chain};
+use crate::check::overlay::chain;
 use crate::check::{Library, OverlayInfo};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::Recipe;
@@ -249,8 +249,7 @@ fn no_performance_validation(lib: &Library, resolver: &Resolver<'_>, out: &mut V
     for o in lib.overlays.values() {
         let Some(crit) = &o.criteria else { continue };
         let intent = crit.values.get("intent").map(String::as_str);
-        if parents.contains(o.name.as_str()) || !matches!(intent, Some("training" | "inference"))
-        {
+        if parents.contains(o.name.as_str()) || !matches!(intent, Some("training" | "inference")) {
             continue;
         }
         let Ok(recipe) = resolver.resolve(&query_of(o)) else {
@@ -365,10 +364,8 @@ fn unused_components(lib: &Library, out: &mut Vec<Diagnostic>) {
 }
 
 fn replaced_overlays(lib: &Library, out: &mut Vec<Diagnostic>) {
-    for (name, new, old) in &lib.summary.replaced_overlays {
-        if name == BASE && lib.overlays.get(BASE).is_none() {
-            continue;
-        }
+    // (name, the replaced span, the replacing span), as `layer_by_name` records them.
+    for (name, old, new) in &lib.summary.replaced_overlays {
         let lower = if lib.data.roots.iter().any(|r| r.embedded) {
             "an embedded overlay"
         } else {
@@ -402,14 +399,19 @@ pub fn suppressed(d: &Diagnostic, files: &Files) -> bool {
         let Some(end) = rest.find(')') else {
             return false;
         };
-        rest[..end].split(',').map(str::trim).any(|n| n == short || n == name)
+        rest[..end]
+            .split(',')
+            .map(str::trim)
+            .any(|n| n == short || n == name)
     };
     let comment = |line: &str| -> Option<String> {
         let t = line.trim_start();
         if t.starts_with("//") || t.starts_with('#') {
             return Some(t.to_string());
         }
-        line.find(" //").or_else(|| line.find(" #")).map(|i| line[i..].to_string())
+        line.find(" //")
+            .or_else(|| line.find(" #"))
+            .map(|i| line[i..].to_string())
     };
     if text
         .lines()
@@ -419,7 +421,9 @@ pub fn suppressed(d: &Diagnostic, files: &Files) -> bool {
         return true;
     }
     let start = label.span.start as usize;
-    let line_start = text[..start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let lines: Vec<&str> = text[..line_start].lines().collect();
     let here = text[line_start..].lines().next().unwrap_or("");
     if comment(here).is_some_and(|c| names(&c, "galley: allow(")) {

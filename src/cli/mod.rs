@@ -13,8 +13,8 @@ mod graph;
 mod import;
 mod integration;
 mod query;
-mod sarif;
 mod recipe;
+mod sarif;
 mod target;
 
 use crate::diag::Diagnostic;
