@@ -31,8 +31,9 @@ pub fn lint(lib: &Library) -> Vec<Diagnostic> {
     let resolver = Resolver::new(lib);
     let mut out = Vec::new();
     no_op(lib, &resolver, &mut out);
-    shadowed(lib, &resolver, &mut out);
-    no_performance_validation(lib, &resolver, &mut out);
+    let recipes = all_recipes(lib, &resolver);
+    shadowed(lib, &recipes, &mut out);
+    no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
     replaced_overlays(lib, &mut out);
@@ -173,8 +174,7 @@ fn all_recipes(lib: &Library, resolver: &Resolver<'_>) -> Vec<Recipe> {
     out
 }
 
-fn shadowed(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
-    let recipes = all_recipes(lib, resolver);
+fn shadowed(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
     let mut traces: HashMap<(usize, String), BTreeMap<String, crate::ir::Trace>> = HashMap::new();
     for o in lib.overlays.values() {
         let applying: Vec<usize> = (0..recipes.len())
@@ -186,30 +186,31 @@ fn shadowed(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
         for c in o.ast.components() {
             let name = c.name.node.clone();
             for stmt in &c.body {
-                let mut places: Vec<(String, Span)> = Vec::new();
+                // (path, span, is a value path)
+                let mut places: Vec<(String, Span, bool)> = Vec::new();
                 if let Some((f, _, span)) = field(stmt) {
-                    places.push((format!("{name}.{f}"), span));
+                    places.push((format!("{name}.{f}"), span, false));
                 }
                 for (keys, _, span) in inline_values(stmt) {
-                    places.push((format!("{name}.values.{}", keys.join(".")), span));
+                    places.push((format!("{name}.values.{}", keys.join(".")), span, true));
                 }
-                for (path, span) in places {
+                for (path, span, is_value) in places {
                     let mut winners = BTreeSet::new();
                     let mut lost_everywhere = true;
                     for &i in &applying {
-                        let t = traces
-                            .entry((i, name.clone()))
-                            .or_insert_with(|| recipes[i].provenance.under(&name));
-                        let below: Vec<&str> = t
-                            .iter()
-                            .filter(|(p, _)| *p == &path || p.starts_with(&format!("{path}.")))
-                            .map(|(_, t)| &*t.winner.overlay)
-                            .collect();
-                        if below.is_empty() || below.contains(&o.name.as_str()) {
+                        let below = if is_value {
+                            let t = traces.entry((i, name.clone())).or_insert_with(|| {
+                                recipes[i].provenance.under(&format!("{name}.values"))
+                            });
+                            winners_at(t, &path)
+                        } else {
+                            winners_at(&recipes[i].provenance.paths, &path)
+                        };
+                        if below.is_empty() || below.contains(&o.name) {
                             lost_everywhere = false;
                             break;
                         }
-                        winners.extend(below.into_iter().map(String::from));
+                        winners.extend(below);
                     }
                     if lost_everywhere {
                         out.push(shadowed_diag(o, &path, span, &winners, applying.len()));
@@ -218,6 +219,23 @@ fn shadowed(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The overlays that won `path` or any path below it.
+fn winners_at(traces: &BTreeMap<String, crate::ir::Trace>, path: &str) -> Vec<String> {
+    let prefix = format!("{path}.");
+    let mut out: Vec<String> = traces
+        .get(path)
+        .map(|t| t.winner.overlay.to_string())
+        .into_iter()
+        .collect();
+    out.extend(
+        traces
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(_, t)| t.winner.overlay.to_string()),
+    );
+    out
 }
 
 fn shadowed_diag(
@@ -240,7 +258,9 @@ fn shadowed_diag(
     .with_help("remove the statement, or move it to the overlays that need it")
 }
 
-fn no_performance_validation(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
+/// Every leaf's exact target is in the space, so its recipe is the one resolved for its
+/// applied overlay set.
+fn no_performance_validation(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
     let parents: BTreeSet<&str> = lib
         .overlays
         .values()
@@ -252,7 +272,16 @@ fn no_performance_validation(lib: &Library, resolver: &Resolver<'_>, out: &mut V
         if parents.contains(o.name.as_str()) || !matches!(intent, Some("training" | "inference")) {
             continue;
         }
-        let Ok(recipe) = resolver.resolve(&query_of(o)) else {
+        let Ok(applied) = applied_overlays(lib, &query_of(o)) else {
+            continue;
+        };
+        let Some(recipe) = recipes.iter().find(|r| {
+            r.applied_overlays.len() == applied.len()
+                && r.applied_overlays
+                    .iter()
+                    .zip(&applied)
+                    .all(|(a, b)| *a == b.name)
+        }) else {
             continue;
         };
         let checks = recipe
