@@ -7,6 +7,7 @@
 #   make fuzz    each fuzz target for FUZZ_SECONDS (installs cargo-fuzz when missing)
 #   make tools   the external checkers (helm, kubectl, helmfile, ...) into .tools/
 #   make clean   build outputs (target/, fuzz/target/); .tools/ is kept
+#   make man     the man pages, generated from the CLI definition, into target/man/
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,6 +36,7 @@ test: tools-min tools
 tools-min:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@scripts/install-debs.sh graphviz man-db
 
 build:
 	$(CARGO) build --locked
@@ -67,3 +69,7 @@ tools:
 clean:
 	$(CARGO) clean
 	rm -rf fuzz/target
+
+.PHONY: man
+man: build
+	$(GALLEY) man --out target/man

@@ -45,12 +45,22 @@ fn main() {
             let start = Instant::now();
             let out = Command::new(bin)
                 .args(KUBEFLOW)
-                .args(["--deployer", deployer, "--repo", "https://github.com/example/gitops.git", "-o"])
+                .args([
+                    "--deployer",
+                    deployer,
+                    "--repo",
+                    "https://github.com/example/gitops.git",
+                    "-o",
+                ])
                 .arg(&out_dir)
                 .output()
                 .expect("galley runs");
             let took = start.elapsed();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let _ = std::fs::remove_dir_all(&out_dir);
             took
         };
@@ -59,7 +69,11 @@ fn main() {
         }
         let samples: Vec<Duration> = (0..60).map(|_| run()).collect();
         let m = median(samples);
-        let target = if deployer == "helm" { " (target <= 10 ms)" } else { "" };
+        let target = if deployer == "helm" {
+            " (target <= 10 ms)"
+        } else {
+            ""
+        };
         println!(
             "bundle kubeflow --deployer {deployer}, whole process: median {:.2} ms{target}",
             m.as_secs_f64() * 1000.0

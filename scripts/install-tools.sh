@@ -132,6 +132,7 @@ SH
 }
 
 mkdir -p "$BIN" "$OPT"
+"$ROOT/scripts/install-debs.sh" graphviz man-db
 install_binaries
 install_venv
 install_node

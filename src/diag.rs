@@ -93,6 +93,12 @@ codes! {
     Io => "galley::io", "a file or directory that cannot be read";
     ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
     ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
+    LintNoOp => "galley::lint::no-op", "an override that sets the value the overlay already inherits";
+    LintShadowed => "galley::lint::shadowed", "an inline value that every recipe applying its overlay replaces";
+    LintNoPerformanceValidation => "galley::lint::no-performance-validation", "a training or inference recipe with no performance validation";
+    LintLooserConstraint => "galley::lint::looser-constraint", "a constraint looser than the one its overlay inherits";
+    LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
+    LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
 }
 
 impl std::fmt::Display for Code {

@@ -6,6 +6,7 @@
 //! next. The library works without the CLI; `src/cli/` is the only place diagnostics become
 //! rendered reports and exit codes.
 
+pub mod author;
 pub mod bundle;
 pub mod check;
 pub mod cli;

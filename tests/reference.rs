@@ -1467,7 +1467,9 @@ fn kubeflow_bundle_values_match_the_reference() {
         ("platform", "kubeflow"),
     ])
     .expect("criteria");
-    let resolved = oracle.resolve(&query).expect("the reference resolves kubeflow");
+    let resolved = oracle
+        .resolve(&query)
+        .expect("the reference resolves kubeflow");
     let dir = std::env::temp_dir().join(format!("galley-ref-bundle-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_galley"))
@@ -1494,9 +1496,16 @@ fn kubeflow_bundle_values_match_the_reference() {
         .arg(&dir)
         .output()
         .expect("galley runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let selector = |v: &str| {
-        Value::Map(Map::from_iter([("nodeGroup".to_string(), Value::String(v.into()))]))
+        Value::Map(Map::from_iter([(
+            "nodeGroup".to_string(),
+            Value::String(v.into()),
+        )]))
     };
     let toleration = |fields: &[(&str, &str)]| {
         Value::List(vec![Value::Map(
@@ -1556,7 +1565,10 @@ fn kubeflow_bundle_values_match_the_reference() {
             .expect("values.yaml parses")
             .map_or(Value::Map(Map::new()), |n| n.to_value());
         if let Some((path, a, b)) = first_difference("", &got, &expected) {
-            panic!("{}: values differ at {path}: galley {a}, reference {b}", c.name);
+            panic!(
+                "{}: values differ at {path}: galley {a}, reference {b}",
+                c.name
+            );
         }
         compared += 1;
     }

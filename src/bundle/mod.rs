@@ -144,7 +144,9 @@ impl Planned {
 
     /// The release that installs this component's manifests.
     pub fn local_release(&self) -> Option<String> {
-        self.post_dir.as_ref().map(|_| format!("{}-post", self.name))
+        self.post_dir
+            .as_ref()
+            .map(|_| format!("{}-post", self.name))
     }
 
     /// The last release of the component: what a dependent waits for.

@@ -20,6 +20,7 @@
 
 pub mod body;
 pub mod files;
+pub mod lint;
 pub mod load;
 pub mod overlay;
 pub mod stdlib;

@@ -1,6 +1,6 @@
 //! `galley check [PATH…] [--data DIR]… [--format human|json]`
 
-use super::{Format, print_diagnostics, usage_error};
+use super::{print_diagnostics, usage_error};
 use crate::check::{self, Library};
 use crate::data::{DataSet, Root};
 use crate::diag::Diagnostics;
@@ -20,7 +20,18 @@ pub struct Args {
     data: Vec<Utf8PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t)]
-    format: Format,
+    format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// Rendered reports for people
+    #[default]
+    Human,
+    /// One JSON document (`version` 1), stable for editors and pipelines
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools
+    Sarif,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -29,11 +40,16 @@ pub fn run(args: Args) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let (library, diags) = check::check(data);
+    let (library, mut diags) = check::check(data);
+    if !diags.has_errors() {
+        diags.extend(check::lint::lint(&library));
+        diags.sort();
+    }
     let elapsed = started.elapsed();
     match args.format {
-        Format::Human => human(&library, &diags, elapsed, !args.data.is_empty()),
-        Format::Json => json(&library, &diags),
+        CheckFormat::Human => human(&library, &diags, elapsed, !args.data.is_empty()),
+        CheckFormat::Json => json(&library, &diags),
+        CheckFormat::Sarif => super::emit(&super::sarif::sarif(diags.iter(), &library.files)),
     }
     if diags.has_errors() {
         ExitCode::from(1)
@@ -127,6 +143,8 @@ fn layering_lines(library: &Library) -> Vec<String> {
 
 #[derive(Serialize)]
 struct JsonReport {
+    /// The format's version; a change that breaks a reader bumps it.
+    version: u32,
     diagnostics: Vec<render::JsonDiagnostic>,
     summary: JsonSummary,
 }
@@ -147,6 +165,7 @@ struct JsonSummary {
 fn json(library: &Library, diags: &Diagnostics) {
     let s = &library.summary;
     let report = JsonReport {
+        version: 1,
         diagnostics: diags
             .iter()
             .map(|d| render::to_json(d, &library.files))

@@ -6,11 +6,16 @@
 
 mod bundle;
 mod check;
+mod coverage;
+mod diff;
 mod explain;
 mod fmt;
+mod graph;
 mod import;
+mod integration;
 mod query;
 mod recipe;
+mod sarif;
 mod snapshot;
 mod target;
 mod validate;
@@ -53,6 +58,19 @@ enum Command {
     Snapshot(snapshot::Args),
     /// Check a recipe against a snapshot and validator results; write a CTRF report
     Validate(validate::Args),
+    /// Every target of the criteria space: what serves it, what fails, which overlays are dead
+    Coverage(coverage::Args),
+    /// Compare two recipes: targets, libraries or `RecipeResult` files
+    Diff(diff::Args),
+    /// Draw a recipe's dependency graph with its deployment waves
+    Graph(graph::Args),
+    /// Print a shell completion script
+    Completion(integration::CompletionArgs),
+    /// Print the JSON Schema of a document galley reads or writes
+    Schema(integration::SchemaArgs),
+    /// Write the man pages (`make man`)
+    #[command(hide = true)]
+    Man(integration::ManArgs),
 }
 
 /// How diagnostics are written.
@@ -77,6 +95,12 @@ pub fn main() -> ExitCode {
         Command::Bundle(args) => bundle::run(*args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Completion(args) => integration::completion(args),
+        Command::Schema(args) => integration::schema(args),
+        Command::Man(args) => integration::man(args),
     }
 }
 

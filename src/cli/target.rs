@@ -53,6 +53,11 @@ impl CriteriaArgs {
         ]
     }
 
+    /// The target alone (see [`CriteriaArgs::query_and_snapshot`]).
+    pub fn query(&self, lib: &Library) -> Result<Query, String> {
+        self.query_and_snapshot(lib).map(|(q, _)| q)
+    }
+
     /// The target: what the snapshot shows, then the criteria file, then each flag; every
     /// value that replaces a detected one is reported on stderr.
     /// The snapshot comes back too when `--snapshot` gave one.

@@ -9,6 +9,7 @@ pub mod query;
 pub mod read;
 pub mod recipe_doc;
 pub mod result;
+pub mod result_doc;
 
 use crate::resolve::criteria::Query;
 use crate::source::Span;

@@ -64,6 +64,26 @@ impl<'l> Resolver<'l> {
         Resolution::new(self, &applied).run(query)
     }
 
+    /// Like [`Resolver::resolve`], but dependency problems (an unknown dependency, a cycle)
+    /// come back beside the recipe, whose deployment order is then empty; merge conflicts
+    /// are still errors. `graph` draws the cycle it reports.
+    pub fn resolve_unordered(
+        &self,
+        query: &Query,
+    ) -> Result<(Recipe, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let applied = applied_overlays(self.lib, query)?;
+        Resolution::new(self, &applied).build(query)
+    }
+
+    /// Resolve exactly these overlays, in this order (an overlay chain, for the linter).
+    pub fn resolve_layers(
+        &self,
+        layers: &[&'l OverlayInfo],
+        query: &Query,
+    ) -> Result<Recipe, Vec<Diagnostic>> {
+        Resolution::new(self, layers).run(query)
+    }
+
     /// A values file as a tree (spans point into the file); `None` if it did not parse,
     /// which the checker reported.
     /// A values file's whole value (what a component gets when that file is its only
@@ -232,6 +252,13 @@ impl<'l, 'r> Resolution<'l, 'r> {
     }
 
     fn run(&self, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
+        match self.build(query)? {
+            (recipe, errors) if errors.is_empty() => Ok(recipe),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    fn build(&self, query: &Query) -> Result<(Recipe, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut conflicts = Vec::new();
         let mut provenance = Provenance::default();
         let mut components = Vec::new();
@@ -249,8 +276,12 @@ impl<'l, 'r> Resolution<'l, 'r> {
         for c in &mut components {
             self.registry_defaults(c, &mut provenance);
         }
-        let deployment_order = order::deployment_order(&components, &provenance)?;
-        Ok(Recipe {
+        let (deployment_order, order_errors) =
+            match order::deployment_order(&components, &provenance) {
+                Ok(order) => (order, Vec::new()),
+                Err(errors) => (Vec::new(), errors),
+            };
+        let recipe = Recipe {
             criteria: query.clone(),
             applied_overlays: self.layers.iter().map(|o| o.name.clone()).collect(),
             fingerprint: self.fingerprint(query, &components),
@@ -259,7 +290,8 @@ impl<'l, 'r> Resolution<'l, 'r> {
             deployment_order,
             validation,
             provenance,
-        })
+        };
+        Ok((recipe, order_errors))
     }
 
     fn component_names(&self) -> Vec<String> {

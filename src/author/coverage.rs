@@ -1,0 +1,306 @@
+//! The criteria space and what the library does with each target.
+
+use crate::check::{Library, OverlayInfo};
+use crate::diag::{Code, Diagnostic};
+use crate::resolve::criteria::{Query, matches};
+use crate::resolve::{Resolver, applied_overlays};
+use crate::syntax::ast::DIMENSIONS;
+use std::collections::{BTreeSet, HashMap};
+
+/// How a target is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// An overlay's criteria name exactly this target.
+    Curated,
+    /// Some overlay with criteria matches, none exactly.
+    Partial,
+    /// Only `base` and overlays that match every target.
+    Base,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Curated => "curated",
+            Class::Partial => "partial",
+            Class::Base => "base",
+        }
+    }
+}
+
+/// Why a target does not resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Failure {
+    /// Two matched overlays disagree and neither outranks the other.
+    Conflict,
+    /// A dependency on a component the recipe lacks, or a dependency cycle.
+    Dependency,
+}
+
+impl Failure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Conflict => "conflict",
+            Failure::Dependency => "dependency",
+        }
+    }
+}
+
+/// One distinct set of applied overlays and what resolving it gave.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// `base` first, in the applied order.
+    pub applied: Vec<String>,
+    /// The applied overlays no other applied overlay extends.
+    pub deepest: Vec<String>,
+    pub failure: Option<Failure>,
+    /// The resolver's diagnostics when it fails.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub query: Query,
+    pub class: Class,
+    /// Index into [`Coverage::outcomes`].
+    pub outcome: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// Each enumerated dimension with its values, `any` first.
+    pub dimensions: Vec<(String, Vec<String>)>,
+    /// In the space's order: the first dimension varies slowest.
+    pub targets: Vec<Target>,
+    /// In order of first appearance.
+    pub outcomes: Vec<Outcome>,
+    /// Overlays no target reaches as a deepest match (or applies at all), sorted.
+    pub dead: Vec<String>,
+}
+
+/// Counts of targets by class and failure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub targets: usize,
+    pub curated: usize,
+    pub partial: usize,
+    pub base: usize,
+    pub failing: usize,
+}
+
+impl Tally {
+    fn add(&mut self, class: Class, failing: bool) {
+        self.targets += 1;
+        match class {
+            Class::Curated => self.curated += 1,
+            Class::Partial => self.partial += 1,
+            Class::Base => self.base += 1,
+        }
+        self.failing += usize::from(failing);
+    }
+}
+
+impl Coverage {
+    pub fn outcome(&self, t: &Target) -> &Outcome {
+        &self.outcomes[t.outcome]
+    }
+
+    pub fn total(&self) -> Tally {
+        let mut tally = Tally::default();
+        for t in &self.targets {
+            tally.add(t.class, self.outcome(t).failure.is_some());
+        }
+        tally
+    }
+
+    /// Per dimension, per value (`any` first): the tally of the targets with that value.
+    pub fn by_dimension(&self) -> Vec<(String, Vec<(String, Tally)>)> {
+        self.dimensions
+            .iter()
+            .map(|(dim, values)| {
+                let rows = values
+                    .iter()
+                    .map(|v| {
+                        let mut tally = Tally::default();
+                        for t in self.targets.iter().filter(|t| t.query.get(dim) == v) {
+                            tally.add(t.class, self.outcome(t).failure.is_some());
+                        }
+                        (v.clone(), tally)
+                    })
+                    .collect();
+                (dim.clone(), rows)
+            })
+            .collect()
+    }
+
+    /// How many targets each outcome serves.
+    pub fn outcome_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.outcomes.len()];
+        for t in &self.targets {
+            counts[t.outcome] += 1;
+        }
+        counts
+    }
+}
+
+/// The criteria space: every dimension's declared values and `any`. `nodes` is a count, so
+/// its values are `any` and every count an overlay names.
+pub fn space(lib: &Library) -> Vec<(String, Vec<String>)> {
+    DIMENSIONS
+        .iter()
+        .filter_map(|dim| {
+            let d = lib.stdlib.dimensions.map.get(*dim)?;
+            let mut values = vec!["any".to_string()];
+            if d.count {
+                let named: BTreeSet<u64> = lib
+                    .overlays
+                    .values()
+                    .filter_map(|o| o.criteria.as_ref()?.values.get(*dim)?.parse().ok())
+                    .collect();
+                values.extend(named.iter().map(u64::to_string));
+            } else {
+                values.extend(d.values.iter().cloned());
+            }
+            Some((dim.to_string(), values))
+        })
+        .collect()
+}
+
+/// Every target of a space, the first dimension varying slowest.
+pub fn queries(space: &[(String, Vec<String>)]) -> Vec<Query> {
+    let mut out = vec![Query::any()];
+    for (dim, values) in space {
+        out = out
+            .into_iter()
+            .flat_map(|q| {
+                values.iter().map(move |v| {
+                    let mut q = q.clone();
+                    if v != "any" {
+                        q.values.insert(dim.clone(), v.clone());
+                    }
+                    q
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Enumerate the space and resolve each distinct applied overlay set once.
+pub fn coverage(lib: &Library) -> Coverage {
+    let dimensions = space(lib);
+    let resolver = Resolver::new(lib);
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut targets = Vec::new();
+    for query in queries(&dimensions) {
+        let applied: Vec<String> = match applied_overlays(lib, &query) {
+            Ok(list) => list.iter().map(|o| o.name.clone()).collect(),
+            Err(_) => Vec::new(),
+        };
+        let outcome = *index.entry(applied.clone()).or_insert_with(|| {
+            outcomes.push(resolve_outcome(lib, &resolver, &query, applied));
+            outcomes.len() - 1
+        });
+        targets.push(Target {
+            class: classify(lib, &query),
+            query,
+            outcome,
+        });
+    }
+    let dead = dead_overlays(lib, &outcomes);
+    Coverage {
+        dimensions,
+        targets,
+        outcomes,
+        dead,
+    }
+}
+
+fn resolve_outcome(
+    lib: &Library,
+    resolver: &Resolver<'_>,
+    query: &Query,
+    applied: Vec<String>,
+) -> Outcome {
+    let (failure, diagnostics) = match resolver.resolve(query) {
+        Ok(_) => (None, Vec::new()),
+        Err(diags) => {
+            let conflict = diags.iter().any(|d| d.code == Code::MergeConflict);
+            let kind = if conflict {
+                Failure::Conflict
+            } else {
+                Failure::Dependency
+            };
+            (Some(kind), diags)
+        }
+    };
+    Outcome {
+        deepest: deepest(lib, &applied),
+        applied,
+        failure,
+        diagnostics,
+    }
+}
+
+/// The applied overlays that no other applied overlay extends.
+fn deepest(lib: &Library, applied: &[String]) -> Vec<String> {
+    let ancestors: BTreeSet<&str> = applied
+        .iter()
+        .flat_map(|name| {
+            crate::check::overlay::chain(name, &lib.overlays)
+                .into_iter()
+                .skip(1)
+                .map(|o| o.name.as_str())
+        })
+        .collect();
+    let mut out: Vec<String> = applied
+        .iter()
+        .filter(|n| !ancestors.contains(n.as_str()))
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
+fn classify(lib: &Library, query: &Query) -> Class {
+    let named = |o: &&OverlayInfo| o.criteria.as_ref().is_some_and(|c| !c.values.is_empty());
+    let mut matched = lib
+        .overlays
+        .values()
+        .filter(named)
+        .filter(|o| o.criteria.as_ref().is_some_and(|c| matches(c, query)));
+    let mut partial = false;
+    for o in matched.by_ref() {
+        if o.criteria
+            .as_ref()
+            .is_some_and(|c| c.values == query.values)
+        {
+            return Class::Curated;
+        }
+        partial = true;
+    }
+    if partial { Class::Partial } else { Class::Base }
+}
+
+/// An overlay is dead when no target applies it, or when it has criteria and no target
+/// reaches it as a deepest match. `base` is applied by every target.
+fn dead_overlays(lib: &Library, outcomes: &[Outcome]) -> Vec<String> {
+    let applied: BTreeSet<&str> = outcomes
+        .iter()
+        .flat_map(|o| o.applied.iter().map(String::as_str))
+        .collect();
+    let deepest: BTreeSet<&str> = outcomes
+        .iter()
+        .flat_map(|o| o.deepest.iter().map(String::as_str))
+        .collect();
+    lib.overlays
+        .values()
+        .filter(|o| o.name != crate::check::overlay::BASE)
+        .filter(|o| {
+            !applied.contains(o.name.as_str())
+                || (o.criteria.is_some() && !deepest.contains(o.name.as_str()))
+        })
+        .map(|o| o.name.clone())
+        .collect()
+}

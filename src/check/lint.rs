@@ -1,0 +1,471 @@
+//! Lints: warnings about a library that checks clean but says something other than its
+//! author probably meant. They run after the checks, only when there are no errors, because
+//! several resolve targets.
+//!
+//! | code | what |
+//! |---|---|
+//! | `no-op` | a field or `set` value equal to what the overlay inherits from its chain |
+//! | `shadowed` | an inline value every recipe that applies its overlay replaces |
+//! | `no-performance-validation` | a training or inference leaf overlay with no performance checks |
+//! | `looser-constraint` | a `require` bound looser than the one an ancestor sets |
+//! | `unused-component` | a registry component no overlay references |
+//! | `replaced-overlay` | a data-directory overlay that replaces a lower layer's |
+//!
+//! Each is silenced by a comment `galley: allow(NAME, …)` on the reported line or in the
+//! comment block directly above it, or by `galley: allow-file(NAME, …)` anywhere in the file
+//! (`//` in `.ovl` files, `#` in YAML). `NAME` is the last part of the code or the whole code.
+
+use crate::check::overlay::chain;
+use crate::check::{Library, OverlayInfo};
+use crate::diag::{Code, Diagnostic};
+use crate::ir::Recipe;
+use crate::resolve::criteria::Query;
+use crate::resolve::{Resolver, applied_overlays, literal};
+use crate::source::{Files, Span};
+use crate::syntax::ast::{ComponentStmt, Constraint, Op};
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Every lint finding that no comment silences, sorted by place.
+pub fn lint(lib: &Library) -> Vec<Diagnostic> {
+    let resolver = Resolver::new(lib);
+    let mut out = Vec::new();
+    no_op(lib, &resolver, &mut out);
+    let recipes = all_recipes(lib, &resolver);
+    shadowed(lib, &recipes, &mut out);
+    no_performance_validation(lib, &recipes, &mut out);
+    looser_constraints(lib, &mut out);
+    unused_components(lib, &mut out);
+    replaced_overlays(lib, &mut out);
+    out.retain(|d| !suppressed(d, &lib.files));
+    out
+}
+
+fn query_of(o: &OverlayInfo) -> Query {
+    Query {
+        values: o.criteria.clone().unwrap_or_default().values,
+    }
+}
+
+/// The recipe an overlay's chain gives, `base` first (errors are the checker's business).
+fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Recipe> {
+    let mut layers: Vec<&OverlayInfo> = chain(name, &lib.overlays);
+    layers.reverse();
+    let top = layers.last()?;
+    resolver.resolve_layers(&layers, &query_of(top)).ok()
+}
+
+/// A component field statement as (field, value text).
+fn field(stmt: &ComponentStmt) -> Option<(&'static str, String, Span)> {
+    match stmt {
+        ComponentStmt::Source(s) => Some(("source", s.node.clone(), s.span)),
+        ComponentStmt::Chart(s) => Some(("chart", s.node.clone(), s.span)),
+        ComponentStmt::Version(s) => Some(("version", s.node.clone(), s.span)),
+        ComponentStmt::Namespace(s) => Some(("namespace", s.node.clone(), s.span)),
+        ComponentStmt::Tag(s) => Some(("tag", s.node.clone(), s.span)),
+        ComponentStmt::Path(s) => Some(("path", s.node.clone(), s.span)),
+        _ => None,
+    }
+}
+
+fn component_field(recipe: &Recipe, component: &str, f: &str) -> Option<String> {
+    let c = recipe.component(component)?;
+    match f {
+        "source" => Some(c.source.clone()),
+        "chart" => c.chart.clone(),
+        "version" => c.version.clone(),
+        "namespace" => c.namespace.clone(),
+        "tag" => c.tag.clone(),
+        "path" => c.path.clone(),
+        _ => None,
+    }
+}
+
+/// Inline values of one component block: (dotted path, value, span).
+fn inline_values(stmt: &ComponentStmt) -> Vec<(Vec<String>, Value, Span)> {
+    match stmt {
+        ComponentStmt::Set(block) => block
+            .entries
+            .iter()
+            .map(|e| {
+                let keys = e.path.keys().map(String::from).collect();
+                (keys, literal(&e.value), e.span)
+            })
+            .collect(),
+        ComponentStmt::Enabled(b) => vec![(vec!["enabled".into()], Value::Bool(b.node), b.span)],
+        _ => Vec::new(),
+    }
+}
+
+/// `want` is already in `have`: equal, or a map whose every entry is.
+fn contained(want: &Value, have: &Value) -> bool {
+    match (want, have) {
+        (Value::Map(w), Value::Map(h)) => w
+            .iter()
+            .all(|(k, v)| h.get(k).is_some_and(|hv| contained(v, hv))),
+        _ => want == have,
+    }
+}
+
+fn value_at<'v>(v: &'v Value, keys: &[String]) -> Option<&'v Value> {
+    keys.iter().try_fold(v, |cur, k| cur.as_map()?.get(k))
+}
+
+fn no_op(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
+    let mut inherited: HashMap<&str, Option<Recipe>> = HashMap::new();
+    for o in lib.overlays.values() {
+        let Some(parent) = o.parent.as_deref() else {
+            continue;
+        };
+        let recipe = inherited
+            .entry(parent)
+            .or_insert_with(|| chain_recipe(lib, resolver, parent));
+        let Some(recipe) = recipe else { continue };
+        for c in o.ast.components() {
+            let name = &c.name.node;
+            let Some(have) = recipe.component(name) else {
+                continue;
+            };
+            for stmt in &c.body {
+                if let Some((f, value, span)) = field(stmt)
+                    && component_field(recipe, name, f).as_deref() == Some(value.as_str())
+                {
+                    out.push(no_op_diag(o, parent, &format!("{name}.{f}"), span));
+                }
+                for (keys, value, span) in inline_values(stmt) {
+                    if value_at(&have.values, &keys).is_some_and(|h| contained(&value, h)) {
+                        let path = format!("{name}.values.{}", keys.join("."));
+                        out.push(no_op_diag(o, parent, &path, span));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        Code::LintNoOp,
+        format!(
+            "`{}` sets `{path}` to the value it already inherits from `{parent}`",
+            o.name
+        ),
+    )
+    .with_label(span, "this changes nothing")
+    .with_help("remove the statement, or silence this with `// galley: allow(no-op)`")
+}
+
+/// Every distinct applied overlay set of the criteria space, resolved.
+fn all_recipes(lib: &Library, resolver: &Resolver<'_>) -> Vec<Recipe> {
+    let space = crate::author::coverage::space(lib);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for q in crate::author::coverage::queries(&space) {
+        let Ok(applied) = applied_overlays(lib, &q) else {
+            continue;
+        };
+        let key: Vec<String> = applied.iter().map(|o| o.name.clone()).collect();
+        if seen.insert(key)
+            && let Ok(r) = resolver.resolve(&q)
+        {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn shadowed(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
+    let mut traces: HashMap<(usize, String), BTreeMap<String, crate::ir::Trace>> = HashMap::new();
+    for o in lib.overlays.values() {
+        let applying: Vec<usize> = (0..recipes.len())
+            .filter(|&i| recipes[i].applied_overlays.contains(&o.name))
+            .collect();
+        if applying.is_empty() {
+            continue;
+        }
+        for c in o.ast.components() {
+            let name = c.name.node.clone();
+            for stmt in &c.body {
+                // (path, span, is a value path)
+                let mut places: Vec<(String, Span, bool)> = Vec::new();
+                if let Some((f, _, span)) = field(stmt) {
+                    places.push((format!("{name}.{f}"), span, false));
+                }
+                for (keys, _, span) in inline_values(stmt) {
+                    places.push((format!("{name}.values.{}", keys.join(".")), span, true));
+                }
+                for (path, span, is_value) in places {
+                    let mut winners = BTreeSet::new();
+                    let mut lost_everywhere = true;
+                    for &i in &applying {
+                        let below = if is_value {
+                            let t = traces.entry((i, name.clone())).or_insert_with(|| {
+                                recipes[i].provenance.under(&format!("{name}.values"))
+                            });
+                            winners_at(t, &path)
+                        } else {
+                            winners_at(&recipes[i].provenance.paths, &path)
+                        };
+                        if below.is_empty() || below.contains(&o.name) {
+                            lost_everywhere = false;
+                            break;
+                        }
+                        winners.extend(below);
+                    }
+                    if lost_everywhere {
+                        out.push(shadowed_diag(o, &path, span, &winners, applying.len()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The overlays that won `path` or any path below it.
+fn winners_at(traces: &BTreeMap<String, crate::ir::Trace>, path: &str) -> Vec<String> {
+    let prefix = format!("{path}.");
+    let mut out: Vec<String> = traces
+        .get(path)
+        .map(|t| t.winner.overlay.to_string())
+        .into_iter()
+        .collect();
+    out.extend(
+        traces
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(_, t)| t.winner.overlay.to_string()),
+    );
+    out
+}
+
+fn shadowed_diag(
+    o: &OverlayInfo,
+    path: &str,
+    span: Span,
+    winners: &BTreeSet<String>,
+    recipes: usize,
+) -> Diagnostic {
+    let by: Vec<String> = winners.iter().map(|w| format!("`{w}`")).collect();
+    Diagnostic::warning(
+        Code::LintShadowed,
+        format!(
+            "`{}` sets `{path}`, but every recipe that applies it ({recipes}) takes the value from {}",
+            o.name,
+            by.join(", ")
+        ),
+    )
+    .with_label(span, "never reaches a recipe")
+    .with_help("remove the statement, or move it to the overlays that need it")
+}
+
+/// Every leaf's exact target is in the space, so its recipe is the one resolved for its
+/// applied overlay set.
+fn no_performance_validation(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
+    let parents: BTreeSet<&str> = lib
+        .overlays
+        .values()
+        .filter_map(|o| o.parent.as_deref())
+        .collect();
+    for o in lib.overlays.values() {
+        let Some(crit) = &o.criteria else { continue };
+        let intent = crit.values.get("intent").map(String::as_str);
+        if parents.contains(o.name.as_str()) || !matches!(intent, Some("training" | "inference")) {
+            continue;
+        }
+        let Ok(applied) = applied_overlays(lib, &query_of(o)) else {
+            continue;
+        };
+        let Some(recipe) = recipes.iter().find(|r| {
+            r.applied_overlays.len() == applied.len()
+                && r.applied_overlays
+                    .iter()
+                    .zip(&applied)
+                    .all(|(a, b)| *a == b.name)
+        }) else {
+            continue;
+        };
+        let checks = recipe
+            .validation
+            .performance
+            .as_ref()
+            .is_some_and(|p| !p.checks.is_empty());
+        if !checks {
+            out.push(
+                Diagnostic::warning(
+                    Code::LintNoPerformanceValidation,
+                    format!(
+                        "the {} recipe `{}` has no performance validation",
+                        intent.unwrap_or_default(),
+                        o.name
+                    ),
+                )
+                .with_label(o.ast.name.span, "no `validate performance` with checks applies here")
+                .with_help("add `validate performance { checks … }` so the recipe's performance is gated, or say why not with `// galley: allow(no-performance-validation)`"),
+            );
+        }
+    }
+}
+
+/// `a` is looser than `b` (both bounds in the same direction).
+fn looser(a: &Constraint, b: &Constraint) -> bool {
+    let order = |x: &str, y: &str| {
+        use crate::version::ClusterVersion as V;
+        match (V::parse(x), V::parse(y)) {
+            (Some(p), Some(q)) => Some(p.cmp_numeric(&q)),
+            _ => x.parse::<f64>().ok()?.partial_cmp(&y.parse::<f64>().ok()?),
+        }
+    };
+    let Some(ord) = order(&a.value.node, &b.value.node) else {
+        return false;
+    };
+    use std::cmp::Ordering::*;
+    match (a.op.node, b.op.node) {
+        (Op::Ge | Op::Gt, Op::Ge | Op::Gt) => {
+            ord == Less || (ord == Equal && a.op.node == Op::Ge && b.op.node == Op::Gt)
+        }
+        (Op::Le | Op::Lt, Op::Le | Op::Lt) => {
+            ord == Greater || (ord == Equal && a.op.node == Op::Le && b.op.node == Op::Lt)
+        }
+        _ => false,
+    }
+}
+
+fn requires(o: &crate::syntax::ast::Overlay) -> impl Iterator<Item = &Constraint> {
+    o.body.iter().filter_map(|s| match s {
+        crate::syntax::ast::OverlayStmt::Require(c) => Some(c),
+        _ => None,
+    })
+}
+
+fn looser_constraints(lib: &Library, out: &mut Vec<Diagnostic>) {
+    for o in lib.overlays.values() {
+        let ancestors = chain(&o.name, &lib.overlays);
+        for c in requires(&o.ast) {
+            let name = c.path.aicr_name();
+            let inherited = ancestors.iter().skip(1).find_map(|a| {
+                requires(&a.ast)
+                    .find(|p| p.path.aicr_name() == name)
+                    .map(|p| (a, p))
+            });
+            if let Some((a, p)) = inherited
+                && looser(c, p)
+            {
+                out.push(
+                    Diagnostic::warning(
+                        Code::LintLooserConstraint,
+                        format!(
+                            "`{}` requires `{name} {} {}`, looser than `{} {}` from `{}`",
+                            o.name,
+                            c.op.node.as_str(),
+                            c.value.node,
+                            p.op.node.as_str(),
+                            p.value.node,
+                            a.name
+                        ),
+                    )
+                    .with_label(c.span, "looser than the inherited bound")
+                    .with_label(p.span, "the inherited bound")
+                    .with_help("a more specific overlay replaces the constraint whole; tighten it, or remove it to inherit"),
+                );
+            }
+        }
+    }
+}
+
+fn unused_components(lib: &Library, out: &mut Vec<Diagnostic>) {
+    let used: BTreeSet<&str> = lib
+        .overlays
+        .values()
+        .flat_map(|o| o.ast.components().map(|c| c.name.node.as_str()))
+        .collect();
+    for c in lib.stdlib.registry.values() {
+        if !used.contains(c.name.as_str()) {
+            out.push(
+                Diagnostic::warning(
+                    Code::LintUnusedComponent,
+                    format!("registry component `{}` is in no recipe", c.name),
+                )
+                .with_label(c.span, "no overlay references it")
+                .with_help("reference it from an overlay, or remove it from the registry"),
+            );
+        }
+    }
+}
+
+fn replaced_overlays(lib: &Library, out: &mut Vec<Diagnostic>) {
+    // (name, the replaced span, the replacing span), as `layer_by_name` records them.
+    for (name, old, new) in &lib.summary.replaced_overlays {
+        let lower = if lib.data.roots.iter().any(|r| r.embedded) {
+            "an embedded overlay"
+        } else {
+            "a lower layer's overlay"
+        };
+        out.push(
+            Diagnostic::warning(
+                Code::LintReplacedOverlay,
+                format!("overlay `{name}` replaces {lower} of the same name"),
+            )
+            .with_label(*new, "this definition wins")
+            .with_label(*old, "replaced")
+            .with_help("rename the overlay to add one, or silence this with `// galley: allow(replaced-overlay)` where replacing is the point"),
+        );
+    }
+}
+
+/// Whether a comment silences the diagnostic at its primary place.
+pub fn suppressed(d: &Diagnostic, files: &Files) -> bool {
+    let Some(label) = d.labels.first() else {
+        return false;
+    };
+    let name = d.code.as_str();
+    let short = name.rsplit("::").next().unwrap_or(name);
+    let text = files.text(label.span.file);
+    let names = |comment: &str, key: &str| -> bool {
+        let Some(at) = comment.find(key) else {
+            return false;
+        };
+        let rest = &comment[at + key.len()..];
+        let Some(end) = rest.find(')') else {
+            return false;
+        };
+        rest[..end]
+            .split(',')
+            .map(str::trim)
+            .any(|n| n == short || n == name)
+    };
+    let comment = |line: &str| -> Option<String> {
+        let t = line.trim_start();
+        if t.starts_with("//") || t.starts_with('#') {
+            return Some(t.to_string());
+        }
+        line.find(" //")
+            .or_else(|| line.find(" #"))
+            .map(|i| line[i..].to_string())
+    };
+    if text
+        .lines()
+        .filter_map(comment)
+        .any(|c| names(&c, "galley: allow-file("))
+    {
+        return true;
+    }
+    let start = label.span.start as usize;
+    let line_start = text[..start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let lines: Vec<&str> = text[..line_start].lines().collect();
+    let here = text[line_start..].lines().next().unwrap_or("");
+    if comment(here).is_some_and(|c| names(&c, "galley: allow(")) {
+        return true;
+    }
+    for line in lines.iter().rev() {
+        let t = line.trim_start();
+        if !(t.starts_with("//") || t.starts_with('#')) {
+            break;
+        }
+        if names(t, "galley: allow(") {
+            return true;
+        }
+    }
+    false
+}

@@ -1,0 +1,323 @@
+//! `galley diff` between two recipes: two targets (`--from`, `--to`), one target over two
+//! libraries (`--from-data`, `--to-data`), or two `RecipeResult` files.
+//!
+//! Exit codes: 0 the recipes are equal, 1 they differ, 2 on any error (usage, an unreadable
+//! file, a library with errors, a target that does not resolve).
+
+use super::{Format, print_diagnostics};
+use crate::author::diff::{self, Diff, Side};
+use crate::resolve::criteria::Query;
+use crate::source::Files;
+use crate::value::Value;
+use camino::Utf8PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Two `RecipeResult` files (YAML or JSON) to compare, old then new
+    #[arg(value_name = "FILE", num_args = 0..=2)]
+    files: Vec<Utf8PathBuf>,
+    /// The old side as a `RecipeResult` file
+    #[arg(long, value_name = "FILE")]
+    from_file: Option<Utf8PathBuf>,
+    /// The new side as a `RecipeResult` file
+    #[arg(long, value_name = "FILE")]
+    to_file: Option<Utf8PathBuf>,
+    /// The old target: `service=eks,accelerator=h100,intent=training`
+    #[arg(long, value_name = "CRITERIA")]
+    from: Option<String>,
+    /// The new target (default: the same as `--from`)
+    #[arg(long, value_name = "CRITERIA")]
+    to: Option<String>,
+    /// A data directory layered under both sides (repeatable)
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<Utf8PathBuf>,
+    /// A data directory for the old side only, above `--data` (repeatable)
+    #[arg(long = "from-data", value_name = "DIR")]
+    from_data: Vec<Utf8PathBuf>,
+    /// A data directory for the new side only, above `--data` (repeatable)
+    #[arg(long = "to-data", value_name = "DIR")]
+    to_data: Vec<Utf8PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// Where one side comes from.
+enum Source<'a> {
+    File(&'a Utf8PathBuf),
+    Target(&'a str, Vec<Utf8PathBuf>),
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let sides = match sources(&args) {
+        Ok(s) => s,
+        Err(e) => return super::usage_error(e),
+    };
+    let mut loaded = Vec::new();
+    for source in sides {
+        match load(source) {
+            Some(side) => loaded.push(side),
+            None => return ExitCode::from(2),
+        }
+    }
+    let d = diff::diff(&loaded[0], &loaded[1]);
+    match args.format {
+        Format::Human => super::emit(&human(&d)),
+        Format::Json => {
+            let mut doc = serde_json::json!({ "version": 1, "equal": d.is_equal() });
+            if let (Some(obj), Ok(serde_json::Value::Object(body))) =
+                (doc.as_object_mut(), serde_json::to_value(&d))
+            {
+                obj.extend(body);
+            }
+            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            s.push('\n');
+            super::emit(&s);
+        }
+    }
+    if d.is_equal() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn sources(args: &Args) -> Result<[Source<'_>; 2], String> {
+    if args.files.len() == 1 {
+        return Err("give two `RecipeResult` files, or use --from-file/--to-file".into());
+    }
+    let from_file = args.from_file.as_ref().or(args.files.first());
+    let to_file = args.to_file.as_ref().or(args.files.get(1));
+    if args.from_file.is_some() && !args.files.is_empty()
+        || args.to_file.is_some() && !args.files.is_empty()
+    {
+        return Err("give the files either as arguments or with --from-file/--to-file".into());
+    }
+    let layers = |extra: &[Utf8PathBuf]| [args.data.as_slice(), extra].concat();
+    let from = match (from_file, &args.from) {
+        (Some(_), Some(_)) => return Err("the old side is both a file and --from".into()),
+        (Some(f), None) => Source::File(f),
+        (None, Some(c)) => Source::Target(c, layers(&args.from_data)),
+        (None, None) => {
+            return Err(
+                "nothing to compare: give --from (and --to, --from-data or --to-data), or two `RecipeResult` files"
+                    .into(),
+            );
+        }
+    };
+    let to = match (to_file, args.to.as_ref().or(args.from.as_ref())) {
+        (Some(_), _) if args.to.is_some() => {
+            return Err("the new side is both a file and --to".into());
+        }
+        (Some(f), _) => Source::File(f),
+        (None, Some(c)) => Source::Target(c, layers(&args.to_data)),
+        (None, None) => return Err("the new side needs --to or a second file".into()),
+    };
+    Ok([from, to])
+}
+
+fn load(source: Source<'_>) -> Option<Side> {
+    match source {
+        Source::File(path) => read_file(path),
+        Source::Target(criteria, data) => resolve(criteria, &data),
+    }
+}
+
+fn read_file(path: &Utf8PathBuf) -> Option<Side> {
+    let text = match read_limited(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read `{path}`: {e}");
+            return None;
+        }
+    };
+    let mut files = Files::new();
+    let id = files.add(path.to_string(), text.clone());
+    match crate::ir::result_doc::read(id, &text) {
+        Ok(doc) => Some(Side::from_document(path.to_string(), &doc)),
+        Err(diags) => {
+            print_diagnostics(&diags, &files);
+            eprintln!("error: `{path}` is not a readable `RecipeResult`");
+            None
+        }
+    }
+}
+
+/// `service=eks,intent=training` against a library's dimensions.
+pub fn parse_criteria(
+    text: &str,
+    dims: &crate::check::stdlib::Dimensions,
+) -> Result<Query, String> {
+    let mut q = Query::any();
+    let mut seen = Vec::new();
+    for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let (dim, value) = term
+            .split_once('=')
+            .ok_or_else(|| format!("`{term}` is not DIMENSION=VALUE"))?;
+        let dim = dim.trim().to_ascii_lowercase();
+        if seen.contains(&dim) {
+            return Err(format!("`{dim}` is given twice in `{text}`"));
+        }
+        q.set(dims, &dim, value)
+            .map_err(|e| crate::resolve::criteria::invalid_value(dims, &dim, value, e))?;
+        seen.push(dim);
+    }
+    if seen.is_empty() {
+        return Err(format!(
+            "no criteria in `{text}`: write DIMENSION=VALUE pairs separated by commas"
+        ));
+    }
+    Ok(q)
+}
+
+fn resolve(criteria: &str, data: &[Utf8PathBuf]) -> Option<Side> {
+    let library = super::target::load_library(data).ok()?;
+    let query = match parse_criteria(criteria, &library.stdlib.dimensions) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return None;
+        }
+    };
+    match crate::resolve::resolve(&library, &query) {
+        Ok(recipe) => {
+            let mut label = query.describe();
+            if !data.is_empty() {
+                let dirs: Vec<&str> = data.iter().map(|d| d.as_str()).collect();
+                label.push_str(&format!(" (data: {})", dirs.join(", ")));
+            }
+            Some(Side::from_recipe(label, &recipe))
+        }
+        Err(diags) => {
+            print_diagnostics(&diags, &library.files);
+            eprintln!("error: `{criteria}` does not resolve");
+            None
+        }
+    }
+}
+
+fn by(overlay: &Option<String>) -> String {
+    overlay
+        .as_ref()
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default()
+}
+
+fn show(v: &Option<Value>) -> String {
+    match v {
+        Some(v) => serde_json::to_string(v).unwrap_or_default(),
+        None => "(unset)".into(),
+    }
+}
+
+fn text(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "(unset)".into())
+}
+
+fn human(d: &Diff) -> String {
+    let mut out = format!("--- {}\n+++ {}\n", d.from, d.to);
+    if !d.overlays_removed.is_empty() || !d.overlays_added.is_empty() {
+        out.push_str("overlays:\n");
+        for o in &d.overlays_removed {
+            out.push_str(&format!("  - {o}\n"));
+        }
+        for o in &d.overlays_added {
+            out.push_str(&format!("  + {o}\n"));
+        }
+    }
+    if d.is_equal() {
+        out.push_str("the recipes are equal\n");
+        return out;
+    }
+    if !d.components_removed.is_empty() || !d.components_added.is_empty() {
+        out.push_str("components:\n");
+        for (sign, list) in [("-", &d.components_removed), ("+", &d.components_added)] {
+            for c in list {
+                let version = c
+                    .version
+                    .as_ref()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default();
+                out.push_str(&format!("  {sign} {}{version}{}\n", c.name, by(&c.overlay)));
+            }
+        }
+    }
+    if !d.versions.is_empty() {
+        out.push_str("versions:\n");
+        for v in &d.versions {
+            out.push_str(&format!(
+                "  {}: {}{} -> {}{}  [{}]\n",
+                v.component,
+                v.from,
+                by(&v.from_overlay),
+                v.to,
+                by(&v.to_overlay),
+                v.verdict.as_str()
+            ));
+        }
+    }
+    let sections = [
+        ("fields", &d.fields),
+        ("constraints", &d.constraints),
+        ("validation", &d.validation),
+    ];
+    for (title, changes) in sections {
+        if changes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{title}:\n"));
+        for c in changes {
+            out.push_str(&format!(
+                "  {}: {}{} -> {}{}\n",
+                c.path,
+                text(&c.from),
+                by(&c.from_overlay),
+                text(&c.to),
+                by(&c.to_overlay)
+            ));
+        }
+    }
+    if !d.values.is_empty() {
+        out.push_str("values:\n");
+        for c in &d.values {
+            out.push_str(&format!(
+                "  {}: {}{} -> {}{}\n",
+                c.path,
+                show(&c.from),
+                by(&c.from_overlay),
+                show(&c.to),
+                by(&c.to_overlay)
+            ));
+        }
+    }
+    if let Some((a, b)) = &d.deployment_order {
+        out.push_str(&format!(
+            "deployment order:\n  - {}\n  + {}\n",
+            a.join(", "),
+            b.join(", ")
+        ));
+    }
+    let n = d.components_removed.len()
+        + d.components_added.len()
+        + d.versions.len()
+        + d.fields.len()
+        + d.constraints.len()
+        + d.validation.len()
+        + d.values.len()
+        + usize::from(d.deployment_order.is_some());
+    out.push_str(&format!(
+        "{n} difference{}\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+/// A file's text, refused over the 10 MiB limit every input has.
+fn read_limited(path: &Utf8PathBuf) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > crate::data::MAX_FILE_SIZE {
+        return Err(format!("{} bytes, over the 10 MiB limit", meta.len()));
+    }
+    std::fs::read_to_string(path).map_err(|e| e.to_string())
+}
