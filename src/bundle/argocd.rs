@@ -16,7 +16,7 @@ use super::{
     Options, Plan, Planned, Source, Tree, local_chart, map, repo_name, repo_version, s,
     values_file, yaml_doc,
 };
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -25,7 +25,7 @@ pub const NAMESPACE: &str = "argocd";
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
 pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
-    let repo = require_repo(opts, "argocd")?;
+    let repo = super::require_repo(opts, "argocd")?;
     let revision = opts.revision.as_str();
     let mut tree = super::per_component(plan, |c| {
         let mut t = Tree::default();
@@ -55,19 +55,6 @@ pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
     );
     tree.add("README.md", readme(plan, repo, revision));
     Ok(tree)
-}
-
-pub fn require_repo<'o>(opts: &'o Options, deployer: &str) -> Result<&'o str, Vec<Diagnostic>> {
-    match opts.repo.as_deref() {
-        Some(r) => Ok(r),
-        None => Err(vec![
-            Diagnostic::error(
-                Code::BundleRepo,
-                format!("the {deployer} deployer needs `--repo URL`: the Git repository this bundle is pushed to"),
-            )
-            .with_help("the generated documents point at files in that repository; galley does not write placeholder URLs"),
-        ]),
-    }
 }
 
 /// OCI registry paths (without `oci://`) that charts come from, by secret name.

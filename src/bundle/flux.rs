@@ -12,7 +12,6 @@
 //! README.md recipe.yaml bundle.yaml checksums.txt
 //! ```
 
-use super::argocd::require_repo;
 use super::{
     Options, Plan, Planned, Source, Tree, local_chart, map, repo_name, repo_version, s, yaml_doc,
 };
@@ -26,7 +25,7 @@ const GIT_SOURCE: &str = "galley-bundle";
 const INTERVAL: &str = "10m";
 
 pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
-    let repo = require_repo(opts, "flux")?;
+    let repo = super::require_repo(opts, "flux")?;
     let mut errors = Vec::new();
     let helm_repos: BTreeMap<String, String> = plan
         .components
@@ -128,7 +127,7 @@ fn depends_on(plan: &Plan, c: &Planned) -> Value {
         .iter()
         .filter_map(|n| plan.component(n))
         .filter(|d| d.installs_anything())
-        .map(terminal)
+        .map(Planned::terminal_release)
         .collect();
     deps.sort();
     deps.dedup();
@@ -137,11 +136,6 @@ fn depends_on(plan: &Plan, c: &Planned) -> Value {
             .map(|d| map([("name", s(d)), ("namespace", s(NAMESPACE))]))
             .collect(),
     )
-}
-
-/// The Flux object a dependent waits for: the manifests release when there is one.
-fn terminal(c: &Planned) -> String {
-    c.terminal_release()
 }
 
 fn release_spec(
@@ -401,7 +395,7 @@ fn readme(plan: &Plan, repo: &str, revision: &str) -> String {
             .needs
             .iter()
             .filter_map(|n| plan.component(n))
-            .map(terminal)
+            .map(Planned::terminal_release)
             .collect();
         let _ = writeln!(
             out,

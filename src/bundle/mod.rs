@@ -577,7 +577,8 @@ fn order(recipe: &Recipe, enabled: &BTreeSet<&str>) -> Result<Vec<String>, Vec<D
             .ne(order.iter().map(String::as_str))
     {
         let known: BTreeSet<&str> = given.iter().map(|s| s.as_str()).collect();
-        let complete = known.len() == order.len() && known.iter().all(|n| enabled.contains(n));
+        // Each enabled component exactly once: a list with repeats is not an order.
+        let complete = given.len() == order.len() && known.len() == order.len();
         if complete {
             // The same components in another order: fine only if it respects every edge.
             let pos: BTreeMap<&str, usize> = given
@@ -1054,6 +1055,20 @@ pub fn per_component(plan: &Plan, f: impl Fn(&Planned) -> Tree + Sync) -> Tree {
         tree.extend(t);
     }
     tree
+}
+
+/// The GitOps repository of the Argo CD and Flux deployers: required, never a placeholder.
+pub fn require_repo<'o>(opts: &'o Options, deployer: &str) -> Result<&'o str, Vec<Diagnostic>> {
+    match opts.repo.as_deref() {
+        Some(r) => Ok(r),
+        None => Err(vec![
+            Diagnostic::error(
+                Code::BundleRepo,
+                format!("the {deployer} deployer needs `--repo URL`: the Git repository this bundle is pushed to"),
+            )
+            .with_help("the generated documents point at files in that repository; galley does not write placeholder URLs"),
+        ]),
+    }
 }
 
 /// A name for a chart repository: host and path, lowercased, other characters as `-`.

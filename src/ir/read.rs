@@ -85,11 +85,12 @@ impl Reader<'_> {
     }
 
     fn seq<'n>(&mut self, node: Option<&'n Node>, what: &str) -> &'n [Node] {
-        match node.map(|n| &n.kind) {
-            Some(NodeKind::Seq(items)) => items,
-            None | Some(NodeKind::Null) => &[],
-            Some(_) => {
-                self.shape(node.unwrap_or_else(|| unreachable!()), what, "a list");
+        let Some(node) = node else { return &[] };
+        match &node.kind {
+            NodeKind::Seq(items) => items,
+            NodeKind::Null => &[],
+            _ => {
+                self.shape(node, what, "a list");
                 &[]
             }
         }
