@@ -10,11 +10,35 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// Index of a file in a [`Files`] table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    serde::Serialize,
+    serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+)]
 pub struct FileId(pub u32);
 
 /// A byte range in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    serde::Serialize,
+    serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
@@ -53,7 +77,7 @@ impl Span {
 }
 
 /// A value with a span; equality, ordering and hashing ignore the span.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, Default)]
 pub struct Spanned<T> {
     pub node: T,
     pub span: Span,
@@ -101,40 +125,69 @@ impl<T: fmt::Display> fmt::Display for Spanned<T> {
     }
 }
 
+/// What kind of file a relative path inside a data root is, by the reference's rules:
+/// `.ovl` files are galley's own; a `.yaml` file outside `components/` and `checks/` is
+/// AICR YAML; everything else is data that overlays reference (values files, manifests,
+/// health checks). The build script shares this to pre-parse the embedded library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileClass {
+    Ovl,
+    AicrYaml,
+    Data,
+}
+
+pub fn classify(rel: &str) -> FileClass {
+    let is_data_dir =
+        |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
+    if rel.ends_with(".ovl") {
+        FileClass::Ovl
+    } else if is_data_dir("components") || is_data_dir("checks") {
+        FileClass::Data
+    } else if rel.ends_with(".yaml") && !rel.ends_with("data-v1.yaml") {
+        FileClass::AicrYaml
+    } else {
+        FileClass::Data
+    }
+}
+
 /// One source file: the name shown to users and its text.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     /// Name shown in diagnostics (a path relative to its data root, or a real path).
     pub name: String,
     pub text: Arc<str>,
-    /// Byte offset of the start of each line.
-    line_starts: Vec<u32>,
+    /// Byte offset of the start of each line, computed the first time a location is asked
+    /// for (most files never need one).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
     /// 1-based line and column (in bytes) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = match self.line_starts.binary_search(&(offset as u32)) {
+        let starts = self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            );
+            starts
+        });
+        let line = match starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        (line + 1, offset - self.line_starts[line] as usize + 1)
+        (line + 1, offset - starts[line] as usize + 1)
     }
 }
 

@@ -58,21 +58,46 @@ impl<'a> FileChecker<'a> {
     pub fn prefetch(&mut self, wanted: impl IntoIterator<Item = (String, Kind)>) {
         let wanted: std::collections::BTreeSet<(String, Kind)> = wanted.into_iter().collect();
         let mut jobs = Vec::new();
+        let deep = self.deep;
         for (path, kind) in wanted {
             if let Ok((layer, text)) = self.data.resolve(&path) {
                 let file = self
                     .files
                     .add(self.data.roots[layer].display_name(&path), text.clone());
-                jobs.push((path, kind, file, text.clone()));
+                // Files that need no reading (manifests and checks when not `deep`) or that
+                // the build script read already are done here; the rest go to the threads.
+                if kind != Kind::Values && !deep {
+                    let analysed = analyse(kind, file, text, deep, None);
+                    self.prepared.insert((path, kind), analysed);
+                } else if let Some(docs) = self.prebuilt(layer, &path, file, text) {
+                    let analysed = analyse(kind, file, text, deep, Some(docs));
+                    self.prepared.insert((path, kind), analysed);
+                } else {
+                    jobs.push((path, kind, file, text.clone()));
+                }
             }
         }
-        let deep = self.deep;
         let results = crate::parallel::map(&jobs, |(_, kind, file, text)| {
-            analyse(*kind, *file, text, deep)
+            analyse(*kind, *file, text, deep, None)
         });
-        for ((path, kind, _, _), analysed) in jobs.into_iter().zip(results) {
+        for ((path, kind, ..), analysed) in jobs.into_iter().zip(results) {
             self.prepared.insert((path, kind), analysed);
         }
+    }
+
+    /// The documents the build script read from an embedded file, if it did.
+    fn prebuilt(
+        &self,
+        layer: usize,
+        path: &str,
+        file: FileId,
+        text: &str,
+    ) -> Option<Vec<yaml::Node>> {
+        let root = &self.data.roots[layer];
+        if !root.embedded {
+            return None;
+        }
+        crate::syntax::prebuilt::yaml(&root.label, path, file, text)
     }
 
     /// The values files that read and parsed cleanly, by path.
@@ -143,7 +168,10 @@ impl<'a> FileChecker<'a> {
                 let name = self.data.roots[layer].display_name(&path.node);
                 let text = text.clone();
                 let file = self.files.add(name, text.clone());
-                analyse(kind, file, &text, self.deep)
+                let docs = (kind == Kind::Values || self.deep)
+                    .then(|| self.prebuilt(layer, &path.node, file, &text))
+                    .flatten();
+                analyse(kind, file, &text, self.deep, docs)
             }
         };
         let Analysed { file, problem, doc } = analysed;
@@ -166,14 +194,25 @@ impl<'a> FileChecker<'a> {
     }
 }
 
-fn analyse(kind: Kind, file: FileId, text: &str, deep: bool) -> Analysed {
+/// `docs`: the file's documents when they were read already (`syntax::prebuilt`).
+fn analyse(
+    kind: Kind,
+    file: FileId,
+    text: &str,
+    deep: bool,
+    docs: Option<Vec<yaml::Node>>,
+) -> Analysed {
+    let documents = || match docs {
+        Some(docs) => Ok(docs),
+        None => yaml::parse_documents(file, text),
+    };
     let (problem, doc) = match kind {
-        Kind::Values => match values_document(file, text) {
+        Kind::Values => match values_document(documents()) {
             Ok(doc) => (None, doc),
             Err(d) => (Some(d), None),
         },
-        Kind::Manifest if deep => (manifest_problem(file, text), None),
-        Kind::Check if deep => (yaml::parse_documents(file, text).err(), None),
+        Kind::Manifest if deep && text.contains("{{") => (template_problem(file, text), None),
+        Kind::Manifest | Kind::Check if deep => (documents().err(), None),
         Kind::Manifest | Kind::Check => (None, None),
     };
     Analysed { file, problem, doc }
@@ -188,8 +227,10 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// A values file's one document (a mapping), `None` when it is empty.
-fn values_document(file: FileId, text: &str) -> Result<Option<yaml::Node>, Diagnostic> {
-    let mut docs = yaml::parse_documents(file, text)?;
+fn values_document(
+    docs: Result<Vec<yaml::Node>, Diagnostic>,
+) -> Result<Option<yaml::Node>, Diagnostic> {
+    let mut docs = docs?;
     if docs.len() > 1 {
         return Err(Diagnostic::error(
             Code::YamlParse,
@@ -207,13 +248,6 @@ fn values_document(file: FileId, text: &str) -> Result<Option<yaml::Node>, Diagn
         )
         .with_label(d.span, "not a mapping")),
     }
-}
-
-fn manifest_problem(file: FileId, text: &str) -> Option<Diagnostic> {
-    if text.contains("{{") {
-        return template_problem(file, text);
-    }
-    yaml::parse_documents(file, text).err()
 }
 
 /// Helm template actions must open and close in pairs.

@@ -9,7 +9,7 @@ use crate::data::{DataSet, Entry};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Files, Span};
 use crate::syntax::ast::SourceUnit;
-use crate::syntax::{aicr, parser};
+use crate::syntax::{aicr, parser, prebuilt};
 
 /// A parsed source file and the root (layer) it came from.
 #[derive(Clone, Debug)]
@@ -19,33 +19,23 @@ pub struct LoadedUnit {
     pub unit: SourceUnit,
 }
 
-/// What kind of file a relative path is, by the reference's rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileClass {
-    Ovl,
-    AicrYaml,
-    Data,
-}
-
-pub fn classify(rel: &str) -> FileClass {
-    let is_data_dir =
-        |dir: &str| rel.starts_with(&format!("{dir}/")) || rel.contains(&format!("/{dir}/"));
-    if rel.ends_with(".ovl") {
-        FileClass::Ovl
-    } else if is_data_dir("components") || is_data_dir("checks") {
-        FileClass::Data
-    } else if rel.ends_with(".yaml") && !rel.ends_with("data-v1.yaml") {
-        FileClass::AicrYaml
-    } else {
-        FileClass::Data
-    }
-}
+pub use crate::source::{FileClass, classify};
 
 /// Parse every source file of every root, lowest root first, paths in sorted order.
-/// Files are registered first (so ids do not depend on timing), then parsed on every core;
-/// the results are put back in file order.
+/// Files are registered first (so ids do not depend on timing); an embedded file takes the
+/// tree the build script parsed when there is one (`syntax::prebuilt`), the others are
+/// parsed on every core; the results are put back in file order.
 pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<LoadedUnit> {
-    let mut jobs: Vec<(usize, &str, FileClass, FileId, std::sync::Arc<str>)> = Vec::new();
+    // (layer, path, class, file, text, the tree the build script parsed)
+    type Job<'d> = (
+        usize,
+        &'d str,
+        FileClass,
+        FileId,
+        std::sync::Arc<str>,
+        Option<SourceUnit>,
+    );
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     for (layer, root) in data.roots.iter().enumerate() {
         for (rel, entry) in &root.files {
             let class = classify(rel);
@@ -56,23 +46,35 @@ pub fn load(data: &DataSet, files: &mut Files, diags: &mut Diagnostics) -> Vec<L
             match entry {
                 Entry::Text(text) => {
                     let file = files.add(name, text.clone());
-                    jobs.push((layer, rel.as_str(), class, file, text.clone()));
+                    let prebuilt = (root.embedded && class == FileClass::Ovl)
+                        .then(|| prebuilt::unit(&root.label, rel, file, text))
+                        .flatten();
+                    jobs.push((layer, rel.as_str(), class, file, text.clone(), prebuilt));
                 }
                 other => diags.push(unreadable(files, &name, other)),
             }
         }
     }
-    let parsed = crate::parallel::map(&jobs, |(_, rel, class, file, text)| {
+    let unparsed: Vec<&Job<'_>> = jobs.iter().filter(|j| j.5.is_none()).collect();
+    let mut parsed = crate::parallel::map(&unparsed, |(_, rel, class, file, text, _)| {
         let mut found = Diagnostics::new();
         let unit = parse_one(*file, text, rel, *class, &mut found);
         (unit, found)
-    });
+    })
+    .into_iter();
     let mut units = Vec::new();
-    for ((layer, rel, ..), (unit, found)) in jobs.iter().zip(parsed) {
-        diags.extend(found);
+    for (layer, rel, _, _, _, prebuilt) in jobs {
+        let unit = match prebuilt {
+            Some(unit) => Some(unit),
+            None => {
+                let (unit, found) = parsed.next().unwrap_or_default();
+                diags.extend(found);
+                unit
+            }
+        };
         if let Some(unit) = unit {
             units.push(LoadedUnit {
-                layer: *layer,
+                layer,
                 rel_path: rel.to_string(),
                 unit,
             });

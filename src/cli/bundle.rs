@@ -79,7 +79,7 @@ pub fn run(args: Args) -> ExitCode {
             };
             let mut files = library.files.clone();
             let id = files.add(path.to_string(), text.clone());
-            match crate::ir::read::read_result(&library, &mut files, id, &text) {
+            match crate::ir::read::read_result(library, &mut files, id, &text) {
                 Ok(r) => (library, r),
                 Err(diags) => {
                     print_diagnostics(&diags, &files);
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let out = match bundle::bundle(&library, &recipe, &opts) {
+    let out = match bundle::bundle(library, &recipe, &opts) {
         Ok(b) => b,
         Err(diags) => {
             print_diagnostics(&diags, &library.files);

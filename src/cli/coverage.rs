@@ -51,15 +51,15 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let cov = coverage::coverage(&library);
+    let cov = coverage::coverage(library);
     let text = match args.format {
         CoverageFormat::Json => {
             let mut s = serde_json::to_string_pretty(&to_json(&cov)).unwrap_or_default();
             s.push('\n');
             s
         }
-        CoverageFormat::Table => render(&cov, &library, args.targets, false),
-        CoverageFormat::Markdown => render(&cov, &library, args.targets, true),
+        CoverageFormat::Table => render(&cov, library, args.targets, false),
+        CoverageFormat::Markdown => render(&cov, library, args.targets, true),
     };
     super::emit(&text);
     let failed: Vec<String> = args

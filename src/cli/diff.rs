@@ -180,7 +180,7 @@ fn resolve(criteria: &str, data: &[Utf8PathBuf]) -> Option<Side> {
             return None;
         }
     };
-    match crate::resolve::resolve(&library, &query) {
+    match crate::resolve::resolve(library, &query) {
         Ok(recipe) => {
             let mut label = query.describe();
             if !data.is_empty() {

@@ -73,7 +73,7 @@ pub fn run(args: Args) -> ExitCode {
         .provenance
         .under(&prefix)
         .iter()
-        .map(|(path, trace)| entry(path, trace, &recipe, &library))
+        .map(|(path, trace)| entry(path, trace, &recipe, library))
         .collect();
     if entries.is_empty() {
         eprintln!(

@@ -35,11 +35,11 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let query = match args.criteria.query(&library) {
+    let query = match args.criteria.query(library) {
         Ok(q) => q,
         Err(e) => return super::usage_error(e),
     };
-    let resolver = crate::resolve::Resolver::new(&library);
+    let resolver = crate::resolve::Resolver::new(library);
     let (recipe, problems) = match resolver.resolve_unordered(&query) {
         Ok(r) => r,
         Err(diags) => {

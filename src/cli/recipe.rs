@@ -70,7 +70,7 @@ pub fn write_output(path: Option<&Utf8PathBuf>, text: &str) -> ExitCode {
 /// Load the library, read the target, resolve it; problems are printed and end the command.
 pub fn resolve_target(
     criteria: &CriteriaArgs,
-) -> Result<(crate::check::Library, crate::ir::Recipe), ExitCode> {
+) -> Result<(&'static crate::check::Library, crate::ir::Recipe), ExitCode> {
     resolve_target_excluding(criteria).map(|(lib, recipe, _)| (lib, recipe))
 }
 
@@ -81,18 +81,18 @@ pub type Exclusion = (Vec<String>, Vec<ConstraintWarning>);
 /// fails are left out (`measure::exclude`), each reported on stderr.
 pub fn resolve_target_excluding(
     criteria: &CriteriaArgs,
-) -> Result<(crate::check::Library, crate::ir::Recipe, Exclusion), ExitCode> {
+) -> Result<(&'static crate::check::Library, crate::ir::Recipe, Exclusion), ExitCode> {
     let library = load_library(&criteria.data)?;
-    let (query, snapshot) = criteria.query_and_snapshot(&library).map_err(usage_error)?;
+    let (query, snapshot) = criteria.query_and_snapshot(library).map_err(usage_error)?;
     let mut warnings = Vec::new();
     let mut excluded = Vec::new();
     let result = match &snapshot {
-        None => crate::resolve::resolve(&library, &query),
+        None => crate::resolve::resolve(library, &query),
         Some(snap) => {
             let mut m = Measurements::new();
             m.add_snapshot(snap, criteria.snapshot.as_ref().map_or("", |p| p.as_str()));
-            crate::resolve::resolve_excluding(&library, &query, |applied| {
-                let (dropped, w) = exclude::excluded(&library, applied, &m);
+            crate::resolve::resolve_excluding(library, &query, |applied| {
+                let (dropped, w) = exclude::excluded(library, applied, &m);
                 excluded = applied
                     .iter()
                     .filter(|o| dropped.contains(&o.name))

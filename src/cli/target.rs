@@ -137,7 +137,10 @@ fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
 
 /// The embedded library with `--data` directories, checked; problems are printed and end
 /// the command (exit 1 for library errors, 2 for unreadable directories).
-pub fn load_library(data: &[Utf8PathBuf]) -> Result<Library, ExitCode> {
+///
+/// The library lives until the process exits, and is never dropped: handing its pages back
+/// to the system at exit is free, while freeing its tree node by node is not.
+pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> {
     let set = super::check::data_set(&[], data).map_err(usage_error)?;
     let (library, diags) = check::check_with(set, check::Options { deep_files: false });
     if diags.has_errors() {
@@ -146,5 +149,5 @@ pub fn load_library(data: &[Utf8PathBuf]) -> Result<Library, ExitCode> {
         eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
         return Err(ExitCode::from(1));
     }
-    Ok(library)
+    Ok(Box::leak(Box::new(library)))
 }

@@ -27,7 +27,7 @@ pub const PHASES: [&str; 4] = ["readiness", "deployment", "performance", "confor
 pub type Str = Spanned<String>;
 
 /// What a file was written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
     /// galley's own language (`.ovl`).
     Ovl,
@@ -35,7 +35,7 @@ pub enum Syntax {
     AicrYaml,
 }
 
-#[derive(Clone, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug)]
 pub struct SourceUnit {
     pub file: FileId,
     pub syntax: Syntax,
@@ -45,13 +45,13 @@ pub struct SourceUnit {
 }
 
 /// A `//` line comment; `text` is the comment without its `//` and without trailing spaces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Comment {
     pub span: Span,
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum Item {
     Overlay(Overlay),
     Dimension(DimensionDecl),
@@ -77,7 +77,7 @@ impl Item {
 // ---------------------------------------------------------------------------------------
 
 /// `overlay NAME [extends PARENT] [priority N] { ... }`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Overlay {
     pub span: Span,
     pub name: Name,
@@ -87,7 +87,7 @@ pub struct Overlay {
     pub body: Vec<OverlayStmt>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum OverlayStmt {
     /// `when service = eks, accelerator = h100`
     When(Criteria),
@@ -146,14 +146,14 @@ impl Overlay {
 }
 
 /// The terms of a `when` clause. An empty list (`when any`) matches every target.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Criteria {
     pub span: Span,
     pub terms: Vec<Criterion>,
 }
 
 /// `DIMENSION = VALUE`; the value is kept as written (the checker normalises it).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Criterion {
     pub span: Span,
     pub dimension: Name,
@@ -161,7 +161,7 @@ pub struct Criterion {
 }
 
 /// A constraint on a measurement: `require K8s.server.version >= 1.32.4`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Constraint {
     pub span: Span,
     pub path: MeasurementPath,
@@ -183,7 +183,9 @@ impl Constraint {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
 pub enum Op {
     /// `=`: byte-for-byte string equality (the reference's bare value).
     Exact,
@@ -216,7 +218,7 @@ impl Op {
 
 /// A measurement path: `K8s.server.version`, `OS.sysctl["/proc/sys/kernel/osrelease"]`,
 /// `SystemD["containerd.service"].ActiveState`, `nccl-all-reduce-bw`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MeasurementPath {
     pub span: Span,
     pub segments: Vec<Str>,
@@ -234,14 +236,14 @@ impl MeasurementPath {
 }
 
 /// `component NAME { ... }` inside an overlay: a reference to a registry component.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct ComponentRef {
     pub span: Span,
     pub name: Name,
     pub body: Vec<ComponentStmt>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ComponentType {
     Helm,
     Kustomize,
@@ -256,7 +258,7 @@ impl ComponentType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum ComponentStmt {
     /// `type helm` | `type kustomize`
     Type(Spanned<ComponentType>),
@@ -346,7 +348,7 @@ impl ComponentStmt {
 }
 
 /// `expect Deployment gpu-operator in gpu-operator`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct ExpectedResource {
     pub span: Span,
     pub kind: Name,
@@ -356,14 +358,14 @@ pub struct ExpectedResource {
 
 /// `set { ... }`: assignments in order; a later assignment to the same path in one block
 /// is a duplicate-field error.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct SetBlock {
     pub span: Span,
     pub entries: Vec<Assign>,
 }
 
 /// `a.b."c.d" = VALUE`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Assign {
     pub span: Span,
     pub path: ValuePath,
@@ -371,7 +373,7 @@ pub struct Assign {
 }
 
 /// A dotted Helm value path; quoted segments may contain dots or slashes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ValuePath {
     pub span: Span,
     pub segments: Vec<Str>,
@@ -383,13 +385,13 @@ impl ValuePath {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Value {
     pub span: Span,
     pub kind: ValueKind,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum ValueKind {
     Null,
     Bool(bool),
@@ -402,7 +404,7 @@ pub enum ValueKind {
 }
 
 /// `validate PHASE { ... }`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Phase {
     pub span: Span,
     /// `readiness`, `deployment`, `performance` or `conformance` (checked later).
@@ -410,7 +412,7 @@ pub struct Phase {
     pub body: Vec<PhaseStmt>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum PhaseStmt {
     /// `timeout 10m`
     Timeout(Str),
@@ -447,7 +449,7 @@ impl PhaseStmt {
 
 /// `dimension service = eks | gke { alias self, vanilla = any }`,
 /// `dimension nodes : count`, or `dimension accelerator += h200` (extends a declared one).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct DimensionDecl {
     pub span: Span,
     pub name: Name,
@@ -460,7 +462,7 @@ pub struct DimensionDecl {
 }
 
 /// `alias a, b = target` (target may be `any`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct AliasDecl {
     pub span: Span,
     pub names: Vec<Name>,
@@ -469,7 +471,7 @@ pub struct AliasDecl {
 
 /// `measurement K8s.server.version : version [{ unit "GB/s" }]`; `[*]` marks a keyed family:
 /// `measurement OS.sysctl[*] : string`, `measurement SystemD[*].ActiveState : string`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct MeasurementDecl {
     pub span: Span,
     pub pattern: Vec<Spanned<PatternSeg>>,
@@ -477,14 +479,14 @@ pub struct MeasurementDecl {
     pub unit: Option<Str>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PatternSeg {
     Key(String),
     /// `[*]`: any key (a keyed family such as sysctl paths or systemd units).
     Any,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MeasureType {
     String,
     Int,
@@ -506,14 +508,14 @@ impl MeasureType {
 }
 
 /// A component registry entry: `component gpu-operator { ... }` at the top level.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct ComponentDecl {
     pub span: Span,
     pub name: Name,
     pub body: Vec<RegistryStmt>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum RegistryStmt {
     /// `display-name "GPU Operator"`
     DisplayName(Str),
@@ -552,7 +554,7 @@ impl RegistryStmt {
 }
 
 /// Fields of a `helm { }` or `kustomize { }` block, each `key value`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct SourceBlock {
     pub span: Span,
     /// `repository`, `chart`, `version`, `namespace` (helm); `source`, `path`, `tag`,
@@ -560,7 +562,7 @@ pub struct SourceBlock {
     pub fields: Vec<(Name, Str)>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct SchedulingBlock {
     pub span: Span,
     /// `system` or `accelerated`.
@@ -571,7 +573,7 @@ pub struct SchedulingBlock {
 
 /// A registry validation the bundler runs: `bundle-check CheckX warning when intent =
 /// training | inference "message"`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct BundleCheck {
     pub span: Span,
     pub function: Name,
@@ -582,7 +584,7 @@ pub struct BundleCheck {
 }
 
 /// A validator catalog entry: `validator nccl-all-reduce-bw { ... }`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct ValidatorDecl {
     pub span: Span,
     pub name: Name,
@@ -590,7 +592,7 @@ pub struct ValidatorDecl {
     pub body: Vec<ValidatorStmt>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum ValidatorStmt {
     Phase(Name),
     Description(Str),

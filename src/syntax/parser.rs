@@ -21,7 +21,11 @@
 //! `galley::syntax::invalid-string`, kept verbatim); integers are 64-bit (out of range is
 //! `galley::syntax::invalid-number`).
 
+// Explicit paths: the build script compiles this file on its own (`#[path]`), where a
+// plain `mod errors;` would be looked for beside it instead of under `parser/`.
+#[path = "parser/errors.rs"]
 mod errors;
+#[path = "parser/tests.rs"]
 #[cfg(test)]
 pub(crate) mod tests;
 

@@ -41,13 +41,13 @@ pub const MAX_NODES: usize = 1_000_000;
 /// The deepest nesting a document may reach after alias expansion.
 pub const MAX_DEPTH: usize = 512;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Node {
     pub span: Span,
     pub kind: NodeKind,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum NodeKind {
     Null,
     Bool(bool),
@@ -57,6 +57,26 @@ pub enum NodeKind {
     Seq(Vec<Node>),
     /// Entries in source order (keys are unique).
     Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The same tree with every span pointing into `file` (a tree parsed under another id,
+    /// such as the build script's pre-parsed documents).
+    pub fn in_file(mut self, file: FileId) -> Node {
+        fn walk(n: &mut Node, file: FileId) {
+            n.span.file = file;
+            match &mut n.kind {
+                NodeKind::Seq(items) => items.iter_mut().for_each(|i| walk(i, file)),
+                NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                    walk(k, file);
+                    walk(v, file);
+                }),
+                _ => {}
+            }
+        }
+        walk(&mut self, file);
+        self
+    }
 }
 
 /// Every document of a stream, in order. An empty stream gives no documents.
@@ -686,5 +706,7 @@ pub(crate) fn float_text(f: f64) -> String {
     }
 }
 
+// An explicit path: the build script compiles this file on its own (`#[path]`).
+#[path = "yaml/tests.rs"]
 #[cfg(test)]
 mod tests;
