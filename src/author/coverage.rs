@@ -186,6 +186,101 @@ pub fn queries(space: &[(String, Vec<String>)]) -> Vec<Query> {
     out
 }
 
+/// Which overlays match each target of a space, as bit sets over the library's overlays,
+/// without building the targets: an overlay matches a target when each of its criteria
+/// names the target's value (`criteria::matches`), so a target's set is the intersection
+/// of one precomputed set per dimension.
+pub struct MatchIndex {
+    /// Per dimension of the space, per value (by index), the overlays that value admits.
+    admits: Vec<Vec<Vec<u64>>>,
+    words: usize,
+}
+
+impl MatchIndex {
+    pub fn new(lib: &Library, space: &[(String, Vec<String>)]) -> MatchIndex {
+        let overlays: Vec<&OverlayInfo> = lib.overlays.values().collect();
+        let words = overlays.len().div_ceil(64);
+        let mut admits = vec![vec![vec![0u64; words]; 0]; space.len()];
+        for (d, (dim, values)) in space.iter().enumerate() {
+            admits[d] = values
+                .iter()
+                .map(|value| {
+                    let mut bits = vec![0u64; words];
+                    for (i, o) in overlays.iter().enumerate() {
+                        let admitted = o.criteria.as_ref().is_some_and(|c| {
+                            match c.values.get(dim) {
+                                None => true,
+                                // `any` is the absence of a value in a query.
+                                Some(v) => value != "any" && v == value,
+                            }
+                        });
+                        if admitted {
+                            bits[i / 64] |= 1 << (i % 64);
+                        }
+                    }
+                    bits
+                })
+                .collect();
+        }
+        // An overlay with a criterion on a dimension outside the space matches no target.
+        let dims: BTreeSet<&str> = space.iter().map(|(d, _)| d.as_str()).collect();
+        for (i, o) in overlays.iter().enumerate() {
+            let outside = o
+                .criteria
+                .as_ref()
+                .is_some_and(|c| c.values.keys().any(|d| !dims.contains(d.as_str())));
+            if outside {
+                for values in &mut admits {
+                    for bits in values {
+                        bits[i / 64] &= !(1 << (i % 64));
+                    }
+                }
+            }
+        }
+        MatchIndex { admits, words }
+    }
+
+    /// The overlays matching the target at `at` (a value index per dimension).
+    pub fn matched(&self, at: &[usize]) -> Vec<u64> {
+        let mut bits = vec![u64::MAX; self.words];
+        for (d, &v) in at.iter().enumerate() {
+            for (w, b) in bits.iter_mut().zip(&self.admits[d][v]) {
+                *w &= b;
+            }
+        }
+        bits
+    }
+}
+
+/// Every position of a space (a value index per dimension), in the order of [`queries`].
+pub fn positions(space: &[(String, Vec<String>)]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for (_, values) in space {
+        out = out
+            .into_iter()
+            .flat_map(|at| {
+                (0..values.len()).map(move |v| {
+                    let mut at = at.clone();
+                    at.push(v);
+                    at
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// The target at a position of a space.
+pub fn query_at(space: &[(String, Vec<String>)], at: &[usize]) -> Query {
+    let mut q = Query::any();
+    for ((dim, values), &v) in space.iter().zip(at) {
+        if values[v] != "any" {
+            q.values.insert(dim.clone(), values[v].clone());
+        }
+    }
+    q
+}
+
 /// Enumerate the space and resolve each distinct applied overlay set once.
 pub fn coverage(lib: &Library) -> Coverage {
     let dimensions = space(lib);
@@ -303,4 +398,34 @@ fn dead_overlays(lib: &Library, outcomes: &[Outcome]) -> Vec<String> {
         })
         .map(|o| o.name.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{DataSet, Root};
+
+    #[test]
+    fn the_match_index_agrees_with_the_matcher_on_every_target() {
+        let data = DataSet::new(vec![Root::embedded_stdlib(), Root::embedded_recipes()]);
+        let (lib, diags) = crate::check::check(data);
+        assert!(!diags.has_errors());
+        let space = space(&lib);
+        let index = MatchIndex::new(&lib, &space);
+        let overlays: Vec<&OverlayInfo> = lib.overlays.values().collect();
+        let all = positions(&space);
+        assert_eq!(all.len(), queries(&space).len());
+        let mut distinct = BTreeSet::new();
+        for (at, query) in all.iter().zip(queries(&space)) {
+            assert_eq!(query_at(&space, at), query);
+            let bits = index.matched(at);
+            for (i, o) in overlays.iter().enumerate() {
+                let expected = o.criteria.as_ref().is_some_and(|c| matches(c, &query));
+                let got = bits[i / 64] >> (i % 64) & 1 == 1;
+                assert_eq!(got, expected, "{} at {}", o.name, query.describe());
+            }
+            distinct.insert(bits);
+        }
+        assert!(distinct.len() > 10, "{} matched sets", distinct.len());
+    }
 }

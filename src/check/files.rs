@@ -66,8 +66,11 @@ impl<'a> FileChecker<'a> {
                     .add(self.data.roots[layer].display_name(&path), text.clone());
                 // Files that need no reading (manifests and checks when not `deep`) or that
                 // the build script read already are done here; the rest go to the threads.
-                if kind != Kind::Values && !deep {
-                    let analysed = analyse(kind, file, text, deep, None);
+                let template = kind == Kind::Manifest && text.contains("{{");
+                let known_good = !template && self.read_at_build(layer, &path, text);
+                if kind != Kind::Values && (!deep || known_good) {
+                    // Not read (`deep` off), or known to read as YAML: no problem to find.
+                    let analysed = analyse(kind, file, text, false, None);
                     self.prepared.insert((path, kind), analysed);
                 } else if let Some(docs) = self.prebuilt(layer, &path, file, text) {
                     let analysed = analyse(kind, file, text, deep, Some(docs));
@@ -83,6 +86,12 @@ impl<'a> FileChecker<'a> {
         for ((path, kind, ..), analysed) in jobs.into_iter().zip(results) {
             self.prepared.insert((path, kind), analysed);
         }
+    }
+
+    /// Whether the build script read an embedded YAML file cleanly.
+    fn read_at_build(&self, layer: usize, path: &str, text: &str) -> bool {
+        let root = &self.data.roots[layer];
+        root.embedded && crate::syntax::prebuilt::yaml_reads(&root.label, path, text)
     }
 
     /// The documents the build script read from an embedded file, if it did.

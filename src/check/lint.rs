@@ -28,10 +28,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Every lint finding that no comment silences, sorted by place.
 pub fn lint(lib: &Library) -> Vec<Diagnostic> {
-    let resolver = Resolver::new(lib);
+    let (inherited, recipes) = resolve_all(lib);
     let mut out = Vec::new();
-    no_op(lib, &resolver, &mut out);
-    let recipes = all_recipes(lib, &resolver);
+    no_op(lib, &inherited, &mut out);
     shadowed(lib, &recipes, &mut out);
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
@@ -53,6 +52,39 @@ fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Re
     layers.reverse();
     let top = layers.last()?;
     resolver.resolve_layers(&layers, &query_of(top)).ok()
+}
+
+/// What the lints resolve, on every core with one shared resolver: the recipe of each
+/// parent overlay's chain (by parent), and one recipe per distinct applied overlay set of
+/// the criteria space (in space order).
+fn resolve_all(lib: &Library) -> (HashMap<&str, Option<Recipe>>, Vec<Recipe>) {
+    enum Job<'l> {
+        Chain(&'l str),
+        Target(Query),
+    }
+    let parents: BTreeSet<&str> = lib
+        .overlays
+        .values()
+        .filter_map(|o| o.parent.as_deref())
+        .collect();
+    let mut jobs: Vec<Job<'_>> = parents.iter().map(|p| Job::Chain(p)).collect();
+    jobs.extend(distinct_targets(lib).into_iter().map(Job::Target));
+    let resolver = Resolver::new(lib);
+    let done = crate::parallel::map(&jobs, |job| match job {
+        Job::Chain(parent) => chain_recipe(lib, &resolver, parent),
+        Job::Target(q) => resolver.resolve(q).ok(),
+    });
+    let mut inherited = HashMap::new();
+    let mut recipes = Vec::new();
+    for (job, recipe) in jobs.iter().zip(done) {
+        match job {
+            Job::Chain(parent) => {
+                inherited.insert(*parent, recipe);
+            }
+            Job::Target(_) => recipes.extend(recipe),
+        }
+    }
+    (inherited, recipes)
 }
 
 /// A component field statement as (field, value text).
@@ -111,16 +143,14 @@ fn value_at<'v>(v: &'v Value, keys: &[String]) -> Option<&'v Value> {
     keys.iter().try_fold(v, |cur, k| cur.as_map()?.get(k))
 }
 
-fn no_op(lib: &Library, resolver: &Resolver<'_>, out: &mut Vec<Diagnostic>) {
-    let mut inherited: HashMap<&str, Option<Recipe>> = HashMap::new();
+fn no_op(lib: &Library, inherited: &HashMap<&str, Option<Recipe>>, out: &mut Vec<Diagnostic>) {
     for o in lib.overlays.values() {
         let Some(parent) = o.parent.as_deref() else {
             continue;
         };
-        let recipe = inherited
-            .entry(parent)
-            .or_insert_with(|| chain_recipe(lib, resolver, parent));
-        let Some(recipe) = recipe else { continue };
+        let Some(Some(recipe)) = inherited.get(parent) else {
+            continue;
+        };
         for c in o.ast.components() {
             let name = &c.name.node;
             let Some(have) = recipe.component(name) else {
@@ -155,20 +185,28 @@ fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnost
     .with_help("remove the statement, or silence this with `// galley: allow(no-op)`")
 }
 
-/// Every distinct applied overlay set of the criteria space, resolved.
-fn all_recipes(lib: &Library, resolver: &Resolver<'_>) -> Vec<Recipe> {
-    let space = crate::author::coverage::space(lib);
+/// For each distinct applied overlay set of the criteria space, the first target in space
+/// order that gets it. The applied set follows from the matched set, so targets are grouped
+/// by matched set first, which is cheap, and only one target of each group is looked at
+/// further.
+fn distinct_targets(lib: &Library) -> Vec<Query> {
+    use crate::author::coverage::{MatchIndex, positions, query_at, space};
+    let space = space(lib);
+    let index = MatchIndex::new(lib, &space);
+    let mut matched_seen = std::collections::HashSet::new();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for q in crate::author::coverage::queries(&space) {
+    for at in positions(&space) {
+        if !matched_seen.insert(index.matched(&at)) {
+            continue;
+        }
+        let q = query_at(&space, &at);
         let Ok(applied) = applied_overlays(lib, &q) else {
             continue;
         };
         let key: Vec<String> = applied.iter().map(|o| o.name.clone()).collect();
-        if seen.insert(key)
-            && let Ok(r) = resolver.resolve(&q)
-        {
-            out.push(r);
+        if seen.insert(key) {
+            out.push(q);
         }
     }
     out

@@ -205,10 +205,17 @@ pub struct Provenance {
 impl Provenance {
     /// Every trace whose path is `prefix` or below it, values included.
     pub fn under(&self, prefix: &str) -> BTreeMap<String, Trace> {
-        let below = |p: &str| p == prefix || p.starts_with(&format!("{prefix}."));
+        let dotted = format!("{prefix}.");
+        let below = |p: &str| p == prefix || p.starts_with(&dotted);
+        // `prefix` sorts first among the paths it covers, and every one of them before the
+        // first path that is not below it.
         let mut out: BTreeMap<String, Trace> = self
             .paths
-            .iter()
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(p, _)| below(p) || p.as_str() < dotted.as_str())
             .filter(|(p, _)| below(p))
             .map(|(p, t)| (p.clone(), t.clone()))
             .collect();

@@ -31,9 +31,8 @@ use crate::value::Value;
 use criteria::{Query, matches};
 use lattice::{Conflict, Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
 pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> {
@@ -44,18 +43,64 @@ pub fn resolve(lib: &Library, query: &Query) -> Result<Recipe, Vec<Diagnostic>> 
 /// input once.
 pub struct Resolver<'l> {
     lib: &'l Library,
-    trees: RefCell<HashMap<String, Option<Arc<Node>>>>,
-    file_values: RefCell<HashMap<String, Arc<Value>>>,
-    hashes: RefCell<HashMap<String, [u8; 32]>>,
+    trees: Memo<String, Option<Arc<Node>>>,
+    file_values: Memo<String, Arc<Value>>,
+    hashes: Memo<String, [u8; 32]>,
+    components: Memo<ComponentKey, Arc<Resolved>>,
+}
+
+/// A cache that threads share. Values are computed outside the lock; two threads that
+/// compute the same entry compute the same value, so whichever lands is right.
+struct Memo<K, V>(Mutex<HashMap<K, V>>);
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        // A panic elsewhere cannot leave a half-written entry: inserts are single calls.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.lock().get(key).cloned()
+    }
+
+    fn insert(&self, key: K, value: V) {
+        self.lock().insert(key, value);
+    }
+}
+
+/// A component and the overlays that have a block for it, in applied order. Everything
+/// [`Resolution::component`] computes depends on these alone: the rank between two overlays
+/// is a property of the pair (priority, `extends`, criteria), never of the other layers.
+type ComponentKey = (String, Vec<Arc<str>>);
+
+/// One component as resolved from its blocks, with its provenance (registry defaults are
+/// applied afterwards, per recipe).
+struct Resolved {
+    component: Component,
+    paths: Vec<(String, Trace)>,
+    values: Option<Arc<dyn ir::ValueTracer>>,
 }
 
 impl<'l> Resolver<'l> {
     pub fn new(lib: &'l Library) -> Self {
         Resolver {
             lib,
-            trees: RefCell::default(),
-            file_values: RefCell::default(),
-            hashes: RefCell::default(),
+            trees: Memo::default(),
+            file_values: Memo::default(),
+            hashes: Memo::default(),
+            components: Memo::default(),
         }
     }
 
@@ -89,23 +134,21 @@ impl<'l> Resolver<'l> {
     /// A values file's whole value (what a component gets when that file is its only
     /// contribution), computed once.
     fn file_value(&self, path: &str, tree: &Node) -> Arc<Value> {
-        if let Some(v) = self.file_values.borrow().get(path) {
-            return v.clone();
+        if let Some(v) = self.file_values.get(path) {
+            return v;
         }
         let value = match lattice::plain(tree) {
             Some(v @ Value::Map(_)) => v,
             _ => Value::Map(Default::default()),
         };
         let value = Arc::new(value);
-        self.file_values
-            .borrow_mut()
-            .insert(path.to_string(), value.clone());
+        self.file_values.insert(path.to_string(), value.clone());
         value
     }
 
     fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
-        if let Some(hit) = self.trees.borrow().get(path) {
-            return hit.clone();
+        if let Some(hit) = self.trees.get(path) {
+            return hit;
         }
         let tree = self
             .lib
@@ -113,19 +156,17 @@ impl<'l> Resolver<'l> {
             .get(path)
             .map(|doc| Arc::new(yaml_node(doc)));
 
-        self.trees
-            .borrow_mut()
-            .insert(path.to_string(), tree.clone());
+        self.trees.insert(path.to_string(), tree.clone());
         tree
     }
 
     /// SHA-256 of an input, computed once per key.
     fn hash(&self, key: &str, content: impl FnOnce() -> String) -> [u8; 32] {
-        if let Some(h) = self.hashes.borrow().get(key) {
-            return *h;
+        if let Some(h) = self.hashes.get(key) {
+            return h;
         }
         let h: [u8; 32] = Sha256::digest(content().as_bytes()).into();
-        self.hashes.borrow_mut().insert(key.to_string(), h);
+        self.hashes.insert(key.to_string(), h);
         h
     }
 }
@@ -273,9 +314,6 @@ impl<'l, 'r> Resolution<'l, 'r> {
                 .map(|c| self.conflict_diagnostic(c))
                 .collect());
         }
-        for c in &mut components {
-            self.registry_defaults(c, &mut provenance);
-        }
         let (deployment_order, order_errors) =
             match order::deployment_order(&components, &provenance) {
                 Ok(order) => (order, Vec::new()),
@@ -317,6 +355,9 @@ impl<'l, 'r> Resolution<'l, 'r> {
             .collect()
     }
 
+    /// A component from its blocks, registry defaults filled in; the same blocks in another
+    /// recipe of this resolver give the same component, so it is built once. A component
+    /// whose blocks conflict is never kept (its conflicts name layers of this resolution).
     fn component(
         &self,
         name: &str,
@@ -324,10 +365,56 @@ impl<'l, 'r> Resolution<'l, 'r> {
         prov: &mut Provenance,
     ) -> Component {
         let blocks = self.blocks(name);
+        let key: ComponentKey = (
+            name.to_string(),
+            blocks
+                .iter()
+                .map(|(l, _)| self.owners[*l].clone())
+                .collect(),
+        );
+        let hit = self.resolver.components.get(&key);
+        if let Some(hit) = hit {
+            prov.paths.extend(hit.paths.iter().cloned());
+            if let Some(values) = &hit.values {
+                prov.values.insert(name.to_string(), values.clone());
+            }
+            return hit.component.clone();
+        }
+        let mut found = Vec::new();
+        let mut own = Provenance::default();
+        let mut component = self.build_component(name, &blocks, &mut found, &mut own);
+        if found.is_empty() {
+            // What no overlay set comes from the registry. (A component that conflicts
+            // fails its recipe, so it never gets here.)
+            self.registry_defaults(&mut component, &mut own);
+            let resolved = Resolved {
+                component: component.clone(),
+                paths: own
+                    .paths
+                    .iter()
+                    .map(|(p, t)| (p.clone(), t.clone()))
+                    .collect(),
+                values: own.values.get(name).cloned(),
+            };
+            self.resolver.components.insert(key, Arc::new(resolved));
+        }
+        conflicts.extend(found);
+        prov.paths.extend(own.paths);
+        prov.values.extend(own.values);
+        component
+    }
+
+    fn build_component(
+        &self,
+        name: &str,
+        blocks: &[(usize, &'l ast::ComponentRef)],
+        conflicts: &mut Vec<Conflict>,
+        prov: &mut Provenance,
+    ) -> Component {
         let mut fields: BTreeMap<&'static str, Vec<(usize, Value, Span)>> = BTreeMap::new();
         let mut manifests: Vec<String> = Vec::new();
         let mut cleanup = false;
-        for &(layer, block) in &blocks {
+        for &(layer, block) in blocks {
             for stmt in &block.body {
                 match stmt {
                     ComponentStmt::Manifests(list) => {
@@ -402,7 +489,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
         if kind.is_none() {
             prov.paths.remove(&format!("{name}.type"));
         }
-        self.values(&mut component, &blocks, conflicts, prov);
+        self.values(&mut component, blocks, conflicts, prov);
         component
     }
 
