@@ -33,8 +33,14 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 }
 
 /// Worker threads: `GALLEY_THREADS` if set (1 turns parallelism off), else every core, at
-/// most 8. Output never depends on it.
+/// most 8. Output never depends on it. Asked once per process (counting cores reads the
+/// cgroup files).
 pub fn thread_count() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(count_threads)
+}
+
+fn count_threads() -> usize {
     std::env::var("GALLEY_THREADS")
         .ok()
         .and_then(|t| t.parse::<usize>().ok())

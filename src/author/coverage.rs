@@ -200,9 +200,9 @@ impl MatchIndex {
     pub fn new(lib: &Library, space: &[(String, Vec<String>)]) -> MatchIndex {
         let overlays: Vec<&OverlayInfo> = lib.overlays.values().collect();
         let words = overlays.len().div_ceil(64);
-        let mut admits = vec![vec![vec![0u64; words]; 0]; space.len()];
-        for (d, (dim, values)) in space.iter().enumerate() {
-            admits[d] = values
+        let mut admits: Vec<Vec<Vec<u64>>> = Vec::with_capacity(space.len());
+        for (dim, values) in space {
+            let per_value = values
                 .iter()
                 .map(|value| {
                     let mut bits = vec![0u64; words];
@@ -221,6 +221,7 @@ impl MatchIndex {
                     bits
                 })
                 .collect();
+            admits.push(per_value);
         }
         // An overlay with a criterion on a dimension outside the space matches no target.
         let dims: BTreeSet<&str> = space.iter().map(|(d, _)| d.as_str()).collect();

@@ -18,19 +18,18 @@
 use crate::check::overlay::chain;
 use crate::check::{Library, OverlayInfo};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::Recipe;
+use crate::ir::{Recipe, ValueTracer};
 use crate::resolve::criteria::Query;
 use crate::resolve::{Resolver, applied_overlays, literal};
 use crate::source::{Files, Span};
 use crate::syntax::ast::{ComponentStmt, Constraint, Op};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Every lint finding that no comment silences, sorted by place.
 pub fn lint(lib: &Library) -> Vec<Diagnostic> {
-    let (inherited, recipes) = resolve_all(lib);
-    let mut out = Vec::new();
-    no_op(lib, &inherited, &mut out);
+    let (mut out, recipes) = resolve_all(lib);
     shadowed(lib, &recipes, &mut out);
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
@@ -54,13 +53,126 @@ fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Re
     resolver.resolve_layers(&layers, &query_of(top)).ok()
 }
 
-/// What the lints resolve, on every core with one shared resolver: the recipe of each
-/// parent overlay's chain (by parent), and one recipe per distinct applied overlay set of
-/// the criteria space (in space order).
-fn resolve_all(lib: &Library) -> (HashMap<&str, Option<Recipe>>, Vec<Recipe>) {
+/// What the lints need of one recipe of the criteria space: which overlays it applies,
+/// whether it gates performance, and for every place an applied overlay sets, the overlays
+/// that won that path or a path below it.
+struct Seen {
+    applied: Vec<String>,
+    performance_checks: bool,
+    winners: HashMap<String, Vec<String>>,
+}
+
+/// Value traces by tracer: recipes of one resolver share a component's tracer whenever
+/// they share its blocks, so each is traced once. The tracer is kept so that its address,
+/// the key, cannot be reused.
+type TraceMemo = std::sync::Mutex<HashMap<usize, (Arc<dyn ValueTracer>, Arc<Traces>)>>;
+type Traces = BTreeMap<String, crate::ir::Trace>;
+
+/// Every trace under `component.values` in a recipe (`Provenance::under`), memoised.
+fn value_traces(recipe: &Recipe, component: &str, memo: &TraceMemo) -> Arc<Traces> {
+    let prefix = format!("{component}.values");
+    let tracer = recipe.provenance.values.get(component);
+    let plain = |p: &String| p != &prefix && !p.starts_with(&format!("{prefix}."));
+    let only_tracer = recipe
+        .provenance
+        .paths
+        .range(prefix.clone()..)
+        .take_while(|(p, _)| p.starts_with(&prefix))
+        .all(|(p, _)| plain(p));
+    let (Some(tracer), true) = (tracer, only_tracer) else {
+        return Arc::new(recipe.provenance.under(&prefix));
+    };
+    let key = Arc::as_ptr(tracer) as *const () as usize;
+    let hit = match memo.lock() {
+        Ok(m) => m.get(&key).map(|e| e.1.clone()),
+        Err(_) => None,
+    };
+    if let Some(hit) = hit {
+        return hit;
+    }
+    let traces = Arc::new(recipe.provenance.under(&prefix));
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, (tracer.clone(), traces.clone()));
+    }
+    traces
+}
+
+/// Each overlay's [`places`], by name.
+type Places<'l> = HashMap<&'l str, Vec<(&'l str, String, Span, bool)>>;
+
+impl Seen {
+    fn of(places: &Places<'_>, recipe: &Recipe, memo: &TraceMemo) -> Seen {
+        let mut traces: HashMap<&str, Arc<Traces>> = HashMap::new();
+        let mut winners: HashMap<String, Vec<String>> = HashMap::new();
+        for set in recipe
+            .applied_overlays
+            .iter()
+            .filter_map(|n| places.get(n.as_str()))
+        {
+            for (component, path, _, is_value) in set {
+                let (component, is_value) = (*component, *is_value);
+                if winners.contains_key(path) {
+                    continue;
+                }
+                let below = if is_value {
+                    let t = traces
+                        .entry(component)
+                        .or_insert_with(|| value_traces(recipe, component, memo));
+                    winners_at(t, path)
+                } else {
+                    winners_at(&recipe.provenance.paths, path)
+                };
+                winners.insert(path.clone(), below);
+            }
+        }
+        Seen {
+            applied: recipe.applied_overlays.clone(),
+            performance_checks: recipe
+                .validation
+                .performance
+                .as_ref()
+                .is_some_and(|p| !p.checks.is_empty()),
+            winners,
+        }
+    }
+}
+
+/// Every place an overlay sets a component field or an inline value:
+/// (component, path, span, whether it is a value path).
+fn places(o: &OverlayInfo) -> Vec<(&str, String, Span, bool)> {
+    let mut out = Vec::new();
+    for c in o.ast.components() {
+        let name = c.name.node.as_str();
+        for stmt in &c.body {
+            if let Some((f, _, span)) = field(stmt) {
+                out.push((name, format!("{name}.{f}"), span, false));
+            }
+            for (keys, _, span) in inline_values(stmt) {
+                out.push((
+                    name,
+                    format!("{name}.values.{}", keys.join(".")),
+                    span,
+                    true,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What the lints resolve, on every core with one shared resolver: each parent overlay's
+/// chain, whose recipe the `no-op` lint compares its children with (those findings come
+/// back), and one recipe per distinct applied overlay set of the criteria space (in space
+/// order), each reduced to what the other lints read. Recipes are resolved, read and
+/// dropped on the worker threads.
+fn resolve_all(lib: &Library) -> (Vec<Diagnostic>, Vec<Seen>) {
     enum Job<'l> {
         Chain(&'l str),
         Target(Query),
+    }
+    enum Done {
+        NoOp(Vec<Diagnostic>),
+        Target(Option<Seen>),
     }
     let parents: BTreeSet<&str> = lib
         .overlays
@@ -70,21 +182,40 @@ fn resolve_all(lib: &Library) -> (HashMap<&str, Option<Recipe>>, Vec<Recipe>) {
     let mut jobs: Vec<Job<'_>> = parents.iter().map(|p| Job::Chain(p)).collect();
     jobs.extend(distinct_targets(lib).into_iter().map(Job::Target));
     let resolver = Resolver::new(lib);
+    let memo = TraceMemo::default();
+    let places: Places<'_> = lib
+        .overlays
+        .values()
+        .map(|o| (o.name.as_str(), places(o)))
+        .collect();
     let done = crate::parallel::map(&jobs, |job| match job {
-        Job::Chain(parent) => chain_recipe(lib, &resolver, parent),
-        Job::Target(q) => resolver.resolve(q).ok(),
-    });
-    let mut inherited = HashMap::new();
-    let mut recipes = Vec::new();
-    for (job, recipe) in jobs.iter().zip(done) {
-        match job {
-            Job::Chain(parent) => {
-                inherited.insert(*parent, recipe);
+        Job::Chain(parent) => {
+            let mut found = Vec::new();
+            if let Some(recipe) = chain_recipe(lib, &resolver, parent) {
+                for o in lib.overlays.values() {
+                    if o.parent.as_deref() == Some(*parent) {
+                        no_op(o, parent, &recipe, &mut found);
+                    }
+                }
             }
-            Job::Target(_) => recipes.extend(recipe),
+            Done::NoOp(found)
+        }
+        Job::Target(q) => Done::Target(
+            resolver
+                .resolve(q)
+                .ok()
+                .map(|r| Seen::of(&places, &r, &memo)),
+        ),
+    });
+    let mut no_ops = Vec::new();
+    let mut seen = Vec::new();
+    for d in done {
+        match d {
+            Done::NoOp(found) => no_ops.extend(found),
+            Done::Target(s) => seen.extend(s),
         }
     }
-    (inherited, recipes)
+    (no_ops, seen)
 }
 
 /// A component field statement as (field, value text).
@@ -143,30 +274,23 @@ fn value_at<'v>(v: &'v Value, keys: &[String]) -> Option<&'v Value> {
     keys.iter().try_fold(v, |cur, k| cur.as_map()?.get(k))
 }
 
-fn no_op(lib: &Library, inherited: &HashMap<&str, Option<Recipe>>, out: &mut Vec<Diagnostic>) {
-    for o in lib.overlays.values() {
-        let Some(parent) = o.parent.as_deref() else {
+/// `no-op` for one overlay, against the recipe of its parent's chain.
+fn no_op(o: &OverlayInfo, parent: &str, recipe: &Recipe, out: &mut Vec<Diagnostic>) {
+    for c in o.ast.components() {
+        let name = &c.name.node;
+        let Some(have) = recipe.component(name) else {
             continue;
         };
-        let Some(Some(recipe)) = inherited.get(parent) else {
-            continue;
-        };
-        for c in o.ast.components() {
-            let name = &c.name.node;
-            let Some(have) = recipe.component(name) else {
-                continue;
-            };
-            for stmt in &c.body {
-                if let Some((f, value, span)) = field(stmt)
-                    && component_field(recipe, name, f).as_deref() == Some(value.as_str())
-                {
-                    out.push(no_op_diag(o, parent, &format!("{name}.{f}"), span));
-                }
-                for (keys, value, span) in inline_values(stmt) {
-                    if value_at(&have.values, &keys).is_some_and(|h| contained(&value, h)) {
-                        let path = format!("{name}.values.{}", keys.join("."));
-                        out.push(no_op_diag(o, parent, &path, span));
-                    }
+        for stmt in &c.body {
+            if let Some((f, value, span)) = field(stmt)
+                && component_field(recipe, name, f).as_deref() == Some(value.as_str())
+            {
+                out.push(no_op_diag(o, parent, &format!("{name}.{f}"), span));
+            }
+            for (keys, value, span) in inline_values(stmt) {
+                if value_at(&have.values, &keys).is_some_and(|h| contained(&value, h)) {
+                    let path = format!("{name}.values.{}", keys.join("."));
+                    out.push(no_op_diag(o, parent, &path, span));
                 }
             }
         }
@@ -212,48 +336,28 @@ fn distinct_targets(lib: &Library) -> Vec<Query> {
     out
 }
 
-fn shadowed(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
-    let mut traces: HashMap<(usize, String), BTreeMap<String, crate::ir::Trace>> = HashMap::new();
+fn shadowed(lib: &Library, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
     for o in lib.overlays.values() {
-        let applying: Vec<usize> = (0..recipes.len())
-            .filter(|&i| recipes[i].applied_overlays.contains(&o.name))
+        let applying: Vec<&Seen> = recipes
+            .iter()
+            .filter(|r| r.applied.contains(&o.name))
             .collect();
         if applying.is_empty() {
             continue;
         }
-        for c in o.ast.components() {
-            let name = c.name.node.clone();
-            for stmt in &c.body {
-                // (path, span, is a value path)
-                let mut places: Vec<(String, Span, bool)> = Vec::new();
-                if let Some((f, _, span)) = field(stmt) {
-                    places.push((format!("{name}.{f}"), span, false));
+        for (_, path, span, _) in places(o) {
+            let mut winners = BTreeSet::new();
+            let mut lost_everywhere = true;
+            for r in &applying {
+                let below = r.winners.get(&path).map_or(&[][..], Vec::as_slice);
+                if below.is_empty() || below.contains(&o.name) {
+                    lost_everywhere = false;
+                    break;
                 }
-                for (keys, _, span) in inline_values(stmt) {
-                    places.push((format!("{name}.values.{}", keys.join(".")), span, true));
-                }
-                for (path, span, is_value) in places {
-                    let mut winners = BTreeSet::new();
-                    let mut lost_everywhere = true;
-                    for &i in &applying {
-                        let below = if is_value {
-                            let t = traces.entry((i, name.clone())).or_insert_with(|| {
-                                recipes[i].provenance.under(&format!("{name}.values"))
-                            });
-                            winners_at(t, &path)
-                        } else {
-                            winners_at(&recipes[i].provenance.paths, &path)
-                        };
-                        if below.is_empty() || below.contains(&o.name) {
-                            lost_everywhere = false;
-                            break;
-                        }
-                        winners.extend(below);
-                    }
-                    if lost_everywhere {
-                        out.push(shadowed_diag(o, &path, span, &winners, applying.len()));
-                    }
-                }
+                winners.extend(below.iter().cloned());
+            }
+            if lost_everywhere {
+                out.push(shadowed_diag(o, &path, span, &winners, applying.len()));
             }
         }
     }
@@ -298,7 +402,7 @@ fn shadowed_diag(
 
 /// Every leaf's exact target is in the space, so its recipe is the one resolved for its
 /// applied overlay set.
-fn no_performance_validation(lib: &Library, recipes: &[Recipe], out: &mut Vec<Diagnostic>) {
+fn no_performance_validation(lib: &Library, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
     let parents: BTreeSet<&str> = lib
         .overlays
         .values()
@@ -314,20 +418,12 @@ fn no_performance_validation(lib: &Library, recipes: &[Recipe], out: &mut Vec<Di
             continue;
         };
         let Some(recipe) = recipes.iter().find(|r| {
-            r.applied_overlays.len() == applied.len()
-                && r.applied_overlays
-                    .iter()
-                    .zip(&applied)
-                    .all(|(a, b)| *a == b.name)
+            r.applied.len() == applied.len()
+                && r.applied.iter().zip(&applied).all(|(a, b)| *a == b.name)
         }) else {
             continue;
         };
-        let checks = recipe
-            .validation
-            .performance
-            .as_ref()
-            .is_some_and(|p| !p.checks.is_empty());
-        if !checks {
+        if !recipe.performance_checks {
             out.push(
                 Diagnostic::warning(
                     Code::LintNoPerformanceValidation,
