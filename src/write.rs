@@ -66,10 +66,16 @@ fn fill(
     executable: &BTreeSet<String>,
 ) -> Result<(), String> {
     std::fs::create_dir(dir).map_err(|e| format!("cannot create `{dir}`: {e}"))?;
+    // Directories this call made: the tree is new, so each needs making once.
+    let mut made: BTreeSet<camino::Utf8PathBuf> = BTreeSet::new();
     for (rel, bytes) in files {
         let path = dir.join(rel);
-        if let Some(p) = path.parent() {
+        if let Some(p) = path.parent()
+            && p != dir
+            && !made.contains(p)
+        {
             std::fs::create_dir_all(p).map_err(|e| format!("cannot create `{p}`: {e}"))?;
+            made.insert(p.to_path_buf());
         }
         let mut f =
             std::fs::File::create(&path).map_err(|e| format!("cannot write `{path}`: {e}"))?;

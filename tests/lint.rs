@@ -143,3 +143,47 @@ fn lints_do_not_run_on_a_library_with_errors() {
             .all(|d| !d["code"].as_str().unwrap().starts_with("galley::lint::"))
     );
 }
+
+/// The lints resolve on every core; what they find, and in which order, does not depend on
+/// how many there are. The embedded library with its allow comments stripped has no-op and
+/// no-performance-validation findings (both read resolved recipes; so does `shadowed`).
+#[test]
+fn findings_do_not_depend_on_the_thread_count() {
+    let tmp = TempDir::new("lint-threads");
+    for f in files_with_ext(&root().join("recipes/overlays"), &["ovl"]) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let stripped = text.replace("galley: allow", "galley: said");
+        std::fs::create_dir_all(tmp.path().join("overlays")).unwrap();
+        std::fs::write(
+            tmp.path().join("overlays").join(f.file_name().unwrap()),
+            stripped,
+        )
+        .unwrap();
+    }
+    let report = |threads: &str| {
+        let out = galley()
+            .env("GALLEY_THREADS", threads)
+            .args(["check", "--format", "json", "--data"])
+            .arg(tmp.path())
+            .output()
+            .expect("galley runs");
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("check JSON");
+        doc["diagnostics"].clone()
+    };
+    let one = report("1");
+    let codes: std::collections::BTreeSet<&str> = one
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    for code in ["no-op", "no-performance-validation"] {
+        assert!(
+            codes.contains(format!("galley::lint::{code}").as_str()),
+            "{codes:?}"
+        );
+    }
+    for threads in ["2", "4"] {
+        assert_eq!(report(threads), one, "{threads} threads");
+    }
+}
