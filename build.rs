@@ -79,8 +79,14 @@ fn main() {
                     && let Ok(text) = std::str::from_utf8(&bytes)
                     && let Ok(docs) = yaml::parse_documents(source::FileId(0), text)
                 {
+                    let values_shape = match docs.as_slice() {
+                        [] => true,
+                        [doc] => matches!(doc.kind, yaml::NodeKind::Map(_) | yaml::NodeKind::Null),
+                        _ => false,
+                    };
                     let tree = postcard::to_allocvec(&docs).expect("YAML trees serialize");
-                    yaml_docs.push((label, rel, prebuilt_format::text_hash(text), 0, tree));
+                    let hash = prebuilt_format::text_hash(text);
+                    yaml_docs.push((label, rel, hash, 0, tree, values_shape));
                 }
                 continue;
             }
@@ -96,7 +102,8 @@ fn main() {
             let (unit, diags) = parser::parse(file, &text);
             if diags.is_empty() {
                 let tree = postcard::to_allocvec(&unit).expect("syntax trees serialize");
-                units.push((label, rel, prebuilt_format::text_hash(&text), file.0, tree));
+                let hash = prebuilt_format::text_hash(&text);
+                units.push((label, rel, hash, file.0, tree, false));
             }
         }
     }
@@ -109,19 +116,20 @@ fn main() {
     std::fs::write(Path::new(&out).join("embedded-ast.bin"), bytes).expect("OUT_DIR is writable");
 }
 
-/// (root label, path, text hash, file id, postcard tree)
-type Built = (&'static str, String, u64, u32, Vec<u8>);
+/// (root label, path, text hash, file id, postcard tree, values shape)
+type Built = (&'static str, String, u64, u32, Vec<u8>, bool);
 
 fn entries(built: &[Built]) -> Vec<prebuilt_format::Entry<'_>> {
     built
         .iter()
         .map(
-            |(root, rel, text_hash, file, tree)| prebuilt_format::Entry {
+            |(root, rel, text_hash, file, tree, values_shape)| prebuilt_format::Entry {
                 root,
                 rel,
                 text_hash: *text_hash,
                 file: *file,
                 tree,
+                values_shape: *values_shape,
             },
         )
         .collect()

@@ -19,11 +19,40 @@ pub struct FileChecker<'a> {
     /// they exist, since resolving never reads them.
     pub deep: bool,
     /// Values files that parsed, as documents.
-    pub values_docs: BTreeMap<String, yaml::Node>,
+    pub values_docs: ValuesDocs,
     /// Result per (path, kind) so each file is read and reported once.
     checked: BTreeMap<(String, Kind), Result<FileId, ()>>,
     /// Files parsed ahead of the walk by [`FileChecker::prefetch`].
     prepared: BTreeMap<(String, Kind), Analysed>,
+}
+
+/// Values files' documents by path: those read during the check, and embedded ones the
+/// build script read into a values document, decoded when first asked for (a recipe needs
+/// a few of them; the library references dozens).
+#[derive(Clone, Debug, Default)]
+pub struct ValuesDocs {
+    read: BTreeMap<String, yaml::Node>,
+    /// (root label, file id, text) of each file whose document waits in `syntax::prebuilt`.
+    deferred: BTreeMap<String, (String, FileId, std::sync::Arc<str>)>,
+}
+
+impl ValuesDocs {
+    /// The document of a values file that parsed and is not empty.
+    pub fn get(&self, path: &str) -> Option<std::borrow::Cow<'_, yaml::Node>> {
+        if let Some(doc) = self.read.get(path) {
+            return Some(std::borrow::Cow::Borrowed(doc));
+        }
+        let (root, file, text) = self.deferred.get(path)?;
+        crate::syntax::prebuilt::yaml(root, path, *file, text)?
+            .into_iter()
+            .next()
+            .filter(|d| matches!(d.kind, yaml::NodeKind::Map(_)))
+            .map(std::borrow::Cow::Owned)
+    }
+
+    fn insert(&mut self, path: String, doc: yaml::Node) {
+        self.read.insert(path, doc);
+    }
 }
 
 /// What reading one file found.
@@ -46,7 +75,7 @@ impl<'a> FileChecker<'a> {
             data,
             files,
             deep,
-            values_docs: BTreeMap::new(),
+            values_docs: ValuesDocs::default(),
             checked: BTreeMap::new(),
             prepared: BTreeMap::new(),
         }
@@ -66,6 +95,19 @@ impl<'a> FileChecker<'a> {
                     .add(self.data.roots[layer].display_name(&path), text.clone());
                 // Files that need no reading (manifests and checks when not `deep`) or that
                 // the build script read already are done here; the rest go to the threads.
+                if kind == Kind::Values && self.values_ready(layer, &path, text) {
+                    // A values document already: decoded if a recipe asks for it.
+                    let root = self.data.roots[layer].label.clone();
+                    let deferred = (root, file, text.clone());
+                    self.values_docs.deferred.insert(path.clone(), deferred);
+                    let analysed = Analysed {
+                        file,
+                        problem: None,
+                        doc: None,
+                    };
+                    self.prepared.insert((path, kind), analysed);
+                    continue;
+                }
                 let template = kind == Kind::Manifest && text.contains("{{");
                 let known_good = !template && self.read_at_build(layer, &path, text);
                 if kind != Kind::Values && (!deep || known_good) {
@@ -86,6 +128,12 @@ impl<'a> FileChecker<'a> {
         for ((path, kind, ..), analysed) in jobs.into_iter().zip(results) {
             self.prepared.insert((path, kind), analysed);
         }
+    }
+
+    /// Whether the build script read an embedded values file into a values document.
+    fn values_ready(&self, layer: usize, path: &str, text: &str) -> bool {
+        let root = &self.data.roots[layer];
+        root.embedded && crate::syntax::prebuilt::values_ready(&root.label, path, text)
     }
 
     /// Whether the build script read an embedded YAML file cleanly.

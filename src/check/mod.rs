@@ -44,7 +44,7 @@ pub struct Library {
     /// Values files that parsed cleanly, by path, registered in `files`.
     pub values_files: BTreeMap<String, FileId>,
     /// The same files' documents (a mapping each; empty files are left out).
-    pub values_docs: BTreeMap<String, crate::syntax::yaml::Node>,
+    pub values_docs: files::ValuesDocs,
     pub summary: Summary,
 }
 
@@ -123,10 +123,7 @@ fn check_bodies(
     overlays: &BTreeMap<String, OverlayInfo>,
     deep: bool,
     diags: &mut Diagnostics,
-) -> (
-    BTreeMap<String, FileId>,
-    BTreeMap<String, crate::syntax::yaml::Node>,
-) {
+) -> (BTreeMap<String, FileId>, files::ValuesDocs) {
     let mut checker = body::BodyChecker {
         stdlib,
         overlays,

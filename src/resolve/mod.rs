@@ -154,7 +154,7 @@ impl<'l> Resolver<'l> {
             .lib
             .values_docs
             .get(path)
-            .map(|doc| Arc::new(yaml_node(doc)));
+            .map(|doc| Arc::new(yaml_node(&doc)));
 
         self.trees.insert(path.to_string(), tree.clone());
         tree

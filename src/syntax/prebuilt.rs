@@ -56,6 +56,15 @@ pub fn yaml(root: &str, rel: &str, file: FileId, text: &str) -> Option<Vec<Node>
     Some(docs.into_iter().map(|d| d.in_file(file)).collect())
 }
 
+/// Whether the YAML file `rel` in the embedded root `root` read, as `text`, into what a
+/// values file must be (one mapping, or nothing) when galley was built.
+pub fn values_ready(root: &str, rel: &str, text: &str) -> bool {
+    index()
+        .1
+        .get(&(root, rel))
+        .is_some_and(|e| e.values_shape && e.text_hash == text_hash(text))
+}
+
 /// Whether the YAML file `rel` in the embedded root `root` read cleanly, as `text`, when
 /// galley was built (its documents are not decoded).
 pub fn yaml_reads(root: &str, rel: &str, text: &str) -> bool {

@@ -28,6 +28,8 @@ pub struct Entry<'a> {
     pub file: u32,
     /// The tree, postcard-encoded.
     pub tree: &'a [u8],
+    /// For YAML: the documents are what a values file must be (one mapping, or nothing).
+    pub values_shape: bool,
 }
 
 /// FNV-1a (64 bit) of a file's text: enough to tell that a tree belongs to the text beside
