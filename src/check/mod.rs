@@ -52,7 +52,7 @@ pub struct Library {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub source_files: usize,
-    /// Overlays that a higher layer replaced: (name, the replacing span, the replaced span).
+    /// Overlays that a higher layer replaced: (name, the replaced span, the replacing span).
     pub replaced_overlays: Vec<stdlib::Replaced>,
     pub replaced_components: Vec<stdlib::Replaced>,
     /// Overlays that only a user layer defines.

@@ -194,7 +194,7 @@ pub struct Stdlib {
     pub replaced_components: Vec<Replaced>,
 }
 
-/// A declaration a higher layer replaced: (name, the replacing span, the replaced span).
+/// A declaration a higher layer replaced: (name, the replaced span, the replacing span).
 pub type Replaced = (String, Span, Span);
 
 /// One named thing from some layer, before layering.
