@@ -567,19 +567,20 @@ pub fn suppressed(d: &Diagnostic, files: &Files) -> bool {
             .map(str::trim)
             .any(|n| n == short || n == name)
     };
-    let comment = |line: &str| -> Option<String> {
+    fn comment(line: &str) -> Option<&str> {
         let t = line.trim_start();
         if t.starts_with("//") || t.starts_with('#') {
-            return Some(t.to_string());
+            return Some(t);
         }
         line.find(" //")
             .or_else(|| line.find(" #"))
-            .map(|i| line[i..].to_string())
-    };
-    if text
-        .lines()
-        .filter_map(comment)
-        .any(|c| names(&c, "galley: allow-file("))
+            .map(|i| &line[i..])
+    }
+    if text.contains("galley: allow-file(")
+        && text
+            .lines()
+            .filter_map(comment)
+            .any(|c| names(c, "galley: allow-file("))
     {
         return true;
     }
@@ -587,12 +588,11 @@ pub fn suppressed(d: &Diagnostic, files: &Files) -> bool {
     let line_start = text[..start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
-    let lines: Vec<&str> = text[..line_start].lines().collect();
     let here = text[line_start..].lines().next().unwrap_or("");
-    if comment(here).is_some_and(|c| names(&c, "galley: allow(")) {
+    if comment(here).is_some_and(|c| names(c, "galley: allow(")) {
         return true;
     }
-    for line in lines.iter().rev() {
+    for line in text[..line_start].lines().rev() {
         let t = line.trim_start();
         if !(t.starts_with("//") || t.starts_with('#')) {
             break;

@@ -46,6 +46,9 @@ pub struct Library {
     /// The same files' documents (a mapping each; empty files are left out).
     pub values_docs: files::ValuesDocs,
     pub summary: Summary,
+    /// The syntax trees the library was built from (the declarations and overlays above
+    /// are copies), kept so that dropping them never happens on a command's critical path.
+    pub units: Vec<load::LoadedUnit>,
 }
 
 /// What a check saw, for the closing line of `galley check` and `--data` reports.
@@ -112,6 +115,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
         values_files,
         values_docs,
         summary,
+        units,
     };
     (library, diags)
 }

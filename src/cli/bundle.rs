@@ -115,6 +115,8 @@ pub fn run(args: Args) -> ExitCode {
         out.tree.files.len(),
         args.output
     );
+    // The process ends here; its memory goes back whole, faster than tree by tree.
+    std::mem::forget((out, recipe));
     ExitCode::SUCCESS
 }
 

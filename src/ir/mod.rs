@@ -67,7 +67,7 @@ pub struct Component {
     /// Every values file that contributes, lowest first.
     pub values_files: Vec<String>,
     /// The inline `set` values of every layer, merged.
-    pub overrides: Value,
+    pub overrides: std::sync::Arc<Value>,
     /// Values files, then inline values: what Helm receives (shared when it is exactly one
     /// values file's content).
     pub values: std::sync::Arc<Value>,

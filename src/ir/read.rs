@@ -402,7 +402,7 @@ impl Reader<'_> {
             path,
             patches,
             values_files,
-            overrides,
+            overrides: std::sync::Arc::new(overrides),
             values: Arc::new(values),
             dependency_refs,
             manifest_files,

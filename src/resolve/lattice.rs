@@ -185,6 +185,12 @@ impl<'r> TreeMerge<'r> {
 
     /// Merge the candidates at `path` (each a layer and its node). `None`: nothing (unset).
     pub fn merge(&mut self, path: &str, cands: &[(usize, &Node)]) -> Option<Value> {
+        self.merge_at(&mut path.to_string(), cands)
+    }
+
+    /// [`TreeMerge::merge`] with the path in a buffer that each level extends and restores,
+    /// so no path is built unless a conflict or a trace keeps it.
+    fn merge_at(&mut self, path: &mut String, cands: &[(usize, &Node)]) -> Option<Value> {
         if let [(_, only)] = cands
             && !self.tracing
         {
@@ -213,7 +219,7 @@ impl<'r> TreeMerge<'r> {
         }
     }
 
-    fn merge_maps(&mut self, path: &str, cands: &[(usize, &Node)], top: &[usize]) -> Value {
+    fn merge_maps(&mut self, path: &mut String, cands: &[(usize, &Node)], top: &[usize]) -> Value {
         let cutters: Vec<usize> = cands
             .iter()
             .filter(|(_, n)| !matches!(n, Node::Map(..)))
@@ -251,8 +257,12 @@ impl<'r> TreeMerge<'r> {
                         .map(|(_, n)| (*layer, n))
                 })
                 .collect();
-            let child_path = format!("{path}.{key}");
-            if let Some(v) = self.merge(&child_path, &sub) {
+            let len = path.len();
+            path.push('.');
+            path.push_str(key);
+            let merged = self.merge_at(path, &sub);
+            path.truncate(len);
+            if let Some(v) = merged {
                 out.insert(key.to_string(), v);
             }
         }

@@ -483,7 +483,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
             cleanup,
             expected_resources: expected,
             values_files: Vec::new(),
-            overrides: Value::Map(Default::default()),
+            overrides: Arc::new(Value::Map(Default::default())),
             values: Arc::new(Value::Map(Default::default())),
         };
         if kind.is_none() {
@@ -578,7 +578,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
             c.values = Arc::new(merged);
         }
         conflicts.extend(merge.conflicts);
-        c.overrides = merged_overrides(&overrides, &self.rank);
+        c.overrides = Arc::new(merged_overrides(&overrides, &self.rank));
         let tracer = ValuesTracer {
             root: format!("{}.values", c.name),
             rank: self.values_rank.clone(),

@@ -57,14 +57,16 @@ pub fn deployment_order(
             graph.add_edge(dep.as_str(), c.name.as_str(), ());
         }
     }
-    let cycles = cycles(&graph);
-    if !cycles.is_empty() {
-        return Err(cycles
-            .iter()
-            .map(|cycle| cycle_diagnostic(cycle, &needs_span))
-            .collect());
+    // Kahn's algorithm places every node exactly when the graph has no cycle; only then
+    // is it worth finding the cycles (Tarjan) to report them.
+    let order = smallest_topological_order(&graph);
+    if order.len() == names.len() {
+        return Ok(order);
     }
-    Ok(smallest_topological_order(&graph))
+    Err(cycles(&graph)
+        .iter()
+        .map(|cycle| cycle_diagnostic(cycle, &needs_span))
+        .collect())
 }
 
 /// Every strongly connected component that holds a cycle, as one cycle through it.
