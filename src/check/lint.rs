@@ -29,8 +29,19 @@ use std::sync::Arc;
 
 /// Every lint finding that no comment silences, sorted by place.
 pub fn lint(lib: &Library) -> Vec<Diagnostic> {
-    let (mut out, recipes) = resolve_all(lib);
-    shadowed(lib, &recipes, &mut out);
+    lint_with(lib, &Resolver::new(lib))
+}
+
+/// [`lint`] with the caller's resolver (which keeps what it resolved; `galley check` lets
+/// the process exit free it).
+pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnostic> {
+    let places: Places<'_> = lib
+        .overlays
+        .values()
+        .map(|o| (o.name.as_str(), places(o)))
+        .collect();
+    let (mut out, recipes) = resolve_all(lib, resolver, &places);
+    shadowed(lib, &places, &recipes, &mut out);
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
@@ -165,7 +176,11 @@ fn places(o: &OverlayInfo) -> Vec<(&str, String, Span, bool)> {
 /// back), and one recipe per distinct applied overlay set of the criteria space (in space
 /// order), each reduced to what the other lints read. Recipes are resolved, read and
 /// dropped on the worker threads.
-fn resolve_all(lib: &Library) -> (Vec<Diagnostic>, Vec<Seen>) {
+fn resolve_all<'l>(
+    lib: &'l Library,
+    resolver: &Resolver<'l>,
+    places: &Places<'_>,
+) -> (Vec<Diagnostic>, Vec<Seen>) {
     enum Job<'l> {
         Chain(&'l str),
         Target(Query),
@@ -181,17 +196,11 @@ fn resolve_all(lib: &Library) -> (Vec<Diagnostic>, Vec<Seen>) {
         .collect();
     let mut jobs: Vec<Job<'_>> = parents.iter().map(|p| Job::Chain(p)).collect();
     jobs.extend(distinct_targets(lib).into_iter().map(Job::Target));
-    let resolver = Resolver::new(lib);
     let memo = TraceMemo::default();
-    let places: Places<'_> = lib
-        .overlays
-        .values()
-        .map(|o| (o.name.as_str(), places(o)))
-        .collect();
     let done = crate::parallel::map(&jobs, |job| match job {
         Job::Chain(parent) => {
             let mut found = Vec::new();
-            if let Some(recipe) = chain_recipe(lib, &resolver, parent) {
+            if let Some(recipe) = chain_recipe(lib, resolver, parent) {
                 for o in lib.overlays.values() {
                     if o.parent.as_deref() == Some(*parent) {
                         no_op(o, parent, &recipe, &mut found);
@@ -204,7 +213,7 @@ fn resolve_all(lib: &Library) -> (Vec<Diagnostic>, Vec<Seen>) {
             resolver
                 .resolve(q)
                 .ok()
-                .map(|r| Seen::of(&places, &r, &memo)),
+                .map(|r| Seen::of(places, &r, &memo)),
         ),
     });
     let mut no_ops = Vec::new();
@@ -336,7 +345,7 @@ fn distinct_targets(lib: &Library) -> Vec<Query> {
     out
 }
 
-fn shadowed(lib: &Library, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
+fn shadowed(lib: &Library, places: &Places<'_>, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
     for o in lib.overlays.values() {
         let applying: Vec<&Seen> = recipes
             .iter()
@@ -345,11 +354,11 @@ fn shadowed(lib: &Library, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
         if applying.is_empty() {
             continue;
         }
-        for (_, path, span, _) in places(o) {
+        for (_, path, span, _) in places.get(o.name.as_str()).into_iter().flatten() {
             let mut winners = BTreeSet::new();
             let mut lost_everywhere = true;
             for r in &applying {
-                let below = r.winners.get(&path).map_or(&[][..], Vec::as_slice);
+                let below = r.winners.get(path).map_or(&[][..], Vec::as_slice);
                 if below.is_empty() || below.contains(&o.name) {
                     lost_everywhere = false;
                     break;
@@ -357,7 +366,7 @@ fn shadowed(lib: &Library, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
                 winners.extend(below.iter().cloned());
             }
             if lost_everywhere {
-                out.push(shadowed_diag(o, &path, span, &winners, applying.len()));
+                out.push(shadowed_diag(o, path, *span, &winners, applying.len()));
             }
         }
     }

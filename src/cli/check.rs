@@ -41,8 +41,9 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let (library, mut diags) = check::check(data);
+    let resolver = crate::resolve::Resolver::new(&library);
     if !diags.has_errors() {
-        diags.extend(check::lint::lint(&library));
+        diags.extend(check::lint::lint_with(&library, &resolver));
         diags.sort();
     }
     let elapsed = started.elapsed();
@@ -57,6 +58,7 @@ pub fn run(args: Args) -> ExitCode {
         ExitCode::SUCCESS
     };
     // The process ends here; its memory goes back whole, faster than tree by tree.
+    std::mem::forget(resolver);
     std::mem::forget((library, diags));
     code
 }
