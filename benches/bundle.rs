@@ -5,21 +5,13 @@
 //! fresh directory each run: median wall time (target ≤ 10 ms; the reference takes about
 //! 100 ms). The other deployers are timed the same way for comparison.
 
-use std::process::Command;
+mod common;
+
+use common::{KUBEFLOW, galley_cmd, median, ms};
 use std::time::{Duration, Instant};
 
-const KUBEFLOW: [&str; 17] = [
-    "bundle",
-    "--service",
-    "eks",
-    "--accelerator",
-    "h100",
-    "--intent",
-    "training",
-    "--os",
-    "ubuntu",
-    "--platform",
-    "kubeflow",
+/// The scheduling flags of the acceptance test.
+const SCHEDULING: [&str; 6] = [
     "--system-node-selector",
     "nodeGroup=system",
     "--accelerated-node-selector",
@@ -28,13 +20,7 @@ const KUBEFLOW: [&str; 17] = [
     "nvidia.com/gpu=present:NoSchedule",
 ];
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn main() {
-    let bin = env!("CARGO_BIN_EXE_galley");
     let dir = std::env::temp_dir().join(format!("galley-bench-bundle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     for deployer in ["helm", "argocd", "flux", "helmfile"] {
@@ -43,8 +29,10 @@ fn main() {
             n += 1;
             let out_dir = dir.join(format!("{deployer}-{n}"));
             let start = Instant::now();
-            let out = Command::new(bin)
+            let out = galley_cmd()
+                .arg("bundle")
                 .args(KUBEFLOW)
+                .args(SCHEDULING)
                 .args([
                     "--deployer",
                     deployer,
@@ -67,8 +55,9 @@ fn main() {
         for _ in 0..5 {
             run();
         }
-        let samples: Vec<Duration> = (0..60).map(|_| run()).collect();
-        let m = median(samples);
+        let mut samples: Vec<Duration> = (0..60).map(|_| run()).collect();
+        samples.sort();
+        let m = median(&samples);
         let target = if deployer == "helm" {
             " (target <= 10 ms)"
         } else {
@@ -76,7 +65,7 @@ fn main() {
         };
         println!(
             "bundle kubeflow --deployer {deployer}, whole process: median {:.2} ms{target}",
-            m.as_secs_f64() * 1000.0
+            ms(m)
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -7,32 +7,17 @@
 //!
 //! Medians over repeated runs; the figures are printed, one line each.
 
+mod common;
+
 use camino::Utf8PathBuf;
+use common::{galley_cmd, median, ms, samples, succeed};
 use galley::data::{DataSet, Root};
 use std::fmt::Write as _;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
-    f(); // warm up
-    median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+/// The median of `runs` timed runs of `f`, after one to warm up.
+fn time(runs: usize, f: impl FnMut()) -> Duration {
+    median(&samples(runs, f))
 }
 
 fn embedded() -> DataSet {
@@ -88,15 +73,7 @@ mod tempdir {
 }
 
 fn whole_process(args: &[&str], runs: usize) -> Duration {
-    let bin = env!("CARGO_BIN_EXE_galley");
-    time(runs, || {
-        let out = Command::new(bin).args(args).output().expect("galley runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    })
+    time(runs, || succeed(galley_cmd().args(args)))
 }
 
 fn main() {

@@ -1,21 +1,8 @@
 //! `galley bundle`: inputs, flags, hostile recipes, atomic output, determinism.
 
-use crate::support::{TempDir, galley, run, stderr};
+use crate::support::{KUBEFLOW, TempDir, galley, run, stderr};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-const KUBEFLOW: [&str; 10] = [
-    "--service",
-    "eks",
-    "--accelerator",
-    "h100",
-    "--intent",
-    "training",
-    "--os",
-    "ubuntu",
-    "--platform",
-    "kubeflow",
-];
 
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();

@@ -15,7 +15,7 @@
 //! `make test` sets `GALLEY_REQUIRE_TOOLS=1`, so a missing tool fails the test there; a
 //! bare `cargo test` without the tools skips it with a message.
 
-use crate::support::{TempDir, galley, root, run, stderr};
+use crate::support::{KUBEFLOW, TempDir, galley, root, run, stderr};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -397,20 +397,9 @@ fn helm_reads_ambiguous_strings_as_strings() {
     let work = TempDir::new("bundle-strings");
     let out = work.path().join("b");
     let result = run(galley()
-        .args([
-            "bundle",
-            "--service",
-            "eks",
-            "--accelerator",
-            "h100",
-            "--intent",
-            "training",
-            "--os",
-            "ubuntu",
-            "--platform",
-            "kubeflow",
-            "-o",
-        ])
+        .arg("bundle")
+        .args(KUBEFLOW)
+        .arg("-o")
         .arg(&out)
         .args([
             "--set",

@@ -104,18 +104,7 @@ fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
 fn galley_recipe_output_validates_against_the_recipe_result_schema() {
     let v = schema("recipe-result");
     let targets: [&[&str]; 4] = [
-        &[
-            "--service",
-            "eks",
-            "--accelerator",
-            "h100",
-            "--intent",
-            "training",
-            "--os",
-            "ubuntu",
-            "--platform",
-            "kubeflow",
-        ],
+        &KUBEFLOW,
         &[
             "--service",
             "kind",

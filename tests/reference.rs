@@ -14,6 +14,7 @@
 //! and the validation phases. Where galley intentionally differs (`docs/compat.md`),
 //! [`INTENDED`] says so explicitly, and each entry must occur.
 
+use crate::support::KUBEFLOW;
 use galley::source::FileId;
 use galley::syntax::yaml::parse_document;
 use galley::value::{Map, Value};
@@ -1395,21 +1396,9 @@ const KUBEFLOW_ORDER: [&str; 13] = [
 #[test]
 fn kubeflow_training_recipe_matches_cuj1() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_galley"))
-        .args([
-            "recipe",
-            "--service",
-            "eks",
-            "--accelerator",
-            "h100",
-            "--intent",
-            "training",
-            "--os",
-            "ubuntu",
-            "--platform",
-            "kubeflow",
-            "--format",
-            "json",
-        ])
+        .arg("recipe")
+        .args(KUBEFLOW)
+        .args(["--format", "json"])
         .output()
         .expect("galley runs");
     assert!(
@@ -1473,18 +1462,9 @@ fn kubeflow_bundle_values_match_the_reference() {
     let dir = std::env::temp_dir().join(format!("galley-ref-bundle-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_galley"))
+        .arg("bundle")
+        .args(KUBEFLOW)
         .args([
-            "bundle",
-            "--service",
-            "eks",
-            "--accelerator",
-            "h100",
-            "--intent",
-            "training",
-            "--os",
-            "ubuntu",
-            "--platform",
-            "kubeflow",
             "--system-node-selector",
             "nodeGroup=system-pool",
             "--accelerated-node-selector",

@@ -3,6 +3,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The issues' benchmark and acceptance target: eks, h100, training, ubuntu, kubeflow.
+pub const KUBEFLOW: [&str; 10] = [
+    "--service",
+    "eks",
+    "--accelerator",
+    "h100",
+    "--intent",
+    "training",
+    "--os",
+    "ubuntu",
+    "--platform",
+    "kubeflow",
+];
+
 pub fn galley() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
     cmd.current_dir(root())

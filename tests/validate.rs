@@ -1,24 +1,11 @@
 //! `galley validate` and `galley recipe --snapshot`: the kubeflow target against the
 //! reference's snapshot, validator results, CTRF schema conformance, malformed inputs.
 
-use crate::support::{TempDir, galley, root, run, stderr, stdout};
+use crate::support::{KUBEFLOW, TempDir, galley, root, run, stderr, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const FIXTURE_SNAPSHOT: &str = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
-const KUBEFLOW: [&str; 10] = [
-    "--service",
-    "eks",
-    "--accelerator",
-    "h100",
-    "--intent",
-    "training",
-    "--os",
-    "ubuntu",
-    "--platform",
-    "kubeflow",
-];
-
 /// The kubeflow target's recipe, written by `galley recipe`.
 fn kubeflow_recipe(dir: &TempDir) -> PathBuf {
     let path = dir.path().join("recipe.yaml");

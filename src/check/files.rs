@@ -9,7 +9,7 @@ use crate::data::{DataSet, RefError};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Files};
 use crate::syntax::ast::Str;
-use crate::syntax::yaml;
+use crate::syntax::{prebuilt, yaml};
 use std::collections::BTreeMap;
 
 pub struct FileChecker<'a> {
@@ -43,7 +43,7 @@ impl ValuesDocs {
             return Some(std::borrow::Cow::Borrowed(doc));
         }
         let (root, file, text) = self.deferred.get(path)?;
-        crate::syntax::prebuilt::yaml(root, path, *file, text)?
+        prebuilt::yaml(root, path, *file, text)?
             .into_iter()
             .next()
             .filter(|d| matches!(d.kind, yaml::NodeKind::Map(_)))
@@ -87,74 +87,57 @@ impl<'a> FileChecker<'a> {
     pub fn prefetch(&mut self, wanted: impl IntoIterator<Item = (String, Kind)>) {
         let wanted: std::collections::BTreeSet<(String, Kind)> = wanted.into_iter().collect();
         let mut jobs = Vec::new();
-        let deep = self.deep;
         for (path, kind) in wanted {
             if let Ok((layer, text)) = self.data.resolve(&path) {
                 let file = self
                     .files
                     .add(self.data.roots[layer].display_name(&path), text.clone());
-                // Files that need no reading (manifests and checks when not `deep`) or that
-                // the build script read already are done here; the rest go to the threads.
-                if kind == Kind::Values && self.values_ready(layer, &path, text) {
-                    // A values document already: decoded if a recipe asks for it.
-                    let root = self.data.roots[layer].label.clone();
-                    let deferred = (root, file, text.clone());
-                    self.values_docs.deferred.insert(path.clone(), deferred);
-                    let analysed = Analysed {
-                        file,
-                        problem: None,
-                        doc: None,
-                    };
-                    self.prepared.insert((path, kind), analysed);
-                    continue;
-                }
-                let template = kind == Kind::Manifest && text.contains("{{");
-                let known_good = !template && self.read_at_build(layer, &path, text);
-                if kind != Kind::Values && (!deep || known_good) {
-                    // Not read (`deep` off), or known to read as YAML: no problem to find.
-                    let analysed = analyse(kind, file, text, false, None);
-                    self.prepared.insert((path, kind), analysed);
-                } else if let Some(docs) = self.prebuilt(layer, &path, file, text) {
-                    let analysed = analyse(kind, file, text, deep, Some(docs));
-                    self.prepared.insert((path, kind), analysed);
-                } else {
-                    jobs.push((path, kind, file, text.clone()));
+                match self.settle(&path, kind, layer, file, text) {
+                    Some(analysed) => {
+                        self.prepared.insert((path, kind), analysed);
+                    }
+                    None => jobs.push((path, kind, file, text.clone())),
                 }
             }
         }
+        let deep = self.deep;
         let results = crate::parallel::map(&jobs, |(_, kind, file, text)| {
-            analyse(*kind, *file, text, deep, None)
+            analyse(*kind, *file, text, deep)
         });
         for ((path, kind, ..), analysed) in jobs.into_iter().zip(results) {
             self.prepared.insert((path, kind), analysed);
         }
     }
 
-    /// Whether the build script read an embedded values file into a values document.
-    fn values_ready(&self, layer: usize, path: &str, text: &str) -> bool {
-        let root = &self.data.roots[layer];
-        root.embedded && crate::syntax::prebuilt::values_ready(&root.label, path, text)
-    }
-
-    /// Whether the build script read an embedded YAML file cleanly.
-    fn read_at_build(&self, layer: usize, path: &str, text: &str) -> bool {
-        let root = &self.data.roots[layer];
-        root.embedded && crate::syntax::prebuilt::yaml_reads(&root.label, path, text)
-    }
-
-    /// The documents the build script read from an embedded file, if it did.
-    fn prebuilt(
-        &self,
-        layer: usize,
+    /// What reading a file would find, when that is known without reading it: nothing
+    /// for a manifest or check that is not read (`deep` off) or that the build script read
+    /// cleanly; nothing for a values file the build script read into a values document,
+    /// whose document is decoded if a recipe asks for it. `None`: the file must be read.
+    fn settle(
+        &mut self,
         path: &str,
+        kind: Kind,
+        layer: usize,
         file: FileId,
-        text: &str,
-    ) -> Option<Vec<yaml::Node>> {
+        text: &std::sync::Arc<str>,
+    ) -> Option<Analysed> {
         let root = &self.data.roots[layer];
-        if !root.embedded {
-            return None;
+        let embedded = root.embedded.then_some(root.label.as_str());
+        let fine = Analysed {
+            file,
+            problem: None,
+            doc: None,
+        };
+        if kind == Kind::Values {
+            let label = embedded.filter(|l| prebuilt::values_ready(l, path, text))?;
+            let deferred = (label.to_string(), file, text.clone());
+            self.values_docs.deferred.insert(path.to_string(), deferred);
+            return Some(fine);
         }
-        crate::syntax::prebuilt::yaml(&root.label, path, file, text)
+        // A template is checked for balanced actions, which the build script did not do.
+        let template = kind == Kind::Manifest && text.contains("{{");
+        let read_at_build = embedded.is_some_and(|l| prebuilt::yaml_reads(l, path, text));
+        (!self.deep || (read_at_build && !template)).then_some(fine)
     }
 
     /// The values files that read and parsed cleanly, by path.
@@ -225,10 +208,8 @@ impl<'a> FileChecker<'a> {
                 let name = self.data.roots[layer].display_name(&path.node);
                 let text = text.clone();
                 let file = self.files.add(name, text.clone());
-                let docs = (kind == Kind::Values || self.deep)
-                    .then(|| self.prebuilt(layer, &path.node, file, &text))
-                    .flatten();
-                analyse(kind, file, &text, self.deep, docs)
+                self.settle(&path.node, kind, layer, file, &text)
+                    .unwrap_or_else(|| analyse(kind, file, &text, self.deep))
             }
         };
         let Analysed { file, problem, doc } = analysed;
@@ -251,25 +232,14 @@ impl<'a> FileChecker<'a> {
     }
 }
 
-/// `docs`: the file's documents when they were read already (`syntax::prebuilt`).
-fn analyse(
-    kind: Kind,
-    file: FileId,
-    text: &str,
-    deep: bool,
-    docs: Option<Vec<yaml::Node>>,
-) -> Analysed {
-    let documents = || match docs {
-        Some(docs) => Ok(docs),
-        None => yaml::parse_documents(file, text),
-    };
+fn analyse(kind: Kind, file: FileId, text: &str, deep: bool) -> Analysed {
     let (problem, doc) = match kind {
-        Kind::Values => match values_document(documents()) {
+        Kind::Values => match values_document(file, text) {
             Ok(doc) => (None, doc),
             Err(d) => (Some(d), None),
         },
         Kind::Manifest if deep && text.contains("{{") => (template_problem(file, text), None),
-        Kind::Manifest | Kind::Check if deep => (documents().err(), None),
+        Kind::Manifest | Kind::Check if deep => (yaml::parse_documents(file, text).err(), None),
         Kind::Manifest | Kind::Check => (None, None),
     };
     Analysed { file, problem, doc }
@@ -284,10 +254,8 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// A values file's one document (a mapping), `None` when it is empty.
-fn values_document(
-    docs: Result<Vec<yaml::Node>, Diagnostic>,
-) -> Result<Option<yaml::Node>, Diagnostic> {
-    let mut docs = docs?;
+fn values_document(file: FileId, text: &str) -> Result<Option<yaml::Node>, Diagnostic> {
+    let mut docs = yaml::parse_documents(file, text)?;
     if docs.len() > 1 {
         return Err(Diagnostic::error(
             Code::YamlParse,

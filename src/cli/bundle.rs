@@ -115,8 +115,7 @@ pub fn run(args: Args) -> ExitCode {
         out.tree.files.len(),
         args.output
     );
-    // The process ends here; its memory goes back whole, faster than tree by tree.
-    std::mem::forget((out, recipe));
+    super::leave_to_exit((out, recipe));
     ExitCode::SUCCESS
 }
 

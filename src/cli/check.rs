@@ -57,9 +57,8 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     };
-    // The process ends here; its memory goes back whole, faster than tree by tree.
-    std::mem::forget(resolver);
-    std::mem::forget((library, diags));
+    super::leave_to_exit(resolver);
+    super::leave_to_exit((library, diags));
     code
 }
 

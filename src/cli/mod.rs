@@ -104,6 +104,12 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Leaves `value` to the operating system: the command is about to exit, and the process's
+/// memory goes back whole, which is free, while freeing a large tree node by node is not.
+pub(crate) fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// Exit code 2 with a one-line error, for bad usage and unreadable input.
 pub(crate) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");

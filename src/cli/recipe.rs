@@ -40,8 +40,7 @@ pub fn run(args: Args) -> ExitCode {
         doc.metadata.constraint_warnings,
     ) = exclusion;
     let text = render(&doc, args.format);
-    // The process ends here; its memory goes back whole, faster than tree by tree.
-    std::mem::forget((doc, recipe));
+    super::leave_to_exit((doc, recipe));
     write_output(args.output.as_ref(), &text)
 }
 

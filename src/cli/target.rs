@@ -138,8 +138,8 @@ fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
 /// The embedded library with `--data` directories, checked; problems are printed and end
 /// the command (exit 1 for library errors, 2 for unreadable directories).
 ///
-/// The library lives until the process exits, and is never dropped: handing its pages back
-/// to the system at exit is free, while freeing its tree node by node is not.
+/// The library lives until the process exits and is never dropped (see
+/// [`super::leave_to_exit`]).
 pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> {
     let set = super::check::data_set(&[], data).map_err(usage_error)?;
     let (library, diags) = check::check_with(set, check::Options { deep_files: false });

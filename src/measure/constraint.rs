@@ -39,15 +39,8 @@ pub fn parse_expr(text: &str) -> Result<Expr, String> {
     if text.is_empty() {
         return Err("the constraint value is empty".into());
     }
-    const OPS: [(&str, Op); 6] = [
-        (">=", Op::Ge),
-        ("<=", Op::Le),
-        ("!=", Op::Ne),
-        ("==", Op::Eq),
-        (">", Op::Gt),
-        ("<", Op::Lt),
-    ];
-    for (prefix, op) in OPS {
+    for op in Op::PREFIXES {
+        let prefix = op.as_str();
         if let Some(rest) = text.strip_prefix(prefix) {
             let value = rest.trim();
             if value.is_empty() {

@@ -308,17 +308,10 @@ impl Lowerer<'_> {
 
     /// `">= 1.32.4"` → (`>=`, `1.32.4`); a value without an operator is an exact match.
     fn split_operator(&self, node: &Node, text: &str) -> (Spanned<Op>, Str) {
-        const OPS: [(&str, Op); 6] = [
-            (">=", Op::Ge),
-            ("<=", Op::Le),
-            ("!=", Op::Ne),
-            ("==", Op::Eq),
-            (">", Op::Gt),
-            ("<", Op::Lt),
-        ];
         let lead = text.len() - text.trim_start().len();
         let trimmed = text.trim();
-        for (token, op) in OPS {
+        for op in Op::PREFIXES {
+            let token = op.as_str();
             if let Some(rest) = trimmed.strip_prefix(token) {
                 let at = lead + token.len() + (rest.len() - rest.trim_start().len());
                 let value = rest.trim();

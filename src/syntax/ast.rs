@@ -199,6 +199,10 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operators a reference constraint value may start with (`">= 1.32"`), longest
+    /// token first so that `>=` is not read as `>`; a value without one is [`Op::Exact`].
+    pub const PREFIXES: [Op; 6] = [Op::Ge, Op::Le, Op::Ne, Op::Eq, Op::Gt, Op::Lt];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Op::Exact => "=",

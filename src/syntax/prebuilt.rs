@@ -48,30 +48,28 @@ pub fn unit(root: &str, rel: &str, file: FileId, text: &str) -> Option<SourceUni
 /// they were parsed from `text` (a file that did not parse has none: it is parsed again,
 /// and its error reported, at run time).
 pub fn yaml(root: &str, rel: &str, file: FileId, text: &str) -> Option<Vec<Node>> {
-    let e = index().1.get(&(root, rel))?;
-    if e.text_hash != text_hash(text) {
-        return None;
-    }
-    let docs: Vec<Node> = postcard::from_bytes(e.tree).ok()?;
+    let docs: Vec<Node> = postcard::from_bytes(yaml_entry(root, rel, text)?.tree).ok()?;
     Some(docs.into_iter().map(|d| d.in_file(file)).collect())
 }
 
 /// Whether the YAML file `rel` in the embedded root `root` read, as `text`, into what a
 /// values file must be (one mapping, or nothing) when galley was built.
 pub fn values_ready(root: &str, rel: &str, text: &str) -> bool {
-    index()
-        .1
-        .get(&(root, rel))
-        .is_some_and(|e| e.values_shape && e.text_hash == text_hash(text))
+    yaml_entry(root, rel, text).is_some_and(|e| e.values_shape)
 }
 
 /// Whether the YAML file `rel` in the embedded root `root` read cleanly, as `text`, when
 /// galley was built (its documents are not decoded).
 pub fn yaml_reads(root: &str, rel: &str, text: &str) -> bool {
+    yaml_entry(root, rel, text).is_some()
+}
+
+/// The build script's entry for a YAML file, if it read this very text.
+fn yaml_entry<'a>(root: &'a str, rel: &'a str, text: &str) -> Option<&'a Entry<'static>> {
     index()
         .1
         .get(&(root, rel))
-        .is_some_and(|e| e.text_hash == text_hash(text))
+        .filter(|e| e.text_hash == text_hash(text))
 }
 
 /// The paths that have a syntax tree and those that have YAML documents, each as
