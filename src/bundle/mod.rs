@@ -470,10 +470,7 @@ fn group_sets<'a>(
                 errors.push(
                     Diagnostic::error(
                         Code::BundleUnknownComponent,
-                        format!(
-                            "`--set {}`: the recipe has no component `{}`",
-                            s.raw, s.component
-                        ),
+                        format!("`{}`: the recipe has no component `{}`", s.raw, s.component),
                     )
                     .with_help(format!(
                         "{hint}the recipe's components: {}",
@@ -503,11 +500,11 @@ fn enabled_set<'r>(
         let mut on = c.enabled();
         for s in sets.get(&c.name).into_iter().flatten() {
             if s.path.len() == 1 && s.path[0] == "enabled" {
-                match s.value {
-                    Value::Bool(b) => on = b,
+                match s.typed(None) {
+                    Ok(Value::Bool(b)) => on = b,
                     _ => errors.push(Diagnostic::error(
                         Code::BundleFlag,
-                        format!("`--set {}`: `enabled` takes true or false", s.raw),
+                        format!("`{}`: `enabled` takes true or false", s.raw),
                     )),
                 }
             }
@@ -756,12 +753,19 @@ fn build_component(
         if s.path.len() == 1 && s.path[0] == "enabled" {
             continue;
         }
-        if let Err(at) = set_path(&mut values, &s.path, s.value.clone()) {
+        let value = match s.typed(value_at(&values, &s.path)) {
+            Ok(v) => v,
+            Err(why) => {
+                errors.push(set_type_error(s, &why));
+                continue;
+            }
+        };
+        if let Err(at) = set_path(&mut values, &s.path, value) {
             errors.push(
                 Diagnostic::error(
                     Code::BundleSetPath,
                     format!(
-                        "`--set {}`: `{}` is {}, not a map, so `{}` cannot be set under it",
+                        "`{}`: `{}` is {}, not a map, so `{}` cannot be set under it",
                         s.raw,
                         s.path[..at].join("."),
                         value_at(&values, &s.path[..at]).map_or("missing", Value::type_name),
@@ -878,6 +882,22 @@ pub fn remote_kustomization(c: &Planned, tree: &mut Tree) {
             ])),
         );
     }
+}
+
+/// A `--set` value that does not fit the type of the value it replaces.
+fn set_type_error(s: &SetFlag, why: &str) -> Diagnostic {
+    let path = s.path.join(".");
+    let text = match &s.value {
+        flags::SetValue::Text(t) | flags::SetValue::Str(t) => t,
+    };
+    Diagnostic::error(
+        Code::BundleFlag,
+        format!("`{}`: `{path}` cannot take this value: {why}", s.raw),
+    )
+    .with_help(format!(
+        "give a value of the same type, or store the text as a string with `--set-string {}:{path}={text}`",
+        s.component
+    ))
 }
 
 fn value_at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
