@@ -4,6 +4,7 @@
 mod support;
 
 mod bundle;
+mod bundle_repo;
 mod bundle_tools;
 mod check_fixtures;
 mod cli;

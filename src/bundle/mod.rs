@@ -325,12 +325,9 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     if let Some(repo) = &opts.repo
-        && let Err(e) = safe::repo_url(repo)
+        && let Err(d) = check_repo(repo, opts.deployer)
     {
-        errors.push(Diagnostic::error(
-            Code::BundleRepo,
-            format!("`--repo {repo}` is not a usable Git URL: {e}"),
-        ));
+        errors.push(d);
     }
     if !opts.revision.is_empty()
         && let Err(e) = safe::version(&opts.revision)
@@ -438,6 +435,36 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
         components,
         warnings,
     })
+}
+
+/// `--repo` in a form the deployer's documents accept: Flux's `GitRepository.spec.url`
+/// must match `^(http|https|ssh)://`, so the scp-like `git@host:path` that Argo CD (and
+/// Git) take is refused there, with its `ssh://` spelling as the fix.
+fn check_repo(repo: &str, deployer: Deployer) -> Result<(), Diagnostic> {
+    let forms = match deployer {
+        Deployer::Flux => "`https://host/path`, `http://host/path` or `ssh://[user@]host/path`",
+        _ => "`https://host/path`, `http://host/path`, `ssh://[user@]host/path` or `git@host:path`",
+    };
+    let refuse = |why: String| {
+        Diagnostic::error(
+            Code::BundleRepo,
+            format!("`--repo {repo}` is not a usable Git URL: {why}"),
+        )
+        .with_help(format!("the {} deployer takes {forms}", deployer.as_str()))
+    };
+    match safe::repo_url(repo) {
+        Err(e) => Err(refuse(e)),
+        Ok(safe::RepoForm::Scp) if deployer == Deployer::Flux => {
+            let ssh = safe::scp_as_ssh(repo).unwrap_or_default();
+            Err(refuse(
+                "Flux's GitRepository does not take the scp-like `git@host:path` form".into(),
+            )
+            .with_help(format!(
+                "write it as `--repo {ssh}`; the flux deployer takes {forms}"
+            )))
+        }
+        Ok(_) => Ok(()),
+    }
 }
 
 /// `--set` flags by the component they name (its own name or a registry alias; flags under
