@@ -10,6 +10,7 @@ mod check_fixtures;
 mod cli;
 mod coverage;
 mod diff;
+mod explain_values;
 mod fmt;
 mod graph;
 mod import;
