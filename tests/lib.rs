@@ -9,6 +9,7 @@ mod bundle_tools;
 mod check_fixtures;
 mod cli;
 mod coverage;
+mod data_replacement;
 mod diff;
 mod explain_values;
 mod fmt;
