@@ -44,6 +44,8 @@ pub fn check(units: &[LoadedUnit], replaced: &[Replaced], files: &Files, diags: 
 }
 
 fn diagnostic(name: &str, old: Span, new: Span, drops: &[String], files: &Files) -> Diagnostic {
+    let yaml = files.name(new.file).ends_with(".yaml") || files.name(new.file).ends_with(".yml");
+    let comment = if yaml { "#" } else { "//" };
     let mut d = Diagnostic::error(
         Code::DataReplacementDrops,
         format!(
@@ -55,7 +57,7 @@ fn diagnostic(name: &str, old: Span, new: Span, drops: &[String], files: &Files)
     .with_label(new, "this replacement")
     .with_label(old, "replaced; what it says and the replacement does not is lost")
     .with_help(format!(
-        "a replacement is the whole overlay: restate what it drops (start from a copy of `{}`; a values file or manifest at the same path in the data directory replaces the file itself), or keep `{name}` and add an overlay that `extends {name}` with more specific criteria; if dropping is the point, put `// galley: allow(replacement-drops)` above the replacement",
+        "a replacement is the whole overlay: restate what it drops (start from a copy of `{}`; a values file or manifest at the same path in the data directory replaces the file itself), or keep `{name}` and add an overlay that `extends {name}` with more specific criteria; if dropping is the point, put `{comment} galley: allow(replacement-drops)` above the replacement",
         files.name(old.file)
     ));
     for item in drops.iter().take(MAX_LISTED) {
@@ -144,10 +146,8 @@ fn component_drops(old: &ComponentRef, new: &ComponentRef, out: &mut Vec<String>
                     out.push(format!("manifest \"{}\" {of}", p.node));
                 }
             }
-            ComponentStmt::Expect(e) => {
-                if !expects.contains(&(&e.kind.node, &e.name.node)) {
-                    out.push(format!("`expect {} {}` {of}", e.kind.node, e.name.node));
-                }
+            ComponentStmt::Expect(e) if !expects.contains(&(&e.kind.node, &e.name.node)) => {
+                out.push(format!("`expect {} {}` {of}", e.kind.node, e.name.node));
             }
             ComponentStmt::Set(b) => {
                 for a in b
