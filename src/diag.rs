@@ -65,6 +65,7 @@ codes! {
     UnknownExtends => "galley::check::unknown-extends", "an `extends` target that does not exist";
     ExtendsCycle => "galley::check::extends-cycle", "overlays that extend each other in a cycle";
     DuplicateOverlay => "galley::check::duplicate-overlay", "two overlays with the same name";
+    DataReplacementDrops => "galley::data::replacement-drops", "an overlay that replaces a lower layer's overlay of the same name and drops what it said";
     DuplicateCriteria => "galley::check::duplicate-criteria", "two overlays with the same criteria";
     LessSpecific => "galley::check::less-specific", "an overlay less specific than the overlay it extends";
     UnknownDependency => "galley::check::unknown-dependency", "a dependency on a component the recipe never declares";

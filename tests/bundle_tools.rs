@@ -412,6 +412,8 @@ fn helm_reads_ambiguous_strings_as_strings() {
             "cert-manager:version=1.10",
             "--set",
             "cert-manager:flag=true",
+            "--set",
+            "cert-manager:ratio=1.5",
         ]));
     assert!(result.status.success(), "{}", stderr(&result));
     let values = std::fs::read_dir(&out)
@@ -436,7 +438,8 @@ fn helm_reads_ambiguous_strings_as_strings() {
             ("answer", "string"),
             ("switch", "string"),
             ("flag", "bool"),
-            ("version", "float64"),
+            ("version", "string"),
+            ("ratio", "float64"),
         ] {
             assert!(
                 text.contains(&format!("kind-{key}: \"{kind}\"")),

@@ -4,11 +4,14 @@
 mod support;
 
 mod bundle;
+mod bundle_repo;
 mod bundle_tools;
 mod check_fixtures;
 mod cli;
 mod coverage;
+mod data_replacement;
 mod diff;
+mod explain_values;
 mod fmt;
 mod graph;
 mod import;
@@ -18,4 +21,5 @@ mod lint;
 mod measure;
 mod reference;
 mod resolve;
+mod set_values;
 mod validate;

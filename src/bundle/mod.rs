@@ -325,12 +325,9 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     if let Some(repo) = &opts.repo
-        && let Err(e) = safe::repo_url(repo)
+        && let Err(d) = check_repo(repo, opts.deployer)
     {
-        errors.push(Diagnostic::error(
-            Code::BundleRepo,
-            format!("`--repo {repo}` is not a usable Git URL: {e}"),
-        ));
+        errors.push(d);
     }
     if !opts.revision.is_empty()
         && let Err(e) = safe::version(&opts.revision)
@@ -440,6 +437,36 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
     })
 }
 
+/// `--repo` in a form the deployer's documents accept: Flux's `GitRepository.spec.url`
+/// must match `^(http|https|ssh)://`, so the scp-like `git@host:path` that Argo CD (and
+/// Git) take is refused there, with its `ssh://` spelling as the fix.
+fn check_repo(repo: &str, deployer: Deployer) -> Result<(), Diagnostic> {
+    let forms = match deployer {
+        Deployer::Flux => "`https://host/path`, `http://host/path` or `ssh://[user@]host/path`",
+        _ => "`https://host/path`, `http://host/path`, `ssh://[user@]host/path` or `git@host:path`",
+    };
+    let refuse = |why: String| {
+        Diagnostic::error(
+            Code::BundleRepo,
+            format!("`--repo {repo}` is not a usable Git URL: {why}"),
+        )
+        .with_help(format!("the {} deployer takes {forms}", deployer.as_str()))
+    };
+    match safe::repo_url(repo) {
+        Err(e) => Err(refuse(e)),
+        Ok(safe::RepoForm::Scp) if deployer == Deployer::Flux => {
+            let ssh = safe::scp_as_ssh(repo).unwrap_or_default();
+            Err(refuse(
+                "Flux's GitRepository does not take the scp-like `git@host:path` form".into(),
+            )
+            .with_help(format!(
+                "write it as `--repo {ssh}`; the flux deployer takes {forms}"
+            )))
+        }
+        Ok(_) => Ok(()),
+    }
+}
+
 /// `--set` flags by the component they name (its own name or a registry alias; flags under
 /// several of its names all apply, in command-line order).
 fn group_sets<'a>(
@@ -470,10 +497,7 @@ fn group_sets<'a>(
                 errors.push(
                     Diagnostic::error(
                         Code::BundleUnknownComponent,
-                        format!(
-                            "`--set {}`: the recipe has no component `{}`",
-                            s.raw, s.component
-                        ),
+                        format!("`{}`: the recipe has no component `{}`", s.raw, s.component),
                     )
                     .with_help(format!(
                         "{hint}the recipe's components: {}",
@@ -503,11 +527,11 @@ fn enabled_set<'r>(
         let mut on = c.enabled();
         for s in sets.get(&c.name).into_iter().flatten() {
             if s.path.len() == 1 && s.path[0] == "enabled" {
-                match s.value {
-                    Value::Bool(b) => on = b,
+                match s.typed(None) {
+                    Ok(Value::Bool(b)) => on = b,
                     _ => errors.push(Diagnostic::error(
                         Code::BundleFlag,
-                        format!("`--set {}`: `enabled` takes true or false", s.raw),
+                        format!("`{}`: `enabled` takes true or false", s.raw),
                     )),
                 }
             }
@@ -756,12 +780,19 @@ fn build_component(
         if s.path.len() == 1 && s.path[0] == "enabled" {
             continue;
         }
-        if let Err(at) = set_path(&mut values, &s.path, s.value.clone()) {
+        let value = match s.typed(value_at(&values, &s.path)) {
+            Ok(v) => v,
+            Err(why) => {
+                errors.push(set_type_error(s, &why));
+                continue;
+            }
+        };
+        if let Err(at) = set_path(&mut values, &s.path, value) {
             errors.push(
                 Diagnostic::error(
                     Code::BundleSetPath,
                     format!(
-                        "`--set {}`: `{}` is {}, not a map, so `{}` cannot be set under it",
+                        "`{}`: `{}` is {}, not a map, so `{}` cannot be set under it",
                         s.raw,
                         s.path[..at].join("."),
                         value_at(&values, &s.path[..at]).map_or("missing", Value::type_name),
@@ -878,6 +909,22 @@ pub fn remote_kustomization(c: &Planned, tree: &mut Tree) {
             ])),
         );
     }
+}
+
+/// A `--set` value that does not fit the type of the value it replaces.
+fn set_type_error(s: &SetFlag, why: &str) -> Diagnostic {
+    let path = s.path.join(".");
+    let text = match &s.value {
+        flags::SetValue::Text(t) | flags::SetValue::Str(t) => t,
+    };
+    Diagnostic::error(
+        Code::BundleFlag,
+        format!("`{}`: `{path}` cannot take this value: {why}", s.raw),
+    )
+    .with_help(format!(
+        "give a value of the same type, or store the text as a string with `--set-string {}:{path}={text}`",
+        s.component
+    ))
 }
 
 fn value_at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {

@@ -92,8 +92,20 @@ pub fn source_url(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A Git repository URL for `--repo`: a source URL, or `ssh://`/`git@host:path` forms.
-pub fn repo_url(s: &str) -> Result<(), String> {
+/// How a `--repo` URL is written; the deployers take different sets of forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepoForm {
+    /// `https://host/path` or `http://host/path`.
+    Http,
+    /// `ssh://[user@]host[:port]/path`.
+    Ssh,
+    /// The scp-like `git@host:path`.
+    Scp,
+}
+
+/// A Git repository URL for `--repo`: `https://`/`http://`, `ssh://` or `git@host:path`,
+/// with a plain host and path.
+pub fn repo_url(s: &str) -> Result<RepoForm, String> {
     if let Some(rest) = s.strip_prefix("ssh://") {
         let rest = rest.split_once('@').map_or(rest, |(user, rest)| {
             if user.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
@@ -103,16 +115,23 @@ pub fn repo_url(s: &str) -> Result<(), String> {
             }
         });
         return source_url(&format!("https://{rest}"))
+            .map(|()| RepoForm::Ssh)
             .map_err(|e| format!("{e} (in an ssh:// URL)"));
     }
     if let Some(rest) = s.strip_prefix("git@") {
         let (host, path) = rest.split_once(':').ok_or("a git@ URL is git@host:path")?;
-        return source_url(&format!("https://{host}/{path}"));
+        return source_url(&format!("https://{host}/{path}")).map(|()| RepoForm::Scp);
     }
     if s.starts_with("oci://") {
-        return Err("a GitOps repository is a Git URL (https://, ssh:// or git@)".into());
+        return Err("`oci://` is an OCI registry, not a Git repository".into());
     }
-    source_url(s)
+    source_url(s).map(|()| RepoForm::Http)
+}
+
+/// The `ssh://` spelling of a scp-like `git@host:path` URL.
+pub fn scp_as_ssh(s: &str) -> Option<String> {
+    let (host, path) = s.strip_prefix("git@")?.split_once(':')?;
+    Some(format!("ssh://git@{host}/{}", path.trim_start_matches('/')))
 }
 
 /// A path inside a Kustomize source: plain relative segments.
@@ -188,6 +207,16 @@ mod tests {
         assert!(repo_url("ssh://git@github.com/org/repo.git").is_ok());
         assert!(repo_url("https://github.com/org/repo.git").is_ok());
         assert!(repo_url("oci://x/y").is_err());
+        assert_eq!(repo_url("git@github.com:org/repo.git"), Ok(RepoForm::Scp));
+        assert_eq!(repo_url("ssh://github.com/org/repo.git"), Ok(RepoForm::Ssh));
+        assert_eq!(
+            repo_url("http://git.local:8080/org/repo"),
+            Ok(RepoForm::Http)
+        );
+        assert_eq!(
+            scp_as_ssh("git@github.com:org/repo.git").as_deref(),
+            Some("ssh://git@github.com/org/repo.git")
+        );
         assert!(repo_url("git@github.com:org/$(id)").is_err());
     }
 

@@ -23,6 +23,7 @@ pub mod files;
 pub mod lint;
 pub mod load;
 pub mod overlay;
+pub mod replace;
 pub mod stdlib;
 
 use crate::data::DataSet;
@@ -86,6 +87,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
     let stdlib = stdlib::build(&units, stdlib_layer, &mut diags);
     let (overlays, replaced_overlays) = overlay::collect(&units, &stdlib.dimensions, &mut diags);
     overlay::check(&overlays, &mut diags);
+    replace::check(&units, &replaced_overlays, &files, &mut diags);
     let (values_files, values_docs) = check_bodies(
         &data,
         &mut files,

@@ -355,7 +355,7 @@ fn check_duplicate_criteria(overlays: &BTreeMap<String, OverlayInfo>, diags: &mu
                 )
                 .with_label(span(o), format!("`{}`", c.describe()))
                 .with_label(span(first), "the same criteria here")
-                .with_help("merge the two overlays, or make one more specific"),
+                .with_help("merge the two overlays, or make one more specific; to change an embedded overlay, give one of the same name in the `--data` directory instead: it replaces the embedded one and must restate what it keeps"),
             );
         } else {
             by_criteria.insert(c, o);

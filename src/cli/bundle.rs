@@ -32,9 +32,18 @@ pub struct Args {
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     revision: String,
     /// Override a value: COMPONENT:path.to.key=value (repeatable; the component's name or
-    /// any registry alias; `enabled=false` drops the component)
+    /// any registry alias; `enabled=false` drops the component). The value keeps the type of
+    /// the value it replaces (a string stays a string: `570.10` stays "570.10"; a boolean
+    /// takes true/false, a number a number). With nothing to replace, `true`/`false` are
+    /// booleans, a number is a number only when it prints back exactly as written (`8`,
+    /// `1.5`; not `570.10`, `1e3`, `007`), anything else is a string. A value in matching
+    /// quotes ('"nvcr.io"') is a string without the quotes
     #[arg(long = "set", value_name = "COMPONENT:PATH=VALUE")]
     set: Vec<String>,
+    /// Like --set, but the value is always a string, taken verbatim (quotes included);
+    /// applied after every --set, as in Helm
+    #[arg(long = "set-string", value_name = "COMPONENT:PATH=VALUE")]
+    set_string: Vec<String>,
     /// Node selector for system pods, key=value (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
     system_node_selector: Vec<String>,
@@ -174,7 +183,12 @@ fn options(args: &Args) -> Result<Options, String> {
         sets: args
             .set
             .iter()
-            .map(|raw| flags::parse_set(raw))
+            .map(|raw| flags::parse_set(raw, false))
+            .chain(
+                args.set_string
+                    .iter()
+                    .map(|raw| flags::parse_set(raw, true)),
+            )
             .collect::<Result<_, _>>()?,
         system_selector: selectors(&args.system_node_selector, "system-node-selector")?,
         system_tolerations: tolerations(&args.system_node_toleration, "system-node-toleration")?,

@@ -165,6 +165,16 @@ fn why(shadow: &Shadow, winner: &str, loser: &str) -> String {
 }
 
 fn current_value(path: &str, recipe: &Recipe) -> Option<Value> {
+    // Constraint names hold dots (`K8s.server.version`): match them whole.
+    if let Some(name) = path.strip_prefix("constraints.") {
+        let c = recipe.constraints.iter().find(|c| c.name == name)?;
+        return Some(Value::String(c.value.clone()));
+    }
+    if let Some(phase) = path.strip_prefix("validation.") {
+        let mut validation = recipe.validation.clone();
+        let p = validation.slot(phase)?.take()?;
+        return serde_json::to_value(p).ok().map(from_json);
+    }
     let (component, rest) = path.split_once('.')?;
     let c = recipe.component(component)?;
     match rest.strip_prefix("values") {
@@ -200,6 +210,22 @@ fn current_value(path: &str, recipe: &Recipe) -> Option<Value> {
     }
 }
 
+/// A serialized IR node (a validation phase) as a value.
+fn from_json(v: serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(b),
+        J::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or_default())),
+        J::String(s) => Value::String(s),
+        J::Array(a) => Value::List(a.into_iter().map(from_json).collect()),
+        J::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
+    }
+}
+
 fn human(e: &Entry) -> String {
     let value = e
         .value
@@ -215,7 +241,13 @@ fn human(e: &Entry) -> String {
             .value
             .as_ref()
             .map(|v| serde_json::to_string(v).unwrap_or_default())
-            .unwrap_or_else(|| "a map".into());
+            .unwrap_or_else(|| {
+                if e.path.starts_with("validation.") {
+                    "a different phase".into()
+                } else {
+                    "a map".into()
+                }
+            });
         out.push_str(&format!(
             "  shadows {v} from `{}` at {}: {}\n",
             s.overlay, s.location, s.why
