@@ -15,7 +15,12 @@ fn recipe_to(out: &Path) -> std::process::Output {
 }
 
 fn bundle_to(out: &Path, extra: &[&str]) -> std::process::Output {
-    run(galley().arg("bundle").args(KIND).arg("-o").arg(out).args(extra))
+    run(galley()
+        .arg("bundle")
+        .args(KIND)
+        .arg("-o")
+        .arg(out)
+        .args(extra))
 }
 
 fn code(o: &std::process::Output) -> i32 {
@@ -59,10 +64,23 @@ fn o_file_writes_through_a_character_device() {
     std::os::unix::fs::symlink("/dev/null", &link).unwrap();
     let o = recipe_to(&link);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
     // /dev/stdout (a link to the pipe the test reads) is written through.
-    let o = run(galley().arg("recipe").args(KIND).args(["-o", "/dev/stdout"]));
+    let o = run(galley()
+        .arg("recipe")
+        .args(KIND)
+        .args(["-o", "/dev/stdout"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(is_recipe(&o.stdout), "{}", stdout(&o));
 }
@@ -73,7 +91,13 @@ fn o_file_writes_through_a_fifo() {
     use std::os::unix::fs::OpenOptionsExt;
     let t = TempDir::new("out-fifo");
     let fifo = t.path().join("f");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     // The read end is open first (non-blocking), so galley's open does not wait, and a
     // galley that replaced the FIFO instead leaves this end with nothing to read.
     let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
@@ -87,7 +111,12 @@ fn o_file_writes_through_a_fifo() {
     let mut read = Vec::new();
     reader.read_to_end(&mut read).unwrap();
     assert!(is_recipe(&read), "nothing came through the FIFO");
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 }
 
 #[test]
@@ -100,7 +129,12 @@ fn o_file_never_replaces_a_link_or_a_directory() {
     let o = recipe_to(&link);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
     // A dangling link: refused, and its target is not created.
     let dangling = t.path().join("dangling");
@@ -154,7 +188,11 @@ fn force_replaces_only_a_directory_galley_wrote() {
     std::fs::write(foreign.join(".profile"), "mine").unwrap();
     let o = bundle_to(&foreign, &["--force"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("galley did not write it"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("galley did not write it"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(entries(&foreign), [".profile"]);
     // An empty directory needs no --force.
     let empty = t.path().join("empty");
@@ -188,8 +226,18 @@ fn force_refuses_the_current_and_home_directories_and_their_ancestors() {
     let cases: [(&Path, &Path, &str, &str); 4] = [
         (&g, &g, "/nonexistent", "it is the current directory"),
         (&sub, &g, "/nonexistent", "it holds the current directory"),
-        (t.path(), &g, &g.to_string_lossy(), "it is your home directory"),
-        (t.path(), &g, &sub.to_string_lossy(), "it holds your home directory"),
+        (
+            t.path(),
+            &g,
+            &g.to_string_lossy(),
+            "it is your home directory",
+        ),
+        (
+            t.path(),
+            &g,
+            &sub.to_string_lossy(),
+            "it holds your home directory",
+        ),
     ];
     for (cwd, out, home, why) in cases {
         let o = run(galley()
@@ -234,7 +282,12 @@ fn force_refuses_an_input_or_a_directory_holding_one() {
     std::fs::write(src.join("components/x/values.yaml"), "a: 1\n").unwrap();
     let lib = t.path().join("lib");
     let import = |from: &Path, to: &Path| {
-        run(galley().arg("import").arg(from).arg("--out").arg(to).arg("--force"))
+        run(galley()
+            .arg("import")
+            .arg(from)
+            .arg("--out")
+            .arg(to)
+            .arg("--force"))
     };
     assert_eq!(code(&import(&src, &lib)), 0);
     let o = import(&lib, &lib);
@@ -271,7 +324,10 @@ fn two_runs_to_one_output_never_both_succeed() {
             .current_dir(&out)
             .output()
             .unwrap();
-        assert!(check.status.success(), "trial {trial}: the survivor is incomplete");
+        assert!(
+            check.status.success(),
+            "trial {trial}: the survivor is incomplete"
+        );
         let left: Vec<String> = entries(t.path())
             .into_iter()
             .filter(|n| n.contains("galley-"))
@@ -297,11 +353,12 @@ fn temporaries_of_dead_runs_are_removed_and_nothing_else() {
     std::fs::write(half.join("001-x/values.yaml"), "a: 1\n").unwrap();
     std::fs::write(at(&format!(".out.galley-tmp-{pid}-1")), "partial").unwrap();
     std::fs::create_dir(at(&format!(".out.galley-old-{pid}-2"))).unwrap();
-    // Kept: a live process's, a tree without the marker, other names.
+    std::fs::write(at(&format!(".other.galley-tmp-{pid}-0")), "partial").unwrap();
+    // Kept: a live process's, trees without the marker, a link, other names.
     let keep = [
         format!(".out.galley-tmp-{me}-0"),
         format!(".out.galley-tmp-{pid}-3"),
-        format!(".other.galley-tmp-{pid}-0"),
+        format!(".other.galley-old-{pid}-1"),
         format!(".out.galley-tmp-{pid}-0x"),
         format!("out.galley-tmp-{pid}-0"),
     ];
@@ -310,16 +367,22 @@ fn temporaries_of_dead_runs_are_removed_and_nothing_else() {
         std::fs::write(at(k).join("mine.txt"), "mine").unwrap();
     }
     std::fs::write(at(&keep[0]).join(".galley-output"), &marker).unwrap();
+    let link = format!(".out.galley-tmp-{pid}-4");
+    std::os::unix::fs::symlink(&model, at(&link)).unwrap();
     let o = bundle_to(&at("out"), &[]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let mut expected: Vec<String> = keep.to_vec();
-    expected.extend(["model".to_string(), "out".to_string()]);
+    expected.extend([link, "model".to_string(), "out".to_string()]);
     expected.sort();
     assert_eq!(entries(t.path()), expected, "{}", stderr(&o));
     // A file output's temporaries too.
     std::fs::write(at(&format!(".r.yaml.galley-tmp-{pid}-0")), "partial").unwrap();
     assert_eq!(code(&recipe_to(&at("r.yaml"))), 0);
     assert!(!at(&format!(".r.yaml.galley-tmp-{pid}-0")).exists());
+    assert!(
+        model.join("notes.txt").exists(),
+        "a link's target is left alone"
+    );
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub fn write_file(path: &Utf8Path, bytes: &[u8]) -> Result<(), String> {
     let parent = super::parent_of(path);
     let dest = parent.join(name);
     let stem = temp::stem(name);
-    temp::sweep(parent, &stem);
+    temp::sweep(parent);
     for _ in 0..ATTEMPTS {
         match std::fs::symlink_metadata(&dest) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -89,7 +89,12 @@ fn through_link(path: &Utf8Path, dest: &Utf8Path, bytes: &[u8]) -> Result<(), St
 
 /// Open an existing device or FIFO and write into it; never creates, never truncates a
 /// regular file that took its place meanwhile (the kind is checked on the open file).
-fn write_through(path: &Utf8Path, dest: &Utf8Path, bytes: &[u8], follow: bool) -> Result<(), String> {
+fn write_through(
+    path: &Utf8Path,
+    dest: &Utf8Path,
+    bytes: &[u8],
+    follow: bool,
+) -> Result<(), String> {
     let mut flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
     if !follow {
         flags |= OFlags::NOFOLLOW;
@@ -147,7 +152,9 @@ fn fill(file: &mut File, bytes: &[u8], old: Option<&Metadata>) -> std::io::Resul
     file.write_all(bytes)?;
     if let Some(old) = old {
         // The owner first: changing it clears set-user-ID bits, which the mode then restores.
-        if old.uid() != rustix::process::geteuid().as_raw() || old.gid() != rustix::process::getegid().as_raw() {
+        if old.uid() != rustix::process::geteuid().as_raw()
+            || old.gid() != rustix::process::getegid().as_raw()
+        {
             let _ = std::os::unix::fs::fchown(&*file, Some(old.uid()), Some(old.gid()));
         }
         file.set_permissions(std::fs::Permissions::from_mode(old.mode() & 0o7777))?;

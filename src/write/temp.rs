@@ -5,8 +5,10 @@
 //! and hashed when long, so the whole name stays under `NAME_MAX` (255 bytes).
 
 use camino::{Utf8Path, Utf8PathBuf};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::ErrorKind;
+use std::sync::Mutex;
 
 /// A directory being filled before it is renamed into place.
 pub(super) const TMP: &str = "galley-tmp";
@@ -54,7 +56,9 @@ pub(super) fn create_dir(parent: &Utf8Path, stem: &str, tag: &str) -> Result<Utf
             Err(e) => return Err(format!("cannot create a directory in `{parent}`: {e}")),
         }
     }
-    Err(format!("cannot create a directory in `{parent}`: too many exist"))
+    Err(format!(
+        "cannot create a directory in `{parent}`: too many exist"
+    ))
 }
 
 /// Make a new, empty file `.STEM.galley-tmp-PID-N` in `parent`.
@@ -68,18 +72,20 @@ pub(super) fn create_file(parent: &Utf8Path, stem: &str) -> Result<(Utf8PathBuf,
             Err(e) => return Err(format!("cannot create a file in `{parent}`: {e}")),
         }
     }
-    Err(format!("cannot create a file in `{parent}`: too many exist"))
+    Err(format!(
+        "cannot create a file in `{parent}`: too many exist"
+    ))
 }
 
-/// The PID in `entry` when it is exactly a temporary name of `stem`.
-fn owner(entry: &str, stem: &str) -> Option<u32> {
-    let rest = entry.strip_prefix('.')?.strip_prefix(stem)?.strip_prefix('.')?;
-    let rest = [TMP, OLD]
+/// The PID in `entry` when it is exactly a galley temporary name, `.STEM.TAG-PID-N`.
+fn owner(entry: &str) -> Option<u32> {
+    let rest = entry.strip_prefix('.')?;
+    let (stem, tail) = [TMP, OLD]
         .iter()
-        .find_map(|tag| rest.strip_prefix(tag)?.strip_prefix('-'))?;
-    let (pid, n) = rest.split_once('-')?;
+        .find_map(|tag| rest.rsplit_once(&format!(".{tag}-")))?;
+    let (pid, n) = tail.split_once('-')?;
     let digits = |s: &str| !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(pid) || !digits(n) {
+    if stem.is_empty() || !digits(pid) || !digits(n) {
         return None;
     }
     pid.parse().ok()
@@ -87,17 +93,29 @@ fn owner(entry: &str, stem: &str) -> Option<u32> {
 
 /// Whether process `pid` still runs (or may: anything but "no such process" counts).
 fn alive(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
         return false;
     };
     rustix::process::test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
 }
 
-/// Remove what runs that no longer exist left beside the output: entries of `parent` named
-/// exactly as galley names the temporaries of `stem`, whose PID is dead. Only a regular file,
-/// an empty directory or a directory holding galley's marker is removed; anything else with
-/// such a name is left alone. Best effort: a failure here never stops the write.
-pub(super) fn sweep(parent: &Utf8Path, stem: &str) {
+/// Remove what runs that no longer exist left beside an output: entries of `parent` named
+/// exactly as galley names its temporaries, whose PID is dead. Only a regular file, an empty
+/// directory or a directory holding galley's marker is removed; anything else with such a
+/// name is left alone. Each directory is swept once per run (`fmt` writes many files into
+/// one), and a failure here never stops the write.
+pub(super) fn sweep(parent: &Utf8Path) {
+    static SWEPT: Mutex<BTreeSet<Utf8PathBuf>> = Mutex::new(BTreeSet::new());
+    let first = SWEPT
+        .lock()
+        .map(|mut swept| swept.insert(parent.to_path_buf()))
+        .unwrap_or(false);
+    if !first {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
@@ -106,7 +124,7 @@ pub(super) fn sweep(parent: &Utf8Path, stem: &str) {
         let Ok(file) = entry.file_name().into_string() else {
             continue;
         };
-        let Some(pid) = owner(&file, stem) else {
+        let Some(pid) = owner(&file) else {
             continue;
         };
         if pid == me || alive(pid) {
@@ -150,20 +168,21 @@ mod tests {
 
     #[test]
     fn owner_matches_the_exact_pattern_only() {
-        assert_eq!(owner(".out.galley-tmp-12-0", "out"), Some(12));
-        assert_eq!(owner(".out.galley-old-7-3", "out"), Some(7));
+        assert_eq!(owner(".out.galley-tmp-12-0"), Some(12));
+        assert_eq!(owner(".out.galley-old-7-3"), Some(7));
+        assert_eq!(owner(".a.galley-tmp-1-0.galley-tmp-12-0"), Some(12));
         for other in [
             "out.galley-tmp-12-0",
+            "..galley-tmp-12-0",
             ".out.galley-tmp-12-0x",
             ".out.galley-tmp-12",
             ".out.galley-tmp--0",
             ".out.galley-tmp-+1-0",
-            ".out2.galley-tmp-12-0",
-            ".ou.galley-tmp-12-0",
+            ".out.galley-tmp-1-2-3",
             ".out.galley-new-12-0",
             ".out.galley-tmp-12345678901-0",
         ] {
-            assert_eq!(owner(other, "out"), None, "{other}");
+            assert_eq!(owner(other), None, "{other}");
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn write_tree(
     std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{parent}`: {e}"))?;
     let dest = parent.join(name);
     let stem = temp::stem(name);
-    temp::sweep(parent, &stem);
+    temp::sweep(parent);
     let found = inspect(target)?;
     let tmp = temp::create_dir(parent, &stem, temp::TMP)?;
     let result = fill(&tmp, files, executable).and_then(|()| match found {
@@ -115,7 +115,9 @@ fn inspect(target: &Target<'_>) -> Result<Found, String> {
 fn protect(out: &Utf8Path, inputs: &[&Utf8Path]) -> Result<(), String> {
     let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
     let Some(real) = canonical(out.as_std_path()) else {
-        return Err(format!("cannot read `{out}`: it changed while galley looked at it"));
+        return Err(format!(
+            "cannot read `{out}`: it changed while galley looked at it"
+        ));
     };
     let mut guarded: Vec<(std::path::PathBuf, String)> = Vec::new();
     if let Some(cwd) = std::env::current_dir().ok().and_then(|d| canonical(&d)) {
