@@ -198,8 +198,18 @@ fn force_replaces_only_a_directory_galley_wrote() {
     let empty = t.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     assert_eq!(code(&bundle_to(&empty, &[])), 0);
-    // A galley directory: refused without --force, replaced with it.
+    // A galley directory: refused without --force, replaced with it; never through a link
+    // (a trailing `/` included).
     let ours = galley_dir(&t.path().join("ours"));
+    let link = t.path().join("link");
+    std::os::unix::fs::symlink(&ours, &link).unwrap();
+    for via in [link.clone(), link.join("")] {
+        let o = bundle_to(&via, &["--force"]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(ours.join("notes.txt").exists());
+    }
     assert_eq!(code(&bundle_to(&ours, &[])), 2);
     assert!(ours.join("notes.txt").exists());
     let o = bundle_to(&ours, &["--force"]);

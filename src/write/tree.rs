@@ -57,7 +57,7 @@ pub fn write_tree(
     let dest = parent.join(name);
     let stem = temp::stem(name);
     temp::sweep(parent);
-    let found = inspect(target)?;
+    let found = inspect(target, &dest)?;
     let tmp = temp::create_dir(parent, &stem, temp::TMP)?;
     let result = fill(&tmp, files, executable).and_then(|()| match found {
         Found::Absent => place_new(&tmp, &dest, out),
@@ -71,10 +71,11 @@ pub fn write_tree(
     result
 }
 
-/// Look at what is at `target.dir`, refusing what must not be replaced.
-fn inspect(target: &Target<'_>) -> Result<Found, String> {
+/// Look at what is at `dest` (`target.dir` without a trailing `/`, which would follow a
+/// link), refusing what must not be replaced.
+fn inspect(target: &Target<'_>, dest: &Utf8Path) -> Result<Found, String> {
     let out = target.dir;
-    let meta = match std::fs::symlink_metadata(out) {
+    let meta = match std::fs::symlink_metadata(dest) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Absent),
         Err(e) => return Err(format!("cannot read `{out}`: {e}")),
         Ok(m) => m,
@@ -89,9 +90,9 @@ fn inspect(target: &Target<'_>) -> Result<Found, String> {
             "refusing to write `{out}`: it exists and is not a directory\nhelp: give another path, or remove it"
         ));
     }
-    let found = if is_empty(out) {
+    let found = if is_empty(dest) {
         Found::Empty
-    } else if !has_marker(out) {
+    } else if !has_marker(dest) {
         let help = if target.force {
             "galley replaces only a directory it wrote (one holding `.galley-output`) or an empty one; give another path, or remove it yourself"
         } else {
@@ -107,14 +108,14 @@ fn inspect(target: &Target<'_>) -> Result<Found, String> {
     } else {
         Found::Galley
     };
-    protect(out, &target.inputs)?;
+    protect(out, dest, &target.inputs)?;
     Ok(found)
 }
 
 /// Refuse to replace the current or home directory, `/`, an input, or what holds one.
-fn protect(out: &Utf8Path, inputs: &[&Utf8Path]) -> Result<(), String> {
+fn protect(out: &Utf8Path, dest: &Utf8Path, inputs: &[&Utf8Path]) -> Result<(), String> {
     let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    let Some(real) = canonical(out.as_std_path()) else {
+    let Some(real) = canonical(dest.as_std_path()) else {
         return Err(format!(
             "cannot read `{out}`: it changed while galley looked at it"
         ));
@@ -280,7 +281,8 @@ mod tests {
 
     #[test]
     fn the_root_directory_is_never_replaced() {
-        let err = protect(Utf8Path::new("/"), &[]).unwrap_err();
+        let root = Utf8Path::new("/");
+        let err = protect(root, root, &[]).unwrap_err();
         assert!(err.contains("it is the root directory"), "{err}");
     }
 }
