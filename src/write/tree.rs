@@ -226,24 +226,13 @@ fn place_over_galley(
     parent: &Utf8Path,
     stem: &str,
 ) -> Result<(), String> {
-    let moved = |e: std::io::Error| format!("cannot move the output into `{out}`: {e}");
     let old = match rename::exchange(tmp, dest) {
-        Ok(true) => tmp.to_path_buf(),
-        Ok(false) => {
-            // No exchange here: move the old tree aside (over an empty directory made for
-            // it), then the new one in.
-            let aside = temp::create_dir(parent, stem, temp::OLD)?;
-            std::fs::rename(dest, &aside).map_err(moved)?;
-            if !ours(&aside) {
-                return Err(put_back(&aside, dest, out));
-            }
-            place_new(tmp, dest, out)?;
-            aside
-        }
+        Ok(true) => tmp,
+        Ok(false) => return swap_aside(tmp, dest, out, parent, stem),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return place_new(tmp, dest, out),
-        Err(e) => return Err(moved(e)),
+        Err(e) => return Err(format!("cannot move the output into `{out}`: {e}")),
     };
-    if !ours(&old) {
+    if !ours(old) {
         return Err(match rename::exchange(tmp, dest) {
             Ok(true) => changed(out),
             _ => format!(
@@ -251,7 +240,34 @@ fn place_over_galley(
             ),
         });
     }
-    let _ = std::fs::remove_dir_all(&old);
+    let _ = std::fs::remove_dir_all(old);
+    Ok(())
+}
+
+/// [`place_over_galley`] where the filesystem cannot exchange: move the old tree aside (over
+/// an empty directory made for it), put it back unless it is galley's, then move the new
+/// one in.
+fn swap_aside(
+    tmp: &Utf8Path,
+    dest: &Utf8Path,
+    out: &Utf8Path,
+    parent: &Utf8Path,
+    stem: &str,
+) -> Result<(), String> {
+    let aside = temp::create_dir(parent, stem, temp::OLD)?;
+    if let Err(e) = std::fs::rename(dest, &aside) {
+        let _ = std::fs::remove_dir(&aside);
+        return Err(format!("cannot move `{out}` aside: {e}"));
+    }
+    if !ours(&aside) {
+        return Err(put_back(&aside, dest, out));
+    }
+    if let Err(e) = place_new(tmp, dest, out) {
+        return Err(format!(
+            "{e}\nnote: the output galley was replacing is at `{aside}`"
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&aside);
     Ok(())
 }
 
@@ -278,6 +294,43 @@ fn put_back(aside: &Utf8Path, dest: &Utf8Path, out: &Utf8Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(tag: &str) -> Utf8PathBuf {
+        let dir = std::env::temp_dir().join(format!("galley-tree-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Utf8PathBuf::from_path_buf(dir).unwrap()
+    }
+
+    fn tree(dir: &Utf8Path, file: &str, galley: bool) {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join(file), file).unwrap();
+        if galley {
+            std::fs::write(dir.join(MARKER), MARKER_TEXT).unwrap();
+        }
+    }
+
+    #[test]
+    fn moving_aside_replaces_a_galley_tree_and_puts_back_any_other() {
+        let dir = scratch("aside");
+        let (tmp, dest) = (dir.join("new"), dir.join("out"));
+        tree(&tmp, "new.txt", true);
+        tree(&dest, "old.txt", true);
+        swap_aside(&tmp, &dest, &dest, &dir, "out").unwrap();
+        assert!(dest.join("new.txt").exists() && !dest.join("old.txt").exists());
+        assert!(!tmp.exists());
+        let names = || std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(names(), 1, "the old tree is removed");
+        // A tree that is not galley's goes back where it was; the new one is left to the caller.
+        std::fs::remove_dir_all(&dest).unwrap();
+        tree(&tmp, "new.txt", true);
+        tree(&dest, "mine.txt", false);
+        let err = swap_aside(&tmp, &dest, &dest, &dir, "out").unwrap_err();
+        assert!(err.contains("no longer a galley output"), "{err}");
+        assert!(dest.join("mine.txt").exists() && tmp.join("new.txt").exists());
+        assert_eq!(names(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn the_root_directory_is_never_replaced() {
