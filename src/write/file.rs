@@ -79,7 +79,7 @@ fn through_link(path: &Utf8Path, dest: &Utf8Path, bytes: &[u8]) -> Result<(), St
     match std::fs::metadata(dest) {
         Ok(meta) if is_stream(&meta) => write_through(path, dest, bytes, true),
         Ok(_) => Err(format!(
-            "refusing to write `{path}`: it is a symbolic link, which galley never replaces\nhelp: give the path it points to, or remove the link"
+            "refusing to write `{path}`: it is a symbolic link, which galley never replaces\nhelp: give the path it points to (or `-` for standard output), or remove the link"
         )),
         Err(_) => Err(format!(
             "refusing to write `{path}`: it is a symbolic link that points nowhere, which galley never replaces\nhelp: remove the link or give another path"
