@@ -76,13 +76,15 @@ fn helm_layout_is_numbered_in_deployment_order_and_checksummed() {
         (1..=numbers.len()).collect::<Vec<_>>(),
         "numbered 001.. without gaps"
     );
-    // Every file but checksums.txt is listed, sorted, with its real digest.
+    // Every file but checksums.txt and galley's output marker is listed, sorted, with its
+    // real digest.
     let sums = std::str::from_utf8(&tree["checksums.txt"]).unwrap();
     let listed: Vec<&str> = sums.lines().map(|l| &l[66..]).collect();
+    assert!(tree.contains_key(".galley-output"));
     let expected: Vec<&str> = tree
         .keys()
         .map(String::as_str)
-        .filter(|k| *k != "checksums.txt")
+        .filter(|k| *k != "checksums.txt" && *k != ".galley-output")
         .collect();
     assert_eq!(listed, expected);
     for line in sums.lines() {
@@ -235,6 +237,14 @@ fn existing_output_is_refused_without_force() {
     assert!(out.join("keep.txt").exists());
     let mut args = KUBEFLOW.to_vec();
     args.push("--force");
+    // A directory galley did not write is refused even with --force.
+    let o = bundle(&out, &args);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(out.join("keep.txt").exists());
+    // One galley wrote is replaced.
+    std::fs::remove_dir_all(&out).unwrap();
+    assert!(bundle(&out, &KUBEFLOW).status.success());
+    std::fs::write(out.join("keep.txt"), "x").unwrap();
     let o = bundle(&out, &args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("keep.txt").exists());

@@ -71,8 +71,23 @@ fn refuses_a_non_empty_output_directory_without_force() {
         .arg("--out")
         .arg(tmp.path())
         .arg("--force"));
+    // A directory galley did not write is refused even with --force.
+    assert_eq!(forced.status.code(), Some(2), "{}", stderr(&forced));
+    assert!(tmp.path().join("keep.txt").exists());
+    let out_dir = tmp.path().join("lib");
+    let import = || {
+        run(galley()
+            .arg("import")
+            .arg(aicr_recipes())
+            .arg("--out")
+            .arg(&out_dir)
+            .arg("--force"))
+    };
+    assert_eq!(import().status.code(), Some(0));
+    std::fs::write(out_dir.join("keep.txt"), "mine").unwrap();
+    let forced = import();
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
-    assert!(!tmp.path().join("keep.txt").exists());
+    assert!(!out_dir.join("keep.txt").exists());
 }
 
 #[test]

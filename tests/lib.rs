@@ -19,6 +19,7 @@ mod integration;
 mod library;
 mod lint;
 mod measure;
+mod output_safety;
 mod reference;
 mod resolve;
 mod set_values;

@@ -17,9 +17,10 @@ pub struct Args {
     #[command(flatten)]
     criteria: CriteriaArgs,
     /// The directory to write; refused when it exists and is not empty, unless --force
+    /// (see "Where output goes" in docs/cli.md)
     #[arg(long, short = 'o', value_name = "DIR", default_value = "bundle")]
     output: Utf8PathBuf,
-    /// Replace a non-empty output directory
+    /// Replace an output directory galley wrote earlier (one holding `.galley-output`)
     #[arg(long)]
     force: bool,
     /// How the bundle deploys
@@ -109,12 +110,12 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     print_diagnostics(&out.warnings, &library.files);
-    if let Err(e) = crate::write::write_tree_modes(
-        &args.output,
-        &out.tree.files,
-        &out.tree.executable,
-        args.force,
-    ) {
+    let target = crate::write::Target {
+        dir: &args.output,
+        force: args.force,
+        inputs: inputs(&args),
+    };
+    if let Err(e) = crate::write::write_tree(&target, &out.tree.files, &out.tree.executable) {
         return usage_error(e);
     }
     eprintln!(
@@ -126,6 +127,18 @@ pub fn run(args: Args) -> ExitCode {
     );
     super::leave_to_exit((out, recipe));
     ExitCode::SUCCESS
+}
+
+/// The files and directories the bundle is made from, which `--force` must not replace.
+fn inputs(args: &Args) -> Vec<&camino::Utf8Path> {
+    let c = &args.criteria;
+    let files = [&args.recipe, &c.criteria, &c.snapshot];
+    files
+        .into_iter()
+        .flatten()
+        .chain(&c.data)
+        .map(|p| p.as_path())
+        .collect()
 }
 
 fn criteria_given(c: &CriteriaArgs) -> bool {

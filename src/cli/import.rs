@@ -13,7 +13,7 @@ pub struct Args {
     /// Where to write the converted library
     #[arg(long, value_name = "DIR")]
     out: Utf8PathBuf,
-    /// Replace a non-empty output directory
+    /// Replace an output directory galley wrote earlier (one holding `.galley-output`)
     #[arg(long)]
     force: bool,
     /// Re-emit values files in canonical layout (sorted keys, 4-space indent, no comments)
@@ -36,7 +36,13 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("import failed: nothing was written");
         return ExitCode::from(1);
     }
-    if let Err(e) = crate::write::write_tree(&args.out, &imported.files, args.force) {
+    let target = crate::write::Target {
+        dir: &args.out,
+        force: args.force,
+        inputs: vec![&args.source],
+    };
+    let none = std::collections::BTreeSet::new();
+    if let Err(e) = crate::write::write_tree(&target, &imported.files, &none) {
         return usage_error(e);
     }
     let dropped = imported
