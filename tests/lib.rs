@@ -7,6 +7,7 @@ mod bundle;
 mod bundle_tools;
 mod check_fixtures;
 mod cli;
+mod cli_traps;
 mod coverage;
 mod diff;
 mod fmt;
