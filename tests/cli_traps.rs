@@ -42,3 +42,111 @@ fn unknown_extends_never_suggests_the_overlay_itself() {
     assert!(!err.contains("`aaa`?"), "{err}");
     assert!(!err.contains("--data"), "no embedded overlay is named: {err}");
 }
+
+#[test]
+fn fmt_help_says_it_rewrites_files_and_check_writes_nothing() {
+    let top = stdout(&run(galley().arg("--help")));
+    let line = top.lines().find(|l| l.trim_start().starts_with("fmt ")).expect("fmt listed");
+    assert!(line.contains("Rewrite") && line.contains("in place"), "{line}");
+    let help = stdout(&run(galley().args(["fmt", "--help"])));
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!words.contains("Print overlay"), "{help}");
+    assert!(words.contains("is rewritten in place"), "{help}");
+    assert!(words.contains("--check Write nothing"), "{help}");
+}
+
+/// The subcommands `galley --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = stdout(&run(galley().arg("--help")));
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_command_with_format_takes_t_for_it() {
+    let commands = subcommands();
+    assert!(commands.len() > 10, "{commands:?}");
+    let mut with_format = 0;
+    for c in &commands {
+        let help = stdout(&run(galley().args([c.as_str(), "--help"])));
+        if help.contains("--format") {
+            with_format += 1;
+            assert!(help.contains("-t, --format"), "`galley {c}` lacks -t:\n{help}");
+        }
+    }
+    assert!(with_format >= 8, "{with_format}");
+    let out = run(galley().args(["check", "-t", "json", "--data", "tests/fixtures/check/unknown-value"]));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["version"], 1);
+}
+
+const OLD: &str = "service=eks,accelerator=h100,intent=training";
+const NEW: &str = "service=eks,accelerator=gb200,intent=training";
+
+fn diff_json(args: &[&str]) -> (serde_json::Value, Option<i32>) {
+    let out = run(galley().arg("diff").args(args).args(["-t", "json"]));
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("diff {args:?}: {e}\n{}", stderr(&out)));
+    (doc, out.status.code())
+}
+
+#[test]
+fn diff_accepts_the_gpu_alias_in_criteria() {
+    let (plain, code) = diff_json(&["--from", OLD, "--to", NEW]);
+    assert_eq!(code, Some(1));
+    let gpu = OLD.replace("accelerator", "gpu");
+    let (aliased, code) = diff_json(&["--from", &gpu, "--to", NEW]);
+    assert_eq!(code, Some(1));
+    assert_eq!(plain, aliased);
+    let out = run(galley().args(["diff", "--from", "service=eks,gpux=h100"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("unknown dimension `gpux`; expected one of: accelerator"), "{err}");
+}
+
+#[test]
+fn diff_takes_the_criteria_flags_and_to_flags() {
+    let (plain, _) = diff_json(&["--from", OLD, "--to", NEW]);
+    let flags = [
+        "--service", "eks", "--gpu", "h100", "--intent", "training", "--to-accelerator", "gb200",
+    ];
+    let (with_flags, code) = diff_json(&flags);
+    assert_eq!(code, Some(1));
+    assert_eq!(plain, with_flags);
+    let (to_gpu, _) = diff_json(&["--from", OLD, "--to-gpu", "gb200"]);
+    assert_eq!(plain, to_gpu);
+    let (mixed, _) = diff_json(&[
+        "--from", "service=eks,accelerator=h100", "--to", "service=eks,accelerator=gb200",
+        "--intent", "training",
+    ]);
+    assert_eq!(plain, mixed, "flags without --to-* apply to both sides");
+    let (same, code) = diff_json(&["--service", "eks", "--accelerator", "h100"]);
+    assert_eq!((same["equal"].as_bool(), code), (Some(true), Some(0)));
+    let out = run(galley().args(["diff", "--from", OLD, "--accelerator", "gb200"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`accelerator` is given twice"), "{}", stderr(&out));
+}
+
+#[test]
+fn bundle_says_which_deployer_wrote_it_in_english() {
+    let tmp = TempDir::new("traps-wrote");
+    for (deployer, phrase) in [
+        ("argocd", "wrote an Argo CD bundle"),
+        ("helm", "wrote a Helm bundle"),
+    ] {
+        let dir = tmp.path().join(deployer);
+        let out = run(galley()
+            .args(["bundle", "--service", "eks", "--accelerator", "h100", "--intent", "training"])
+            .args(["--deployer", deployer, "--repo", "https://example.com/r.git", "-o"])
+            .arg(&dir));
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains(phrase), "{err}");
+    }
+}

@@ -42,7 +42,12 @@ pub struct Cli {
 enum Command {
     /// Check overlays and declarations; report every problem at once
     Check(check::Args),
-    /// Print overlay files in canonical layout (keeps comments)
+    /// Rewrite overlay files in place in canonical layout (keeps comments)
+    ///
+    /// Each `.ovl` file that is not in canonical layout is rewritten in place and named on
+    /// stderr; files already formatted are not touched, and nothing is printed to stdout.
+    /// With `--check` no file is written: the files that would change are named and the
+    /// command exits 1.
     Fmt(fmt::Args),
     /// Convert an AICR recipe directory into galley's language
     Import(import::Args),
