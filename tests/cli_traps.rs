@@ -150,3 +150,44 @@ fn bundle_says_which_deployer_wrote_it_in_english() {
         assert!(err.contains(phrase), "{err}");
     }
 }
+
+#[test]
+fn completion_scripts_offer_the_criteria_values_of_the_stdlib() {
+    let bash = stdout(&run(galley().args(["completion", "bash"])));
+    assert!(bash.contains(r#"compgen -W "aks eks gke kind oke any""#), "{bash}");
+    assert!(bash.contains(r#"compgen -W "a100 b200 gb200 h100 l40 any""#));
+    let zsh = stdout(&run(galley().args(["completion", "zsh"])));
+    assert!(zsh.contains(":SERVICE:(aks eks gke kind oke any)"), "{zsh}");
+    let fish = stdout(&run(galley().args(["completion", "fish"])));
+    assert!(fish.contains("-l to-os") && fish.contains("amazonlinux"), "{fish}");
+    // The flags still take any value: galley's own diagnostic judges it.
+    let out = run(galley().args(["recipe", "--service", "ekss"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean `eks`?"), "{}", stderr(&out));
+}
+
+/// Completes `words` (the last one being completed) with the real bash and the script.
+fn bash_complete(words: &[&str]) -> Option<Vec<String>> {
+    let script = format!(
+        "source <('{bin}' completion bash) && COMP_WORDS=({words}) && COMP_CWORD={cword} && \
+         _galley galley \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\" && \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        bin = env!("CARGO_BIN_EXE_galley"),
+        words = words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" "),
+        cword = words.len() - 1,
+    );
+    let out = std::process::Command::new("bash").args(["-c", &script]).output().ok()?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+}
+
+#[test]
+fn bash_completes_service_with_services_not_file_names() {
+    let Some(all) = bash_complete(&["galley", "recipe", "--service", ""]) else {
+        eprintln!("no bash on PATH; skipped");
+        return;
+    };
+    assert_eq!(all, ["aks", "eks", "gke", "kind", "oke", "any"]);
+    let g = bash_complete(&["galley", "diff", "--to-gpu", "g"]).expect("bash");
+    assert_eq!(g, ["gb200"]);
+}
