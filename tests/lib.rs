@@ -19,4 +19,5 @@ mod lint;
 mod measure;
 mod reference;
 mod resolve;
+mod traps_bundle;
 mod validate;

@@ -195,9 +195,9 @@ fn json(library: &Library, diags: &Diagnostics) {
     }
 }
 
-/// Overlays checked in place of the embedded library (`galley check mylib`) that build on it:
-/// a missing `base`, or an `extends` naming an overlay that only the embedded library has,
-/// gets help that says to layer the directory with `--data` instead.
+/// Overlays checked in place of the embedded library (`galley check mylib`) that build on it
+/// (an `extends` names an overlay only the embedded library has): that `extends` and the
+/// missing `base` get help that says to layer the directory with `--data` instead.
 fn point_at_data(library: &Library, diags: Diagnostics, paths: &[Utf8PathBuf]) -> Diagnostics {
     let relevant = |d: &crate::diag::Diagnostic| {
         matches!(d.code, Code::MissingBase | Code::UnknownExtends) && d.is_error()
@@ -216,7 +216,7 @@ fn point_at_data(library: &Library, diags: Diagnostics, paths: &[Utf8PathBuf]) -
     let help = data_help(paths);
     let mut out = Diagnostics::new();
     out.extend(diags.into_iter().map(|d| match d.code {
-        Code::MissingBase if embedded.contains("base") => d.with_help(help.clone()),
+        Code::MissingBase if !into_embedded.is_empty() => d.with_help(help.clone()),
         Code::UnknownExtends if d.primary_span().is_some_and(|s| into_embedded.contains(&s)) => {
             d.with_help(help.clone())
         }
