@@ -183,3 +183,290 @@ fn every_readme_entry_names_something_the_bundle_has() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// deploy.sh and undeploy.sh, run with fake `helm` and `kubectl` that log their arguments
+// ---------------------------------------------------------------------------------------
+
+/// A fake `helm`/`kubectl`: logs one line per call (the program and its arguments, one per
+/// line, NUL-free) to `$FAKE_LOG/<pid>`, fails for the release in `$FAKE_FAIL`, and for the
+/// releases in `$FAKE_BARRIER_NAMES` waits until all of them have started (so the run only
+/// passes when they run at the same time).
+const FAKE: &str = r#"#!/usr/bin/env bash
+prog=$(basename "$0")
+{ printf '%s' "$prog"; printf ' [%s]' "$@"; echo; } >> "$FAKE_LOG/$$.$RANDOM"
+release=""
+for ((i = 1; i <= $#; i++)); do
+  if [[ ${!i} == --install || ${!i} == uninstall ]]; then
+    j=$((i + 1)); release=${!j}; break
+  fi
+done
+if [[ -n $release && " ${FAKE_BARRIER_NAMES:-} " == *" $release "* ]]; then
+  touch "$FAKE_BARRIER/$release"
+  for ((t = 0; t < 300; t++)); do
+    n=0
+    for r in $FAKE_BARRIER_NAMES; do [[ -e $FAKE_BARRIER/$r ]] && n=$((n + 1)); done
+    [[ $n -eq $(wc -w <<< "$FAKE_BARRIER_NAMES") ]] && exit 0
+    sleep 0.1
+  done
+  echo "barrier: $release ran alone" >&2
+  exit 1
+fi
+[[ -n $release && $release == "${FAKE_FAIL:-}" ]] && exit 1
+exit 0
+"#;
+
+struct Fakes {
+    _tmp: TempDir,
+    bin: std::path::PathBuf,
+    log: std::path::PathBuf,
+    barrier: std::path::PathBuf,
+}
+
+impl Fakes {
+    fn new(tag: &str) -> Fakes {
+        let tmp = TempDir::new(tag);
+        let bin = tmp.path().join("bin");
+        let log = tmp.path().join("log");
+        let barrier = tmp.path().join("barrier");
+        for d in [&bin, &log, &barrier] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        for prog in ["helm", "kubectl"] {
+            let p = bin.join(prog);
+            std::fs::write(&p, FAKE).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Fakes { _tmp: tmp, bin, log, barrier }
+    }
+
+    fn command(&self, program: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg(program);
+        let path = format!("{}:{}", self.bin.display(), std::env::var("PATH").unwrap_or_default());
+        cmd.env("PATH", path)
+            .env("FAKE_LOG", &self.log)
+            .env("FAKE_BARRIER", &self.barrier)
+            .env_remove("FAKE_FAIL")
+            .env_remove("FAKE_BARRIER_NAMES");
+        cmd
+    }
+
+    /// Every logged call, sorted (the calls of a wave come in any order).
+    fn calls(&self) -> Vec<String> {
+        let mut all: Vec<String> = std::fs::read_dir(&self.log)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn clear(&self) {
+        for d in [&self.log, &self.barrier] {
+            std::fs::remove_dir_all(d).unwrap();
+            std::fs::create_dir_all(d).unwrap();
+        }
+    }
+}
+
+/// The release a logged `helm upgrade --install` call installs.
+fn installed(call: &str) -> Option<&str> {
+    call.split_once("[--install] [")
+        .map(|(_, rest)| rest.split(']').next().unwrap())
+}
+
+fn graph_waves(target: &[&str]) -> Vec<Vec<String>> {
+    let out = run(galley().arg("graph").args(target).args(["-t", "json"]));
+    let doc: Json = serde_json::from_slice(&out.stdout).unwrap();
+    doc["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect())
+        .collect()
+}
+
+fn helm_bundle(tmp: &TempDir, name: &str) -> std::path::PathBuf {
+    let dir = tmp.path().join(name);
+    write_bundle(&dir, "helm", &KUBEFLOW);
+    dir
+}
+
+#[test]
+fn deploy_runs_each_wave_in_parallel_with_the_kube_context() {
+    let fakes = Fakes::new("traps-fake-waves");
+    let tmp = TempDir::new("traps-waves");
+    let dir = helm_bundle(&tmp, "b");
+    let waves = graph_waves(&KUBEFLOW);
+    assert!(waves[0].len() >= 3, "{waves:?}");
+    let out = run(fakes
+        .command(&dir.join("deploy.sh"))
+        .args(["--kube-context", "lab", "--retries", "0"])
+        .env("FAKE_BARRIER_NAMES", waves[0].join(" ")));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = fakes.calls();
+    let helm: Vec<&String> = calls.iter().filter(|c| c.starts_with("helm ")).collect();
+    assert!(!helm.is_empty());
+    for c in &helm {
+        assert!(c.starts_with("helm [--kube-context] [lab] "), "{c}");
+    }
+    for c in calls.iter().filter(|c| c.starts_with("kubectl ")) {
+        assert!(c.starts_with("kubectl [--context] [lab] "), "{c}");
+    }
+    let releases: BTreeSet<&str> = helm.iter().filter_map(|c| installed(c)).collect();
+    for wave in &waves {
+        for name in wave {
+            let post = format!("{name}-post");
+            assert!(
+                releases.contains(name.as_str()) || releases.contains(post.as_str()),
+                "{name} was not installed: {releases:?}"
+            );
+        }
+    }
+    // The output reports the waves in `galley graph`'s order.
+    let err = stderr(&out);
+    let positions: Vec<usize> = (1..=waves.len())
+        .map(|i| err.find(&format!("=== wave {i}: {}", waves[i - 1].join(" "))).unwrap_or_else(|| panic!("wave {i}: {err}")))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{err}");
+}
+
+#[test]
+fn a_failed_component_stops_the_deploy_after_its_wave() {
+    let fakes = Fakes::new("traps-fake-fail");
+    let tmp = TempDir::new("traps-fail");
+    let dir = helm_bundle(&tmp, "b");
+    let waves = graph_waves(&KUBEFLOW);
+    let failing = &waves[0][0];
+    let out = run(fakes
+        .command(&dir.join("deploy.sh"))
+        .args(["--retries", "0"])
+        .env("FAKE_FAIL", failing));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("error: wave 1 failed: {failing}")), "{}", stderr(&out));
+    let calls = fakes.calls();
+    let releases: BTreeSet<&str> = calls.iter().filter_map(|c| installed(c)).collect();
+    for name in &waves[0] {
+        assert!(releases.contains(name.as_str()), "the rest of wave 1 ran: {releases:?}");
+    }
+    for name in waves[1..].iter().flatten() {
+        assert!(!releases.iter().any(|r| r.starts_with(name.as_str())), "{name} ran after the failed wave");
+    }
+    fakes.clear();
+    let out = run(fakes
+        .command(&dir.join("deploy.sh"))
+        .args(["--retries", "0", "--best-effort"])
+        .env("FAKE_FAIL", failing));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&format!("Deployment finished with failures: {failing}")));
+    let later = fakes.calls().iter().filter_map(|c| installed(c).map(str::to_string)).collect::<BTreeSet<_>>();
+    assert!(later.contains(&waves[waves.len() - 1][0]), "--best-effort goes on: {later:?}");
+}
+
+#[test]
+fn deploy_only_one_component_and_refuse_an_unknown_one() {
+    let fakes = Fakes::new("traps-fake-only");
+    let tmp = TempDir::new("traps-only");
+    let dir = helm_bundle(&tmp, "b");
+    let out = run(fakes.command(&dir.join("deploy.sh")).args(["--only", "gpu-operator"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let releases: BTreeSet<String> =
+        fakes.calls().iter().filter_map(|c| installed(c).map(str::to_string)).collect();
+    let expected: BTreeSet<String> =
+        ["gpu-operator", "gpu-operator-post"].map(String::from).into();
+    assert_eq!(releases, expected);
+    fakes.clear();
+    let out = run(fakes.command(&dir.join("deploy.sh")).args(["--only", "gpu-operater"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no component 'gpu-operater'"), "{err}");
+    assert!(err.contains("its components: aws-ebs-csi-driver "), "{err}");
+    assert!(fakes.calls().is_empty(), "nothing ran");
+}
+
+/// `--dry-run` runs nothing and prints commands that, run by bash, make the same calls as
+/// the real run (in a folder whose name needs quoting).
+#[test]
+fn dry_run_prints_commands_that_can_be_copied() {
+    let fakes = Fakes::new("traps-fake-dry");
+    let tmp = TempDir::new("traps-dry");
+    let dir = helm_bundle(&tmp, "my bundle's $dir");
+    for script in ["deploy.sh", "undeploy.sh"] {
+        fakes.clear();
+        let printed = run(fakes
+            .command(&dir.join(script))
+            .args(["--dry-run", "--kube-context", "lab one"]));
+        assert!(printed.status.success(), "{script}: {}", stderr(&printed));
+        assert!(fakes.calls().is_empty(), "{script} --dry-run ran {:?}", fakes.calls());
+        let commands = stdout(&printed);
+        assert!(commands.lines().all(|l| l.starts_with("helm ") || l.starts_with("kubectl ")), "{commands}");
+        assert!(commands.contains("--kube-context lab\\ one") || commands.contains("--context lab\\ one"));
+        let mut child = fakes
+            .command(Path::new("-s"))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(commands.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success());
+        let replayed = fakes.calls();
+        fakes.clear();
+        let real = run(fakes.command(&dir.join(script)).args(["--kube-context", "lab one"]));
+        assert!(real.status.success(), "{script}: {}", stderr(&real));
+        let ran: Vec<String> = fakes
+            .calls()
+            .into_iter()
+            .filter(|c| !c.contains("[get] [namespaces]"))
+            .collect();
+        assert_eq!(replayed, ran, "{script}");
+    }
+}
+
+#[test]
+fn deploy_scripts_of_every_shape_pass_shellcheck() {
+    let bin = std::env::var_os("GALLEY_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join(".tools"))
+        .join("bin/shellcheck");
+    if !bin.exists() {
+        let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+        assert!(!required, "GALLEY_REQUIRE_TOOLS=1 but {} is missing", bin.display());
+        eprintln!("skipped: no shellcheck in {}", bin.display());
+        return;
+    }
+    let tmp = TempDir::new("traps-shapes");
+    let recipe = tmp.path().join("kustomize.yaml");
+    std::fs::write(&recipe, KUSTOMIZE_ONLY).unwrap();
+    let dir = tmp.path().join("k");
+    let out = run(galley().arg("bundle").arg("-r").arg(&recipe).arg("-o").arg(&dir));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charts = helm_bundle(&tmp, "charts");
+    for d in [&dir, &charts] {
+        let sc = std::process::Command::new(&bin)
+            .arg(d.join("deploy.sh"))
+            .arg(d.join("undeploy.sh"))
+            .output()
+            .unwrap();
+        assert!(sc.status.success(), "{}", String::from_utf8_lossy(&sc.stdout));
+    }
+}
+
+const KUSTOMIZE_ONLY: &str = "kind: RecipeResult
+apiVersion: aicr.nvidia.com/v1alpha1
+metadata:
+  version: \"0.1.0\"
+criteria:
+  service: eks
+componentRefs:
+  - name: demo
+    namespace: demo
+    type: Kustomize
+    source: https://github.com/example/demo
+    tag: v1.0.0
+    path: deploy
+deploymentOrder:
+  - demo
+";

@@ -10,6 +10,7 @@ pub mod argocd;
 pub mod flags;
 pub mod flux;
 pub mod helm;
+mod helm_scripts;
 pub mod helmfile;
 pub mod safe;
 

@@ -109,9 +109,10 @@ pub fn run(args: Args) -> ExitCode {
         return usage_error(e);
     }
     eprintln!(
-        "wrote {} bundle of {} components ({} files) to {}",
+        "wrote {} bundle of {} component{} ({} files) to {}",
         deployer_phrase(opts.deployer),
         out.plan.components.len(),
+        if out.plan.components.len() == 1 { "" } else { "s" },
         out.tree.files.len(),
         args.output
     );
