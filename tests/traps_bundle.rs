@@ -16,8 +16,16 @@ fn targets() -> [Vec<&'static str>; 2] {
     [
         KUBEFLOW.to_vec(),
         vec![
-            "--service", "eks", "--accelerator", "h100", "--intent", "inference", "--os",
-            "ubuntu", "--platform", "dynamo",
+            "--service",
+            "eks",
+            "--accelerator",
+            "h100",
+            "--intent",
+            "inference",
+            "--os",
+            "ubuntu",
+            "--platform",
+            "dynamo",
         ],
     ]
 }
@@ -26,7 +34,13 @@ pub fn write_bundle(dir: &Path, deployer: &str, target: &[&str]) -> BTreeMap<Str
     let out = run(galley()
         .arg("bundle")
         .args(target)
-        .args(["--deployer", deployer, "--repo", "https://example.com/r.git", "-o"])
+        .args([
+            "--deployer",
+            deployer,
+            "--repo",
+            "https://example.com/r.git",
+            "-o",
+        ])
         .arg(dir));
     assert!(out.status.success(), "{deployer}: {}", stderr(&out));
     files_with_ext(dir, &["yaml", "md", "sh", "txt", "tpl"])
@@ -55,16 +69,27 @@ fn table(readme: &str, heading: &str) -> Vec<Vec<String>> {
         .skip_while(|l| !l.starts_with('|'))
         .take_while(|l| l.starts_with('|'))
         .skip(2)
-        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
         .collect()
 }
 
 fn names_list(cell: &str) -> BTreeSet<String> {
-    cell.split(", ").filter(|c| *c != "-").map(str::to_string).collect()
+    cell.split(", ")
+        .filter(|c| *c != "-")
+        .map(str::to_string)
+        .collect()
 }
 
 fn folders(tree: &BTreeMap<String, String>) -> BTreeSet<String> {
-    tree.keys().filter_map(|k| k.split_once('/')).map(|(d, _)| d.to_string()).collect()
+    tree.keys()
+        .filter_map(|k| k.split_once('/'))
+        .map(|(d, _)| d.to_string())
+        .collect()
 }
 
 #[test]
@@ -72,7 +97,11 @@ fn folder_numbers_are_consecutive_and_bundle_yaml_names_real_folders() {
     let tmp = TempDir::new("traps-numbers");
     for (i, target) in targets().iter().enumerate() {
         for deployer in DEPLOYERS {
-            let tree = write_bundle(&tmp.path().join(format!("{deployer}-{i}")), deployer, target);
+            let tree = write_bundle(
+                &tmp.path().join(format!("{deployer}-{i}")),
+                deployer,
+                target,
+            );
             let dirs = folders(&tree);
             let numbers: Vec<usize> = dirs
                 .iter()
@@ -83,7 +112,10 @@ fn folder_numbers_are_consecutive_and_bundle_yaml_names_real_folders() {
             let manifest = &yaml_docs(&tree["bundle.yaml"])[0];
             for c in manifest["components"].as_array().unwrap() {
                 if let Some(folder) = c["folder"].as_str() {
-                    assert!(dirs.contains(folder), "{deployer}: bundle.yaml names `{folder}`");
+                    assert!(
+                        dirs.contains(folder),
+                        "{deployer}: bundle.yaml names `{folder}`"
+                    );
                 }
             }
         }
@@ -93,17 +125,26 @@ fn folder_numbers_are_consecutive_and_bundle_yaml_names_real_folders() {
 /// Name → dependencies of every Flux object in the tree.
 fn flux_objects(tree: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
     let mut out = BTreeMap::new();
-    for (path, text) in tree.iter().filter(|(p, _)| p.contains('/') && !p.starts_with("sources/")) {
+    for (path, text) in tree
+        .iter()
+        .filter(|(p, _)| p.contains('/') && !p.starts_with("sources/"))
+    {
         if !path.ends_with(".yaml") || path.contains("/templates/") {
             continue;
         }
         for doc in yaml_docs(text) {
             if matches!(doc["kind"].as_str(), Some("HelmRelease" | "Kustomization"))
-                && doc["apiVersion"].as_str().is_some_and(|a| a.contains("fluxcd.io"))
+                && doc["apiVersion"]
+                    .as_str()
+                    .is_some_and(|a| a.contains("fluxcd.io"))
             {
                 let deps = doc["spec"]["dependsOn"]
                     .as_array()
-                    .map(|l| l.iter().map(|d| d["name"].as_str().unwrap().to_string()).collect())
+                    .map(|l| {
+                        l.iter()
+                            .map(|d| d["name"].as_str().unwrap().to_string())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 out.insert(doc["metadata"]["name"].as_str().unwrap().to_string(), deps);
             }
@@ -132,7 +173,12 @@ fn helmfile_releases(tree: &BTreeMap<String, String>) -> BTreeMap<String, BTreeS
 fn argocd_applications(tree: &BTreeMap<String, String>) -> BTreeSet<String> {
     tree.iter()
         .filter(|(p, _)| p.ends_with("/application.yaml"))
-        .map(|(_, t)| yaml_docs(t)[0]["metadata"]["name"].as_str().unwrap().to_string())
+        .map(|(_, t)| {
+            yaml_docs(t)[0]["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
@@ -141,7 +187,11 @@ fn every_readme_entry_names_something_the_bundle_has() {
     let tmp = TempDir::new("traps-readme");
     for (i, target) in targets().iter().enumerate() {
         for deployer in DEPLOYERS {
-            let tree = write_bundle(&tmp.path().join(format!("{deployer}-{i}")), deployer, target);
+            let tree = write_bundle(
+                &tmp.path().join(format!("{deployer}-{i}")),
+                deployer,
+                target,
+            );
             let readme = &tree["README.md"];
             let dirs = folders(&tree);
             for quoted in readme.split('`').skip(1).step_by(2) {
@@ -153,15 +203,19 @@ fn every_readme_entry_names_something_the_bundle_has() {
                 "flux" => {
                     let objects = flux_objects(&tree);
                     let rows = table(readme, "## Resources");
-                    let listed: BTreeMap<String, BTreeSet<String>> =
-                        rows.iter().map(|r| (r[0].clone(), names_list(&r[4]))).collect();
+                    let listed: BTreeMap<String, BTreeSet<String>> = rows
+                        .iter()
+                        .map(|r| (r[0].clone(), names_list(&r[4])))
+                        .collect();
                     assert_eq!(listed, objects, "flux README vs. objects");
                 }
                 "helmfile" => {
                     let releases = helmfile_releases(&tree);
                     let rows = table(readme, "## Releases");
-                    let listed: BTreeMap<String, BTreeSet<String>> =
-                        rows.iter().map(|r| (r[0].clone(), names_list(&r[4]))).collect();
+                    let listed: BTreeMap<String, BTreeSet<String>> = rows
+                        .iter()
+                        .map(|r| (r[0].clone(), names_list(&r[4])))
+                        .collect();
                     assert_eq!(listed, releases, "helmfile README vs. helmfile.yaml");
                 }
                 "argocd" => {
@@ -238,13 +292,22 @@ impl Fakes {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        Fakes { _tmp: tmp, bin, log, barrier }
+        Fakes {
+            _tmp: tmp,
+            bin,
+            log,
+            barrier,
+        }
     }
 
     fn command(&self, program: &Path) -> std::process::Command {
         let mut cmd = std::process::Command::new("bash");
         cmd.arg(program);
-        let path = format!("{}:{}", self.bin.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         cmd.env("PATH", path)
             .env("FAKE_LOG", &self.log)
             .env("FAKE_BARRIER", &self.barrier)
@@ -285,7 +348,13 @@ fn graph_waves(target: &[&str]) -> Vec<Vec<String>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| w.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect())
+        .map(|w| {
+            w.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect()
+        })
         .collect()
 }
 
@@ -329,7 +398,10 @@ fn deploy_runs_each_wave_in_parallel_with_the_kube_context() {
     // The output reports the waves in `galley graph`'s order.
     let err = stderr(&out);
     let positions: Vec<usize> = (1..=waves.len())
-        .map(|i| err.find(&format!("=== wave {i}: {}", waves[i - 1].join(" "))).unwrap_or_else(|| panic!("wave {i}: {err}")))
+        .map(|i| {
+            err.find(&format!("=== wave {i}: {}", waves[i - 1].join(" ")))
+                .unwrap_or_else(|| panic!("wave {i}: {err}"))
+        })
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{err}");
 }
@@ -346,14 +418,24 @@ fn a_failed_component_stops_the_deploy_after_its_wave() {
         .args(["--retries", "0"])
         .env("FAKE_FAIL", failing));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&format!("error: wave 1 failed: {failing}")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("error: wave 1 failed: {failing}")),
+        "{}",
+        stderr(&out)
+    );
     let calls = fakes.calls();
     let releases: BTreeSet<&str> = calls.iter().filter_map(|c| installed(c)).collect();
     for name in &waves[0] {
-        assert!(releases.contains(name.as_str()), "the rest of wave 1 ran: {releases:?}");
+        assert!(
+            releases.contains(name.as_str()),
+            "the rest of wave 1 ran: {releases:?}"
+        );
     }
     for name in waves[1..].iter().flatten() {
-        assert!(!releases.iter().any(|r| r.starts_with(name.as_str())), "{name} ran after the failed wave");
+        assert!(
+            !releases.iter().any(|r| r.starts_with(name.as_str())),
+            "{name} ran after the failed wave"
+        );
     }
     fakes.clear();
     let out = run(fakes
@@ -362,8 +444,15 @@ fn a_failed_component_stops_the_deploy_after_its_wave() {
         .env("FAKE_FAIL", failing));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains(&format!("Deployment finished with failures: {failing}")));
-    let later = fakes.calls().iter().filter_map(|c| installed(c).map(str::to_string)).collect::<BTreeSet<_>>();
-    assert!(later.contains(&waves[waves.len() - 1][0]), "--best-effort goes on: {later:?}");
+    let later = fakes
+        .calls()
+        .iter()
+        .filter_map(|c| installed(c).map(str::to_string))
+        .collect::<BTreeSet<_>>();
+    assert!(
+        later.contains(&waves[waves.len() - 1][0]),
+        "--best-effort goes on: {later:?}"
+    );
 }
 
 #[test]
@@ -371,15 +460,23 @@ fn deploy_only_one_component_and_refuse_an_unknown_one() {
     let fakes = Fakes::new("traps-fake-only");
     let tmp = TempDir::new("traps-only");
     let dir = helm_bundle(&tmp, "b");
-    let out = run(fakes.command(&dir.join("deploy.sh")).args(["--only", "gpu-operator"]));
+    let out = run(fakes
+        .command(&dir.join("deploy.sh"))
+        .args(["--only", "gpu-operator"]));
     assert!(out.status.success(), "{}", stderr(&out));
-    let releases: BTreeSet<String> =
-        fakes.calls().iter().filter_map(|c| installed(c).map(str::to_string)).collect();
-    let expected: BTreeSet<String> =
-        ["gpu-operator", "gpu-operator-post"].map(String::from).into();
+    let releases: BTreeSet<String> = fakes
+        .calls()
+        .iter()
+        .filter_map(|c| installed(c).map(str::to_string))
+        .collect();
+    let expected: BTreeSet<String> = ["gpu-operator", "gpu-operator-post"]
+        .map(String::from)
+        .into();
     assert_eq!(releases, expected);
     fakes.clear();
-    let out = run(fakes.command(&dir.join("deploy.sh")).args(["--only", "gpu-operater"]));
+    let out = run(fakes
+        .command(&dir.join("deploy.sh"))
+        .args(["--only", "gpu-operater"]));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("no component 'gpu-operater'"), "{err}");
@@ -396,25 +493,45 @@ fn dry_run_prints_commands_that_can_be_copied() {
     let dir = helm_bundle(&tmp, "my bundle's $dir");
     for script in ["deploy.sh", "undeploy.sh"] {
         fakes.clear();
-        let printed = run(fakes
-            .command(&dir.join(script))
-            .args(["--dry-run", "--kube-context", "lab one"]));
+        let printed =
+            run(fakes
+                .command(&dir.join(script))
+                .args(["--dry-run", "--kube-context", "lab one"]));
         assert!(printed.status.success(), "{script}: {}", stderr(&printed));
-        assert!(fakes.calls().is_empty(), "{script} --dry-run ran {:?}", fakes.calls());
+        assert!(
+            fakes.calls().is_empty(),
+            "{script} --dry-run ran {:?}",
+            fakes.calls()
+        );
         let commands = stdout(&printed);
-        assert!(commands.lines().all(|l| l.starts_with("helm ") || l.starts_with("kubectl ")), "{commands}");
-        assert!(commands.contains("--kube-context lab\\ one") || commands.contains("--context lab\\ one"));
+        assert!(
+            commands
+                .lines()
+                .all(|l| l.starts_with("helm ") || l.starts_with("kubectl ")),
+            "{commands}"
+        );
+        assert!(
+            commands.contains("--kube-context lab\\ one")
+                || commands.contains("--context lab\\ one")
+        );
         let mut child = fakes
             .command(Path::new("-s"))
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(commands.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(commands.as_bytes())
+            .unwrap();
         assert!(child.wait().unwrap().success());
         let replayed = fakes.calls();
         fakes.clear();
-        let real = run(fakes.command(&dir.join(script)).args(["--kube-context", "lab one"]));
+        let real = run(fakes
+            .command(&dir.join(script))
+            .args(["--kube-context", "lab one"]));
         assert!(real.status.success(), "{script}: {}", stderr(&real));
         let ran: Vec<String> = fakes
             .calls()
@@ -433,7 +550,11 @@ fn deploy_scripts_of_every_shape_pass_shellcheck() {
         .join("bin/shellcheck");
     if !bin.exists() {
         let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "GALLEY_REQUIRE_TOOLS=1 but {} is missing", bin.display());
+        assert!(
+            !required,
+            "GALLEY_REQUIRE_TOOLS=1 but {} is missing",
+            bin.display()
+        );
         eprintln!("skipped: no shellcheck in {}", bin.display());
         return;
     }
@@ -441,7 +562,12 @@ fn deploy_scripts_of_every_shape_pass_shellcheck() {
     let recipe = tmp.path().join("kustomize.yaml");
     std::fs::write(&recipe, KUSTOMIZE_ONLY).unwrap();
     let dir = tmp.path().join("k");
-    let out = run(galley().arg("bundle").arg("-r").arg(&recipe).arg("-o").arg(&dir));
+    let out = run(galley()
+        .arg("bundle")
+        .arg("-r")
+        .arg(&recipe)
+        .arg("-o")
+        .arg(&dir));
     assert!(out.status.success(), "{}", stderr(&out));
     let charts = helm_bundle(&tmp, "charts");
     for d in [&dir, &charts] {
@@ -450,7 +576,11 @@ fn deploy_scripts_of_every_shape_pass_shellcheck() {
             .arg(d.join("undeploy.sh"))
             .output()
             .unwrap();
-        assert!(sc.status.success(), "{}", String::from_utf8_lossy(&sc.stdout));
+        assert!(
+            sc.status.success(),
+            "{}",
+            String::from_utf8_lossy(&sc.stdout)
+        );
     }
 }
 

@@ -339,4 +339,3 @@ commands for that component alone.
 sha256sum -c checksums.txt
 ```
 "#;
-

@@ -399,8 +399,8 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
         // writes something into it; elsewhere its folder is the one of its manifests, and
         // the numbers stay consecutive.
         let chartless = matches!(c.kind, ComponentType::Helm) && c.source.is_empty();
-        let own = (!chartless || matches!(opts.deployer, Deployer::Helm | Deployer::Argocd))
-            .then(|| {
+        let own =
+            (!chartless || matches!(opts.deployer, Deployer::Helm | Deployer::Argocd)).then(|| {
                 let d = format!("{n:03}-{name}");
                 n += 1;
                 d

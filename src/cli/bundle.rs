@@ -112,7 +112,11 @@ pub fn run(args: Args) -> ExitCode {
         "wrote {} bundle of {} component{} ({} files) to {}",
         deployer_phrase(opts.deployer),
         out.plan.components.len(),
-        if out.plan.components.len() == 1 { "" } else { "s" },
+        if out.plan.components.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         out.tree.files.len(),
         args.output
     );

@@ -239,7 +239,9 @@ fn data_help(paths: &[Utf8PathBuf]) -> String {
             let dir = if p.is_dir() {
                 p.as_path()
             } else {
-                p.parent().filter(|d| !d.as_str().is_empty()).unwrap_or(camino::Utf8Path::new("."))
+                p.parent()
+                    .filter(|d| !d.as_str().is_empty())
+                    .unwrap_or(camino::Utf8Path::new("."))
             };
             format!("--data {}", shell_word(dir.as_str()))
         })

@@ -30,8 +30,6 @@ pub struct Args {
     /// The new target (default: the same as `--from`)
     #[arg(long, value_name = "CRITERIA")]
     to: Option<String>,
-    #[command(flatten)]
-    flags: SideFlags,
     /// A data directory layered under both sides (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<Utf8PathBuf>,
@@ -44,6 +42,8 @@ pub struct Args {
     /// Output format
     #[arg(long, short = 't', value_enum, default_value_t)]
     format: Format,
+    #[command(flatten)]
+    flags: SideFlags,
 }
 
 /// The criteria flags of `recipe`, `bundle` and the rest, for both sides, and their `--to-*`
@@ -70,22 +70,22 @@ struct SideFlags {
     #[arg(long, allow_negative_numbers = true)]
     nodes: Option<String>,
     /// Cloud service of the new target
-    #[arg(long)]
+    #[arg(long, value_name = "SERVICE")]
     to_service: Option<String>,
     /// Accelerator of the new target
-    #[arg(long, visible_alias = "to-gpu")]
+    #[arg(long, visible_alias = "to-gpu", value_name = "ACCELERATOR")]
     to_accelerator: Option<String>,
     /// Workload intent of the new target
-    #[arg(long)]
+    #[arg(long, value_name = "INTENT")]
     to_intent: Option<String>,
     /// Node OS of the new target
-    #[arg(long)]
+    #[arg(long, value_name = "OS")]
     to_os: Option<String>,
     /// Platform of the new target
-    #[arg(long)]
+    #[arg(long, value_name = "PLATFORM")]
     to_platform: Option<String>,
     /// Number of GPU nodes of the new target
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_name = "NODES")]
     to_nodes: Option<String>,
 }
 
@@ -186,7 +186,9 @@ fn sources(args: &Args) -> Result<[Source<'_>; 2], String> {
     let old_target = args.from.is_some() || !both.is_empty();
     let from = match (from_file, old_target) {
         (Some(_), true) => {
-            return Err("the old side is both a file and a target (--from or criteria flags)".into());
+            return Err(
+                "the old side is both a file and a target (--from or criteria flags)".into(),
+            );
         }
         (Some(f), false) => Source::File(f),
         (None, true) => Source::Target(
@@ -293,7 +295,11 @@ fn target_query(target: &Target, dims: &crate::check::stdlib::Dimensions) -> Res
         None => (Query::any(), Vec::new()),
     };
     for (dim, raw) in &target.flags {
-        if let Some(text) = target.text.as_ref().filter(|_| seen.iter().any(|s| s == dim)) {
+        if let Some(text) = target
+            .text
+            .as_ref()
+            .filter(|_| seen.iter().any(|s| s == dim))
+        {
             return Err(format!(
                 "`{dim}` is given twice: in `{text}` and as --{dim}; give it once (--to-{dim} changes the new side)"
             ));

@@ -66,7 +66,7 @@ enum Command {
     /// Every target of the criteria space: what serves it, what fails, which overlays are dead
     Coverage(coverage::Args),
     /// Compare two recipes: targets, libraries or `RecipeResult` files
-    Diff(diff::Args),
+    Diff(Box<diff::Args>),
     /// Draw a recipe's dependency graph with its deployment waves
     Graph(graph::Args),
     /// Print a shell completion script
@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Coverage(args) => coverage::run(args),
-        Command::Diff(args) => diff::run(args),
+        Command::Diff(args) => diff::run(*args),
         Command::Graph(args) => graph::run(args),
         Command::Completion(args) => integration::completion(args),
         Command::Schema(args) => integration::schema(args),
