@@ -122,7 +122,9 @@ fn git_repository(name: &str, url: &str, revision: &str) -> Value {
     ])
 }
 
-fn depends_on(plan: &Plan, c: &Planned) -> Value {
+/// The HelmReleases a component's first release waits for: the last release of each
+/// dependency that installs anything.
+fn dependencies(plan: &Plan, c: &Planned) -> Vec<String> {
     let mut deps: Vec<String> = c
         .needs
         .iter()
@@ -132,8 +134,22 @@ fn depends_on(plan: &Plan, c: &Planned) -> Value {
         .collect();
     deps.sort();
     deps.dedup();
+    deps
+}
+
+/// What the `<name>-post` release waits for: the component's chart, or, for a component
+/// without one, its dependencies.
+fn post_dependencies(plan: &Plan, c: &Planned) -> Vec<String> {
+    match &c.source {
+        Source::None => dependencies(plan, c),
+        _ => vec![c.name.clone()],
+    }
+}
+
+fn depends_on(names: Vec<String>) -> Value {
     Value::List(
-        deps.into_iter()
+        names
+            .into_iter()
             .map(|d| map([("name", s(d)), ("namespace", s(NAMESPACE))]))
             .collect(),
     )
@@ -186,7 +202,7 @@ fn release_spec(
 
 fn component(plan: &Plan, c: &Planned, helm_repos: &BTreeMap<String, String>) -> Tree {
     let mut t = Tree::default();
-    let depends = depends_on(plan, c);
+    let depends = depends_on(dependencies(plan, c));
     if let Some(dir) = &c.pre_dir {
         super::remote_kustomization(c, &mut t);
         t.add(
@@ -342,13 +358,7 @@ fn component(plan: &Plan, c: &Planned, helm_repos: &BTreeMap<String, String>) ->
     }
     if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
         local_chart(c, dir, &mut t);
-        let primary_dep = match &c.source {
-            Source::None => depends,
-            _ => Value::List(vec![map([
-                ("name", s(&c.name)),
-                ("namespace", s(NAMESPACE)),
-            ])]),
-        };
+        let primary_dep = depends_on(post_dependencies(plan, c));
         let chart_value = map([(
             "chart",
             map([(
@@ -383,34 +393,76 @@ fn readme(plan: &Plan, repo: &str, revision: &str) -> String {
         "Local charts (component manifests) are read from `{repo}` at `{revision}`: push this folder's contents to the root of that repository.\n"
     );
     out.push_str(
-        "## Releases\n\n| HelmRelease | Namespace | Depends on | Version |\n|---|---|---|---|\n",
+        "## Resources\n\n| Name | Kind | Folder | Namespace | Depends on | Version |\n|---|---|---|---|---|---|\n",
     );
-    for c in &plan.components {
-        let deps: Vec<String> = c
-            .needs
-            .iter()
-            .filter_map(|n| plan.component(n))
-            .map(Planned::terminal_release)
-            .collect();
+    for row in plan.components.iter().flat_map(|c| rows(plan, c)) {
+        let deps = if row.depends.is_empty() {
+            "-".to_string()
+        } else {
+            row.depends.join(", ")
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
-            c.name,
-            c.namespace,
-            if deps.is_empty() {
-                "-".into()
-            } else {
-                deps.join(", ")
-            },
-            c.version.as_deref().unwrap_or("-")
+            "| {} | {} | `{}` | {} | {deps} | {} |",
+            row.name,
+            row.kind,
+            row.folder,
+            row.namespace,
+            row.version.unwrap_or("-")
         );
-        if let Some(r) = c.local_release()
-            && r != c.name
-        {
-            let _ = writeln!(out, "| {r} | {} | {} | - |", c.namespace, c.name);
-        }
     }
     out.push_str(FLUX_USAGE);
+    out
+}
+
+/// One Flux object of the bundle, as the README lists it.
+struct Row<'p> {
+    name: String,
+    kind: &'static str,
+    folder: &'p str,
+    namespace: &'p str,
+    depends: Vec<String>,
+    version: Option<&'p str>,
+}
+
+/// The objects [`component`] writes for `c`, in the same order.
+fn rows<'p>(plan: &Plan, c: &'p Planned) -> Vec<Row<'p>> {
+    let mut out = Vec::new();
+    if let Some(dir) = &c.pre_dir {
+        out.push(Row {
+            name: format!("{}-pre", c.name),
+            kind: "Kustomization",
+            folder: dir,
+            namespace: "-",
+            depends: Vec::new(),
+            version: None,
+        });
+    }
+    let kind = match &c.source {
+        Source::Chart { .. } => Some(("HelmRelease", dependencies(plan, c))),
+        Source::Kustomize { .. } => Some(("Kustomization", Vec::new())),
+        Source::None => None,
+    };
+    if let Some((kind, depends)) = kind {
+        out.push(Row {
+            name: c.name.clone(),
+            kind,
+            folder: &c.dir,
+            namespace: &c.namespace,
+            depends,
+            version: c.version.as_deref(),
+        });
+    }
+    if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
+        out.push(Row {
+            name: release,
+            kind: "HelmRelease",
+            folder: dir,
+            namespace: &c.namespace,
+            depends: post_dependencies(plan, c),
+            version: None,
+        });
+    }
     out
 }
 

@@ -1,5 +1,6 @@
-//! The Helm deployer: numbered per-component folders in deployment order, `deploy.sh` and
-//! `undeploy.sh`, and READMEs (`docs/bundles.md`).
+//! The Helm deployer: numbered per-component folders in deployment order, `deploy.sh` (one
+//! dependency wave at a time, a wave's components in parallel) and `undeploy.sh`, and READMEs
+//! (`docs/bundles.md`). The scripts' fixed text is in `helm_scripts.rs`.
 //!
 //! ```text
 //! 001-cert-manager/{values.yaml,README.md}
@@ -12,6 +13,10 @@
 //! Every recipe-derived string in the scripts was validated by the planner and is single-
 //! quoted here as well.
 
+use super::helm_scripts::{
+    DEPLOY_EPILOGUE, DEPLOY_FLAGS, DEPLOY_FUNCTIONS, DEPLOY_PROLOGUE, SCRIPT_COMMANDS,
+    UNDEPLOY_EPILOGUE, UNDEPLOY_FUNCTIONS, UNDEPLOY_PROLOGUE,
+};
 use super::safe::sh_quote as q;
 use super::{Options, Plan, Planned, Source, Tree, criteria_lines, local_chart, values_file};
 use std::fmt::Write;
@@ -69,59 +74,86 @@ fn kustomize_url(c: &Planned) -> Option<String> {
 
 fn deploy_script(plan: &Plan) -> String {
     let mut s = String::from(DEPLOY_PROLOGUE);
+    let names: Vec<String> = plan.components.iter().map(|c| q(&c.name)).collect();
+    let _ = writeln!(s, "COMPONENTS=({})", names.join(" "));
+    s.push_str(DEPLOY_FLAGS);
+    s.push_str(SCRIPT_COMMANDS);
+    s.push_str(DEPLOY_FUNCTIONS);
+    s.push_str("\n# The steps of one component, in order; the first that fails ends the component.\ndeploy_component() {\n  case \"$1\" in\n");
     for c in &plan.components {
-        let _ = writeln!(s);
-        let what = match &c.source {
-            Source::Chart { chart, .. } => format!(
-                "chart {chart} {}",
-                c.version.as_deref().unwrap_or("(latest)")
-            ),
-            Source::Kustomize { .. } => "Kustomize".into(),
-            Source::None if c.manifests.is_empty() => "nothing to install".into(),
-            Source::None => "manifests".into(),
-        };
-        let _ = writeln!(s, "# {}: {what}", c.dir);
-        if let Some(dir) = &c.pre_dir {
-            let _ = writeln!(
-                s,
-                "step {} retry kubectl apply --server-side -k \"$SCRIPT_DIR/{dir}\"",
-                q(&format!("{}-pre", c.name))
-            );
+        let _ = writeln!(s, "    {})", q(&c.name));
+        component_steps(c, &mut s);
+        s.push_str("      ;;\n");
+    }
+    s.push_str("  esac\n}\n\n# Each wave's components need only components of earlier waves.\n");
+    for (i, wave) in plan.waves().iter().enumerate() {
+        if wave.is_empty() {
+            continue;
         }
-        if let Some(args) = chart_args(c) {
-            let _ = writeln!(
-                s,
-                "step {} retry helm upgrade --install {} {args} \\\n  -f \"$SCRIPT_DIR/{}/values.yaml\" \"${{WAIT_ARGS[@]}}\"",
-                q(&c.name),
-                q(&c.name),
-                c.dir
-            );
-        }
-        if let Some(url) = kustomize_url(c) {
-            let _ = writeln!(
-                s,
-                "step {} retry apply_kustomize {} {}",
-                q(&c.name),
-                q(&url),
-                q(&c.namespace)
-            );
-        }
-        if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
-            let _ = writeln!(
-                s,
-                "step {} retry helm upgrade --install {} \"$SCRIPT_DIR/{dir}\" --namespace {} --create-namespace \"${{WAIT_ARGS[@]}}\"",
-                q(&release),
-                q(&release),
-                q(&c.namespace)
-            );
-        }
+        let names: Vec<String> = wave.iter().map(|c| q(&c.name)).collect();
+        let _ = writeln!(s, "run_wave {} {}", i + 1, names.join(" "));
     }
     s.push_str(DEPLOY_EPILOGUE);
     s
 }
 
+/// The `step` lines of one component inside `deploy_component`.
+fn component_steps(c: &Planned, s: &mut String) {
+    let what = match &c.source {
+        Source::Chart { chart, .. } => format!(
+            "chart {chart} {}",
+            c.version.as_deref().unwrap_or("(latest)")
+        ),
+        Source::Kustomize { .. } => "Kustomize".into(),
+        Source::None if c.manifests.is_empty() && c.remote.is_empty() => {
+            "nothing to install".into()
+        }
+        Source::None => "manifests".into(),
+    };
+    let _ = writeln!(s, "      # {}: {what}", c.dir);
+    if !c.installs_anything() {
+        s.push_str("      :\n");
+    }
+    if let Some(dir) = &c.pre_dir {
+        let _ = writeln!(
+            s,
+            "      step {} retry kubectl_run apply --server-side -k \"$SCRIPT_DIR/{dir}\" || return 1",
+            q(&format!("{}-pre", c.name))
+        );
+    }
+    if let Some(args) = chart_args(c) {
+        let _ = writeln!(
+            s,
+            "      step {} retry helm_install {} {args} \\\n        -f \"$SCRIPT_DIR/{}/values.yaml\" || return 1",
+            q(&c.name),
+            q(&c.name),
+            c.dir
+        );
+    }
+    if let Some(url) = kustomize_url(c) {
+        let _ = writeln!(
+            s,
+            "      step {} retry apply_kustomize {} {} || return 1",
+            q(&c.name),
+            q(&url),
+            q(&c.namespace)
+        );
+    }
+    if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
+        let _ = writeln!(
+            s,
+            "      step {} retry helm_install {} \"$SCRIPT_DIR/{dir}\" --namespace {} --create-namespace || return 1",
+            q(&release),
+            q(&release),
+            q(&c.namespace)
+        );
+    }
+}
+
 fn undeploy_script(plan: &Plan) -> String {
     let mut s = String::from(UNDEPLOY_PROLOGUE);
+    s.push_str(SCRIPT_COMMANDS);
+    s.push_str(UNDEPLOY_FUNCTIONS);
     for c in plan.components.iter().rev() {
         if !c.installs_anything() {
             continue;
@@ -139,7 +171,7 @@ fn undeploy_script(plan: &Plan) -> String {
         if let Some(dir) = &c.pre_dir {
             let _ = writeln!(
                 s,
-                "echo \"==> delete {dir}\"\nkubectl delete -k \"$SCRIPT_DIR/{dir}\" --ignore-not-found || FAILED+=({})",
+                "echo \"==> delete {dir}\" >&2\nkubectl_run delete -k \"$SCRIPT_DIR/{dir}\" --ignore-not-found || FAILED+=({})",
                 q(dir)
             );
         }
@@ -271,11 +303,18 @@ const README_USAGE: &str = r#"
 ## Deploy
 
 ```sh
-./deploy.sh                # install every component in order, waiting for each
-./deploy.sh --no-wait      # do not wait for resources to become ready
-./deploy.sh --best-effort  # keep going when a component fails; list failures at the end
-./deploy.sh --retries 2    # attempts after the first (default 5, backoff 5·n² s, at most 120 s)
+./deploy.sh                     # install wave by wave; a wave's components in parallel
+./deploy.sh --no-wait           # do not wait for resources to become ready
+./deploy.sh --best-effort       # keep going when a component fails; list failures at the end
+./deploy.sh --retries 2         # attempts after the first (default 5, backoff 5·n² s, at most 120 s)
+./deploy.sh --kube-context CTX  # the kubeconfig context helm and kubectl use
+./deploy.sh --dry-run           # print the helm and kubectl commands instead of running them
+./deploy.sh --only COMPONENT    # only this component (repeatable); what it needs must be installed
 ```
+
+A wave is the components whose dependencies are all in earlier waves (`galley graph` draws
+them); the next wave starts when every component of the previous one is installed, and a
+failed component stops the deployment after its wave.
 
 Needs `helm` (3.13 or later) and `kubectl` with a kubeconfig for the target cluster; a
 Kustomize component also needs network access to its source. Each folder's README has the
@@ -288,6 +327,8 @@ commands for that component alone.
 ./undeploy.sh --keep-namespaces  # leave the namespaces in place
 ./undeploy.sh --delete-pvcs      # also delete PersistentVolumeClaims in those namespaces
 ./undeploy.sh --timeout 300      # seconds each uninstall may take (default 120)
+./undeploy.sh --kube-context CTX # the kubeconfig context helm and kubectl use
+./undeploy.sh --dry-run          # print the commands instead of running them
 ```
 
 `kube-system`, `kube-public`, `kube-node-lease` and `default` are never deleted.
@@ -297,173 +338,4 @@ commands for that component alone.
 ```sh
 sha256sum -c checksums.txt
 ```
-"#;
-
-const DEPLOY_PROLOGUE: &str = r#"#!/usr/bin/env bash
-# Deploys this bundle's components in deployment order. Generated by galley.
-#
-#   ./deploy.sh [--no-wait] [--best-effort] [--retries N]
-set -euo pipefail
-
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-WAIT_ARGS=(--wait --timeout 10m)
-MAX_RETRIES=5
-BEST_EFFORT=false
-FAILED=()
-
-usage() {
-  echo "usage: $0 [--no-wait] [--best-effort] [--retries N]"
-}
-
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --no-wait) WAIT_ARGS=(); shift ;;
-    --best-effort) BEST_EFFORT=true; shift ;;
-    --retries)
-      if [[ $# -lt 2 || ! $2 =~ ^[0-9]+$ ]]; then
-        echo "error: --retries takes a non-negative integer" >&2
-        exit 2
-      fi
-      MAX_RETRIES=$2
-      shift 2
-      ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "error: unknown flag: $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-
-# Work from an empty directory, so a local folder named like a chart cannot shadow it.
-WORK_DIR="$(mktemp -d)"
-trap 'rm -rf "$WORK_DIR"' EXIT
-cd "$WORK_DIR"
-
-backoff_seconds() {
-  local seconds=$((5 * $1 * $1))
-  if ((seconds > 120)); then
-    seconds=120
-  fi
-  echo "$seconds"
-}
-
-# Run a command; on failure retry it MAX_RETRIES times with growing pauses.
-retry() {
-  local attempt=0 pause
-  until "$@"; do
-    attempt=$((attempt + 1))
-    if ((attempt > MAX_RETRIES)); then
-      return 1
-    fi
-    pause="$(backoff_seconds "$attempt")"
-    echo "    attempt $attempt of $MAX_RETRIES failed; retrying in ${pause}s" >&2
-    sleep "$pause"
-  done
-}
-
-# Run one component's step; stop on failure unless --best-effort.
-step() {
-  local name=$1
-  shift
-  echo "==> $name"
-  if ! "$@"; then
-    if [[ $BEST_EFFORT == true ]]; then
-      echo "    $name failed; continuing (--best-effort)" >&2
-      FAILED+=("$name")
-    else
-      echo "error: $name failed" >&2
-      exit 1
-    fi
-  fi
-}
-
-apply_kustomize() {
-  kubectl create namespace "$2" --dry-run=client -o yaml | kubectl apply -f -
-  kubectl kustomize "$1" | kubectl apply -n "$2" -f -
-}
-
-# A namespace that is still terminating from an earlier undeploy would fail the install.
-for ns in $(kubectl get namespaces -o jsonpath='{range .items[?(@.status.phase=="Terminating")]}{.metadata.name}{" "}{end}' 2>/dev/null); do
-  echo "error: namespace $ns is terminating; wait for it to go, or clear its finalizers" >&2
-  exit 1
-done
-"#;
-
-const DEPLOY_EPILOGUE: &str = r#"
-if ((${#FAILED[@]} > 0)); then
-  echo "Deployment finished with failures: ${FAILED[*]}" >&2
-  exit 1
-fi
-echo "Deployment complete."
-"#;
-
-const UNDEPLOY_PROLOGUE: &str = r#"#!/usr/bin/env bash
-# Removes this bundle's components in reverse deployment order. Generated by galley.
-#
-#   ./undeploy.sh [--keep-namespaces] [--delete-pvcs] [--timeout SECONDS]
-set -euo pipefail
-
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-KEEP_NAMESPACES=false
-DELETE_PVCS=false
-TIMEOUT=120
-FAILED=()
-
-usage() {
-  echo "usage: $0 [--keep-namespaces] [--delete-pvcs] [--timeout SECONDS]"
-}
-
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --keep-namespaces) KEEP_NAMESPACES=true; shift ;;
-    --delete-pvcs) DELETE_PVCS=true; shift ;;
-    --timeout)
-      if [[ $# -lt 2 || ! $2 =~ ^[0-9]+$ ]]; then
-        echo "error: --timeout takes a number of seconds" >&2
-        exit 2
-      fi
-      TIMEOUT=$2
-      shift 2
-      ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "error: unknown flag: $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
-
-# Uninstall a release; if its hooks fail, try again without them.
-uninstall() {
-  echo "==> uninstall $1 ($2)"
-  if ! helm uninstall "$1" --namespace "$2" --ignore-not-found --timeout "${TIMEOUT}s"; then
-    if ! helm uninstall "$1" --namespace "$2" --ignore-not-found --no-hooks --timeout "${TIMEOUT}s"; then
-      echo "    could not uninstall $1" >&2
-      FAILED+=("$1")
-    fi
-  fi
-}
-
-delete_kustomize() {
-  echo "==> delete $1 ($2)"
-  kubectl kustomize "$1" | kubectl delete -n "$2" --ignore-not-found -f - || FAILED+=("$1")
-}
-
-echo "Removing the bundle in $SCRIPT_DIR"
-"#;
-
-const UNDEPLOY_EPILOGUE: &str = r#"
-# Namespaces go last, once every release in them is gone.
-for ns in "${NAMESPACES[@]}"; do
-  if [[ $DELETE_PVCS == true ]]; then
-    echo "==> delete PVCs in $ns"
-    kubectl delete pvc --all --namespace "$ns" --ignore-not-found || FAILED+=("pvc/$ns")
-  fi
-  if [[ $KEEP_NAMESPACES == false ]]; then
-    echo "==> delete namespace $ns"
-    kubectl delete namespace "$ns" --ignore-not-found --wait=false || FAILED+=("namespace/$ns")
-  fi
-done
-
-if ((${#FAILED[@]} > 0)); then
-  echo "Undeploy finished with failures: ${FAILED[*]}" >&2
-  exit 1
-fi
-echo "Undeploy complete."
 "#;

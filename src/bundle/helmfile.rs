@@ -99,9 +99,10 @@ pub fn emit(plan: &Plan, _opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
             ("createNamespace", Value::Bool(true)),
         ]),
     );
+    let readme = readme(plan, &releases);
     doc.insert("releases".into(), Value::List(releases));
     tree.add("helmfile.yaml", yaml_doc(&Value::Map(doc)));
-    tree.add("README.md", readme(plan));
+    tree.add("README.md", readme);
     Ok(tree)
 }
 
@@ -187,23 +188,34 @@ fn pre_hooks(c: &Planned) -> Option<Value> {
     ])]))
 }
 
-fn readme(plan: &Plan) -> String {
+/// The README's table lists the releases of `helmfile.yaml`, read from the same values.
+fn readme(plan: &Plan, releases: &[Value]) -> String {
     let mut out = readme_header("helmfile bundle", plan);
     out.push_str(
         "## Releases\n\n| Release | Namespace | Chart | Version | Needs |\n|---|---|---|---|---|\n",
     );
-    for c in &plan.components {
-        let chart = match &c.source {
-            Source::Chart { chart, .. } => chart.clone(),
-            _ => "(manifests)".into(),
+    for r in releases.iter().filter_map(Value::as_map) {
+        let text = |key: &str| match r.get(key) {
+            Some(Value::String(v)) => v.clone(),
+            _ => "-".into(),
         };
-        let needs: Vec<String> = c.needs.iter().filter_map(|n| need(plan, n)).collect();
+        let needs: Vec<String> = match r.get("needs") {
+            Some(Value::List(l)) => l
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {chart} | {} | {} |",
-            c.name,
-            c.namespace,
-            c.version.as_deref().unwrap_or("-"),
+            "| {} | {} | {} | {} | {} |",
+            text("name"),
+            text("namespace"),
+            text("chart"),
+            text("version"),
             if needs.is_empty() {
                 "-".into()
             } else {

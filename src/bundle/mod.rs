@@ -10,6 +10,7 @@ pub mod argocd;
 pub mod flags;
 pub mod flux;
 pub mod helm;
+mod helm_scripts;
 pub mod helmfile;
 pub mod safe;
 
@@ -129,7 +130,9 @@ pub struct Planned {
     pub needs: Vec<String>,
     /// Dependency depth: 0 for a component that needs nothing.
     pub depth: usize,
-    /// The folder of the component (`001-cert-manager`).
+    /// The folder of the component (`001-cert-manager`); for a component without a chart
+    /// under a deployer that writes nothing for it, the folder of its manifests (empty when
+    /// it has none).
     pub dir: String,
     /// The folder of the local chart of its manifests (`003-gpu-operator-post`), installed
     /// as the release `<name>-post` after the component's chart.
@@ -282,7 +285,9 @@ fn manifest(plan: &Plan, opts: &Options) -> String {
         .map(|c| {
             let mut m = Map::new();
             m.insert("name".into(), Value::String(c.name.clone()));
-            m.insert("folder".into(), Value::String(c.dir.clone()));
+            if !c.dir.is_empty() {
+                m.insert("folder".into(), Value::String(c.dir.clone()));
+            }
             m.insert("namespace".into(), Value::String(c.namespace.clone()));
             if let Some(v) = &c.version {
                 m.insert("version".into(), Value::String(v.clone()));
@@ -387,14 +392,26 @@ pub fn plan(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Plan, Vec<
             n += 1;
             d
         });
-        let dir = format!("{n:03}-{name}");
-        n += 1;
+        // A component without a chart has a folder of its own only where the deployer
+        // writes something into it; elsewhere its folder is the one of its manifests, and
+        // the numbers stay consecutive.
+        let chartless = matches!(c.kind, ComponentType::Helm) && c.source.is_empty();
+        let own =
+            (!chartless || matches!(opts.deployer, Deployer::Helm | Deployer::Argocd)).then(|| {
+                let d = format!("{n:03}-{name}");
+                n += 1;
+                d
+            });
         let local = c.manifest_files.iter().any(|m| !is_remote(m));
         let post = local.then(|| {
             let d = format!("{n:03}-{name}-post");
             n += 1;
             d
         });
+        let dir = own
+            .or_else(|| post.clone())
+            .or_else(|| pre.clone())
+            .unwrap_or_default();
         slots.push((c, dir, post, pre));
     }
     if n > 1000 {

@@ -255,7 +255,10 @@ fn check_extends(
                 ),
             )
             .with_label(ext.span, "no overlay has this name")
-            .with_help(suggestion(&ext.node, overlays.keys().map(String::as_str))),
+            .with_help(suggestion(
+                &ext.node,
+                overlays.keys().map(String::as_str).filter(|n| *n != o.name),
+            )),
         );
         return;
     };

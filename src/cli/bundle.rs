@@ -119,9 +119,14 @@ pub fn run(args: Args) -> ExitCode {
         return usage_error(e);
     }
     eprintln!(
-        "wrote a {} bundle of {} components ({} files) to {}",
-        opts.deployer.as_str(),
+        "wrote {} bundle of {} component{} ({} files) to {}",
+        deployer_phrase(opts.deployer),
         out.plan.components.len(),
+        if out.plan.components.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         out.tree.files.len(),
         args.output
     );
@@ -221,4 +226,14 @@ fn options(args: &Args) -> Result<Options, String> {
         workload_selector: selectors(&args.workload_selector, "workload-selector")?,
         nodes,
     })
+}
+
+/// The deployer with its article, as a sentence names it: "an Argo CD", "a Helm".
+fn deployer_phrase(deployer: Deployer) -> &'static str {
+    match deployer {
+        Deployer::Helm => "a Helm",
+        Deployer::Argocd => "an Argo CD",
+        Deployer::Flux => "a Flux",
+        Deployer::Helmfile => "a helmfile",
+    }
 }

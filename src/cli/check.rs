@@ -3,7 +3,7 @@
 use super::{print_diagnostics, usage_error};
 use crate::check::{self, Library};
 use crate::data::{DataSet, Root};
-use crate::diag::Diagnostics;
+use crate::diag::{Code, Diagnostics};
 use crate::render;
 use camino::Utf8PathBuf;
 use serde::Serialize;
@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<Utf8PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 't', value_enum, default_value_t)]
     format: CheckFormat,
 }
 
@@ -41,6 +41,9 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let (library, mut diags) = check::check(data);
+    if !args.paths.is_empty() {
+        diags = point_at_data(&library, diags, &args.paths);
+    }
     let resolver = crate::resolve::Resolver::new(&library);
     if !diags.has_errors() {
         diags.extend(check::lint::lint_with(&library, &resolver));
@@ -189,5 +192,72 @@ fn json(library: &Library, diags: &Diagnostics) {
     match serde_json::to_string_pretty(&report) {
         Ok(text) => super::emit(&format!("{text}\n")),
         Err(e) => eprintln!("error: cannot write JSON: {e}"),
+    }
+}
+
+/// Overlays checked in place of the embedded library (`galley check mylib`) that build on it
+/// (an `extends` names an overlay only the embedded library has): that `extends` and the
+/// missing `base` get help that says to layer the directory with `--data` instead.
+fn point_at_data(library: &Library, diags: Diagnostics, paths: &[Utf8PathBuf]) -> Diagnostics {
+    let relevant = |d: &crate::diag::Diagnostic| {
+        matches!(d.code, Code::MissingBase | Code::UnknownExtends) && d.is_error()
+    };
+    if !diags.iter().any(relevant) {
+        return diags;
+    }
+    let embedded = embedded_overlay_names();
+    let into_embedded: Vec<_> = library
+        .overlays
+        .values()
+        .filter_map(|o| o.ast.extends.as_ref())
+        .filter(|ext| !library.overlays.contains_key(&ext.node) && embedded.contains(&ext.node))
+        .map(|ext| ext.span)
+        .collect();
+    let help = data_help(paths);
+    let mut out = Diagnostics::new();
+    out.extend(diags.into_iter().map(|d| match d.code {
+        Code::MissingBase if !into_embedded.is_empty() => d.with_help(help.clone()),
+        Code::UnknownExtends if d.primary_span().is_some_and(|s| into_embedded.contains(&s)) => {
+            d.with_help(help.clone())
+        }
+        _ => d,
+    }));
+    out
+}
+
+fn embedded_overlay_names() -> std::collections::BTreeSet<String> {
+    let set = DataSet::new(vec![Root::embedded_stdlib(), Root::embedded_recipes()]);
+    let (library, _) = check::check_with(set, check::Options { deep_files: false });
+    library.overlays.into_keys().collect()
+}
+
+/// `to check overlays that build on the embedded library, use `galley check --data DIR``.
+fn data_help(paths: &[Utf8PathBuf]) -> String {
+    let dirs: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let dir = if p.is_dir() {
+                p.as_path()
+            } else {
+                p.parent()
+                    .filter(|d| !d.as_str().is_empty())
+                    .unwrap_or(camino::Utf8Path::new("."))
+            };
+            format!("--data {}", shell_word(dir.as_str()))
+        })
+        .collect();
+    format!(
+        "to check overlays that build on the embedded library, use `galley check {}`",
+        dirs.join(" ")
+    )
+}
+
+/// A path as one shell word: quoted when it holds anything but plain characters.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./+=:@".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }

@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<Utf8PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 't', value_enum, default_value_t)]
     format: CoverageFormat,
     /// List every target (the JSON output always does)
     #[arg(long)]

@@ -1,5 +1,6 @@
-//! `galley diff` between two recipes: two targets (`--from`, `--to`), one target over two
-//! libraries (`--from-data`, `--to-data`), or two `RecipeResult` files.
+//! `galley diff` between two recipes: two targets (`--from`, `--to`, or the criteria flags
+//! every other command takes with `--to-*` for the new side), one target over two libraries
+//! (`--from-data`, `--to-data`), or two `RecipeResult` files.
 //!
 //! Exit codes: 0 the recipes are equal, 1 they differ, 2 on any error (usage, an unreadable
 //! file, a library with errors, a target that does not resolve).
@@ -39,14 +40,99 @@ pub struct Args {
     #[arg(long = "to-data", value_name = "DIR")]
     to_data: Vec<Utf8PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 't', value_enum, default_value_t)]
     format: Format,
+    #[command(flatten)]
+    flags: SideFlags,
+}
+
+/// The criteria flags of `recipe`, `bundle` and the rest, for both sides, and their `--to-*`
+/// forms, which replace a value on the new side only.
+#[derive(clap::Args, Debug, Default)]
+#[command(next_help_heading = "Targets (both sides; --to-* for the new side only)")]
+struct SideFlags {
+    /// Cloud service of both targets
+    #[arg(long)]
+    service: Option<String>,
+    /// Accelerator of both targets
+    #[arg(long, visible_alias = "gpu")]
+    accelerator: Option<String>,
+    /// Workload intent of both targets
+    #[arg(long)]
+    intent: Option<String>,
+    /// Node OS of both targets
+    #[arg(long)]
+    os: Option<String>,
+    /// Platform of both targets
+    #[arg(long)]
+    platform: Option<String>,
+    /// Number of GPU nodes of both targets
+    #[arg(long, allow_negative_numbers = true)]
+    nodes: Option<String>,
+    /// Cloud service of the new target
+    #[arg(long, value_name = "SERVICE")]
+    to_service: Option<String>,
+    /// Accelerator of the new target
+    #[arg(long, visible_alias = "to-gpu", value_name = "ACCELERATOR")]
+    to_accelerator: Option<String>,
+    /// Workload intent of the new target
+    #[arg(long, value_name = "INTENT")]
+    to_intent: Option<String>,
+    /// Node OS of the new target
+    #[arg(long, value_name = "OS")]
+    to_os: Option<String>,
+    /// Platform of the new target
+    #[arg(long, value_name = "PLATFORM")]
+    to_platform: Option<String>,
+    /// Number of GPU nodes of the new target
+    #[arg(long, allow_negative_numbers = true, value_name = "NODES")]
+    to_nodes: Option<String>,
+}
+
+type Pairs = Vec<(&'static str, String)>;
+
+impl SideFlags {
+    fn given(list: [(&'static str, &Option<String>); 6]) -> Pairs {
+        list.into_iter()
+            .filter_map(|(dim, v)| v.clone().map(|v| (dim, v)))
+            .collect()
+    }
+
+    fn both(&self) -> Pairs {
+        SideFlags::given([
+            ("service", &self.service),
+            ("accelerator", &self.accelerator),
+            ("intent", &self.intent),
+            ("os", &self.os),
+            ("platform", &self.platform),
+            ("nodes", &self.nodes),
+        ])
+    }
+
+    fn new_only(&self) -> Pairs {
+        SideFlags::given([
+            ("service", &self.to_service),
+            ("accelerator", &self.to_accelerator),
+            ("intent", &self.to_intent),
+            ("os", &self.to_os),
+            ("platform", &self.to_platform),
+            ("nodes", &self.to_nodes),
+        ])
+    }
+}
+
+/// One target: `--from`/`--to` text, the flags for both sides (a dimension may not be in
+/// both), then the `--to-*` flags, which replace.
+struct Target {
+    text: Option<String>,
+    flags: Pairs,
+    replace: Pairs,
 }
 
 /// Where one side comes from.
 enum Source<'a> {
     File(&'a Utf8PathBuf),
-    Target(&'a str, Vec<Utf8PathBuf>),
+    Target(Target, Vec<Utf8PathBuf>),
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -95,24 +181,49 @@ fn sources(args: &Args) -> Result<[Source<'_>; 2], String> {
         return Err("give the files either as arguments or with --from-file/--to-file".into());
     }
     let layers = |extra: &[Utf8PathBuf]| [args.data.as_slice(), extra].concat();
-    let from = match (from_file, &args.from) {
-        (Some(_), Some(_)) => return Err("the old side is both a file and --from".into()),
-        (Some(f), None) => Source::File(f),
-        (None, Some(c)) => Source::Target(c, layers(&args.from_data)),
-        (None, None) => {
+    let both = args.flags.both();
+    let new_only = args.flags.new_only();
+    let old_target = args.from.is_some() || !both.is_empty();
+    let from = match (from_file, old_target) {
+        (Some(_), true) => {
             return Err(
-                "nothing to compare: give --from (and --to, --from-data or --to-data), or two `RecipeResult` files"
+                "the old side is both a file and a target (--from or criteria flags)".into(),
+            );
+        }
+        (Some(f), false) => Source::File(f),
+        (None, true) => Source::Target(
+            Target {
+                text: args.from.clone(),
+                flags: both.clone(),
+                replace: Vec::new(),
+            },
+            layers(&args.from_data),
+        ),
+        (None, false) => {
+            return Err(
+                "nothing to compare: give --from or the criteria flags (--service, --accelerator, ...; --to or --to-* for the new side, or --from-data/--to-data), or two `RecipeResult` files"
                     .into(),
             );
         }
     };
-    let to = match (to_file, args.to.as_ref().or(args.from.as_ref())) {
-        (Some(_), _) if args.to.is_some() => {
-            return Err("the new side is both a file and --to".into());
+    let new_text = args.to.as_ref().or(args.from.as_ref());
+    let new_target = new_text.is_some() || !both.is_empty() || !new_only.is_empty();
+    let to = match (to_file, new_target) {
+        (Some(_), _) if args.to.is_some() || !new_only.is_empty() => {
+            return Err("the new side is both a file and --to or --to-* flags".into());
         }
         (Some(f), _) => Source::File(f),
-        (None, Some(c)) => Source::Target(c, layers(&args.to_data)),
-        (None, None) => return Err("the new side needs --to or a second file".into()),
+        (None, true) => Source::Target(
+            Target {
+                text: new_text.cloned(),
+                flags: both,
+                replace: new_only,
+            },
+            layers(&args.to_data),
+        ),
+        (None, false) => {
+            return Err("the new side needs --to, --to-* flags or a second file".into());
+        }
     };
     Ok([from, to])
 }
@@ -120,7 +231,7 @@ fn sources(args: &Args) -> Result<[Source<'_>; 2], String> {
 fn load(source: Source<'_>) -> Option<Side> {
     match source {
         Source::File(path) => read_file(path),
-        Source::Target(criteria, data) => resolve(criteria, &data),
+        Source::Target(target, data) => resolve(&target, &data),
     }
 }
 
@@ -144,18 +255,21 @@ fn read_file(path: &Utf8PathBuf) -> Option<Side> {
     }
 }
 
-/// `service=eks,intent=training` against a library's dimensions.
-pub fn parse_criteria(
+/// The terms of a `--from`/`--to` text, and the dimensions they name.
+fn parse_terms(
     text: &str,
     dims: &crate::check::stdlib::Dimensions,
-) -> Result<Query, String> {
+) -> Result<(Query, Vec<String>), String> {
     let mut q = Query::any();
     let mut seen = Vec::new();
     for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         let (dim, value) = term
             .split_once('=')
             .ok_or_else(|| format!("`{term}` is not DIMENSION=VALUE"))?;
-        let dim = dim.trim().to_ascii_lowercase();
+        let mut dim = dim.trim().to_ascii_lowercase();
+        if dim == "gpu" {
+            dim = "accelerator".into();
+        }
         if seen.contains(&dim) {
             return Err(format!("`{dim}` is given twice in `{text}`"));
         }
@@ -163,17 +277,46 @@ pub fn parse_criteria(
             .map_err(|e| crate::resolve::criteria::invalid_value(dims, &dim, value, e))?;
         seen.push(dim);
     }
-    if seen.is_empty() {
-        return Err(format!(
-            "no criteria in `{text}`: write DIMENSION=VALUE pairs separated by commas"
-        ));
+    Ok((q, seen))
+}
+
+/// One side's query: its text, then the flags for both sides, then the `--to-*` flags.
+fn target_query(target: &Target, dims: &crate::check::stdlib::Dimensions) -> Result<Query, String> {
+    let (mut q, seen) = match &target.text {
+        Some(text) => {
+            let (q, seen) = parse_terms(text, dims)?;
+            if seen.is_empty() {
+                return Err(format!(
+                    "no criteria in `{text}`: write DIMENSION=VALUE pairs separated by commas"
+                ));
+            }
+            (q, seen)
+        }
+        None => (Query::any(), Vec::new()),
+    };
+    for (dim, raw) in &target.flags {
+        if let Some(text) = target
+            .text
+            .as_ref()
+            .filter(|_| seen.iter().any(|s| s == dim))
+        {
+            return Err(format!(
+                "`{dim}` is given twice: in `{text}` and as --{dim}; give it once (--to-{dim} changes the new side)"
+            ));
+        }
+        q.set(dims, dim, raw)
+            .map_err(|e| crate::resolve::criteria::invalid_value(dims, dim, raw, e))?;
+    }
+    for (dim, raw) in &target.replace {
+        q.set(dims, dim, raw)
+            .map_err(|e| crate::resolve::criteria::invalid_value(dims, dim, raw, e))?;
     }
     Ok(q)
 }
 
-fn resolve(criteria: &str, data: &[Utf8PathBuf]) -> Option<Side> {
+fn resolve(target: &Target, data: &[Utf8PathBuf]) -> Option<Side> {
     let library = super::target::load_library(data).ok()?;
-    let query = match parse_criteria(criteria, &library.stdlib.dimensions) {
+    let query = match target_query(target, &library.stdlib.dimensions) {
         Ok(q) => q,
         Err(e) => {
             eprintln!("error: {e}");
@@ -191,7 +334,7 @@ fn resolve(criteria: &str, data: &[Utf8PathBuf]) -> Option<Side> {
         }
         Err(diags) => {
             print_diagnostics(&diags, &library.files);
-            eprintln!("error: `{criteria}` does not resolve");
+            eprintln!("error: `{}` does not resolve", query.describe());
             None
         }
     }

@@ -31,7 +31,7 @@ pub struct Args {
     #[command(flatten)]
     criteria: CriteriaArgs,
     /// Output format
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 't', value_enum, default_value_t)]
     format: Format,
 }
 

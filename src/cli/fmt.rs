@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Report files that are not formatted, change nothing, exit 1 if any
+    /// Write nothing: name the files that would be reformatted and exit 1 if there are any
     #[arg(long)]
     check: bool,
     /// `.ovl` files, or directories searched for them (default: the current directory)

@@ -3,6 +3,8 @@
 //! definition or shipped files, never written by hand twice.
 
 use super::{Cli, usage_error};
+use crate::check::stdlib::Dimensions;
+use crate::data::{DataSet, Root};
 use camino::Utf8PathBuf;
 use clap::CommandFactory;
 use std::process::ExitCode;
@@ -15,11 +17,81 @@ pub struct CompletionArgs {
 }
 
 pub fn completion(args: CompletionArgs) -> ExitCode {
-    let mut cmd = Cli::command();
+    let mut cmd = with_criteria_values(Cli::command());
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "galley", &mut out);
     super::emit(&String::from_utf8_lossy(&out));
     ExitCode::SUCCESS
+}
+
+/// The command with every criteria flag (`--service`, `--gpu`, `--to-os`, ...) offering the
+/// values of the embedded stdlib's dimensions, for the completion script. Only the script
+/// sees them: the flags still take any text, and galley's own diagnostic (with suggestions,
+/// and the values `--data` adds) judges it.
+fn with_criteria_values(cmd: clap::Command) -> clap::Command {
+    let set = DataSet::new(vec![Root::embedded_stdlib()]);
+    let (library, _) = crate::check::check_with(set, crate::check::Options { deep_files: false });
+    let dims = &library.stdlib.dimensions;
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let mut cmd = cmd;
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |sub| offer_values(sub, dims));
+    }
+    super::leave_to_exit(library);
+    cmd
+}
+
+fn offer_values(mut sub: clap::Command, dims: &Dimensions) -> clap::Command {
+    let flags: Vec<(String, Vec<&'static str>)> = sub
+        .get_arguments()
+        .filter_map(|a| {
+            let long = a.get_long()?;
+            let dim = long.strip_prefix("to-").unwrap_or(long);
+            let dim = if dim == "gpu" { "accelerator" } else { dim };
+            let d = dims.map.get(dim).filter(|d| !d.count)?;
+            // clap wants `'static` names; the command prints its script and exits, so the few
+            // bytes are left to the operating system.
+            let mut values: Vec<&'static str> = d
+                .values
+                .iter()
+                .map(|v| &*Box::leak(v.clone().into_boxed_str()))
+                .collect();
+            values.push("any");
+            Some((a.get_id().to_string(), values))
+        })
+        .collect();
+    for (id, values) in flags {
+        sub = sub.mut_arg(id, |a| a.value_parser(Offered(values)));
+    }
+    sub
+}
+
+/// A parser that takes any text and offers a list of values to completion scripts.
+#[derive(Clone)]
+struct Offered(Vec<&'static str>);
+
+impl clap::builder::TypedValueParser for Offered {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|&v| clap::builder::PossibleValue::new(v)),
+        ))
+    }
 }
 
 #[derive(clap::Args, Debug)]

@@ -42,7 +42,12 @@ pub struct Cli {
 enum Command {
     /// Check overlays and declarations; report every problem at once
     Check(check::Args),
-    /// Print overlay files in canonical layout (keeps comments)
+    /// Rewrite overlay files in place in canonical layout (keeps comments)
+    ///
+    /// Each `.ovl` file that is not in canonical layout is rewritten in place and named on
+    /// stderr; files already formatted are not touched, and nothing is printed to stdout.
+    /// With `--check` no file is written: the files that would change are named and the
+    /// command exits 1.
     Fmt(fmt::Args),
     /// Convert an AICR recipe directory into galley's language
     Import(import::Args),
@@ -61,7 +66,7 @@ enum Command {
     /// Every target of the criteria space: what serves it, what fails, which overlays are dead
     Coverage(coverage::Args),
     /// Compare two recipes: targets, libraries or `RecipeResult` files
-    Diff(diff::Args),
+    Diff(Box<diff::Args>),
     /// Draw a recipe's dependency graph with its deployment waves
     Graph(graph::Args),
     /// Print a shell completion script
@@ -96,7 +101,7 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Coverage(args) => coverage::run(args),
-        Command::Diff(args) => diff::run(args),
+        Command::Diff(args) => diff::run(*args),
         Command::Graph(args) => graph::run(args),
         Command::Completion(args) => integration::completion(args),
         Command::Schema(args) => integration::schema(args),

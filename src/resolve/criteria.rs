@@ -164,7 +164,10 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
 /// The message for a value a dimension refuses, listing the valid ones.
 pub fn invalid_value(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> String {
     match e {
-        ValueError::UnknownDimension => format!("unknown dimension `{dim}`"),
+        ValueError::UnknownDimension => format!(
+            "unknown dimension `{dim}`; {}",
+            crate::diag::suggestion(dim, DIMENSIONS)
+        ),
         ValueError::NotACount => {
             format!("invalid {dim} count `{raw}`: expected a non-negative integer")
         }
