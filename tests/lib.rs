@@ -11,6 +11,7 @@ mod coverage;
 mod diff;
 mod fmt;
 mod graph;
+mod green_conflicts;
 mod import;
 mod integration;
 mod library;
