@@ -12,6 +12,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod green_conflicts;
+mod green_snapshot;
 mod green_validate;
 mod import;
 mod integration;

@@ -70,7 +70,8 @@ impl CriteriaArgs {
             Some(path) => self.detect(path, lib)?,
             None => (Query::any(), Vec::new(), None),
         };
-        let mut given = self.snapshot.is_some();
+        // A snapshot counts as criteria only when something was detected from it.
+        let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
@@ -90,6 +91,11 @@ impl CriteriaArgs {
                     .map_err(|e| criteria::invalid_value(dims, dim, raw, e))?;
                 report_override(&detected, dim, query.get(dim), &format!("--{dim}"));
             }
+        }
+        if let (false, Some(path)) = (given, &self.snapshot) {
+            return Err(format!(
+                "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
+            ));
         }
         if !given {
             return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot".into());
@@ -117,6 +123,23 @@ impl CriteriaArgs {
             eprintln!(
                 "note: detected {} = {} from {}",
                 d.dimension, d.value, d.from
+            );
+        }
+        let dims = &lib.stdlib.dimensions;
+        for u in detect::undetected(&snapshot, dims, &detected) {
+            eprintln!("note: {} not detected: {}", u.dimension, u.reason);
+        }
+        let flags = self.flags();
+        let unset: Vec<&str> = detect::NEVER_DETECTED
+            .into_iter()
+            .filter(|dim| flags.iter().any(|(f, v)| f == dim && v.is_none()))
+            .collect();
+        if !unset.is_empty() {
+            let how: Vec<String> = unset.iter().map(|d| format!("--{d}")).collect();
+            eprintln!(
+                "note: {} not detected: a snapshot never says; give {}",
+                unset.join(", "),
+                how.join(", ")
             );
         }
         Ok((query, detected, Some(snapshot)))
