@@ -13,6 +13,7 @@ mod fmt;
 mod graph;
 mod green_conflicts;
 mod green_snapshot;
+mod green_strict;
 mod green_validate;
 mod import;
 mod integration;

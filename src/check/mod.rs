@@ -25,6 +25,7 @@ pub mod lint;
 pub mod load;
 pub mod overlay;
 pub mod stdlib;
+pub mod strict;
 
 use crate::data::DataSet;
 use crate::diag::Diagnostics;

@@ -41,6 +41,9 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let (library, mut diags) = check::check(data);
+    if super::strict() {
+        diags = check::strict::apply(diags);
+    }
     let resolver = crate::resolve::Resolver::new(&library);
     if !diags.has_errors() {
         diags.extend(check::lint::lint_with(&library, &resolver));

@@ -165,12 +165,22 @@ fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
 /// [`super::leave_to_exit`]).
 pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> {
     let set = super::check::data_set(&[], data).map_err(usage_error)?;
-    let (library, diags) = check::check_with(set, check::Options { deep_files: false });
+    let (library, mut diags) = check::check_with(set, check::Options { deep_files: false });
+    if super::strict() {
+        diags = check::strict::apply(diags);
+    }
     if diags.has_errors() {
         let list: Vec<_> = diags.into_iter().collect();
         print_diagnostics(&list, &library.files);
         eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
         return Err(ExitCode::from(1));
     }
+    // Unknown fields are the one warning worth a word here: what they meant is silently
+    // not in the recipe.
+    let unknown: Vec<_> = diags
+        .into_iter()
+        .filter(|d| d.code == crate::diag::Code::YamlUnknownField)
+        .collect();
+    print_diagnostics(&unknown, &library.files);
     Ok(Box::leak(Box::new(library)))
 }
