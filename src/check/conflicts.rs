@@ -66,13 +66,15 @@ fn targets_of(
     keys: &HashMap<Vec<String>, usize>,
     sets: usize,
 ) -> Vec<(usize, Vec<Query>)> {
-    use crate::author::coverage::{MatchIndex, positions, query_at, space};
+    use crate::author::coverage::{MatchIndex, query_at, space};
     let space = space(lib);
     let index = MatchIndex::new(lib, &space);
     let mut out = vec![(0, Vec::new()); sets];
     // The applied set follows from the matched set: look each matched set up once.
     let mut by_matched: HashMap<Vec<u64>, Option<usize>> = HashMap::new();
-    for at in positions(&space) {
+    let mut next = Some(vec![0; space.len()]);
+    while let Some(at) = next {
+        next = successor(&space, &at);
         let matched = index.matched(&at);
         let set = match by_matched.get(&matched) {
             Some(set) => *set,
@@ -96,6 +98,20 @@ fn targets_of(
         }
     }
     out
+}
+
+/// The position after `at` in space order (the last dimension varies fastest), without
+/// materialising the space.
+fn successor(space: &[(String, Vec<String>)], at: &[usize]) -> Option<Vec<usize>> {
+    let mut next = at.to_vec();
+    for d in (0..space.len()).rev() {
+        next[d] += 1;
+        if next[d] < space[d].1.len() {
+            return Some(next);
+        }
+        next[d] = 0;
+    }
+    None
 }
 
 fn diagnostic(lib: &Library, cause: &Cause, affected: &[(usize, Vec<Query>)]) -> Diagnostic {
@@ -165,5 +181,25 @@ fn settle(lib: &Library, a: &str, b: &str, paths: &[String]) -> String {
             "add an overlay for `{}` (the meet of both) that sets {what}, or give one of them a `priority`",
             meet.describe()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn successor_walks_the_space_in_coverage_order() {
+        let space = vec![
+            ("a".to_string(), vec!["any".to_string(), "x".to_string()]),
+            ("b".to_string(), vec!["any".into(), "y".into(), "z".into()]),
+        ];
+        let mut walked = Vec::new();
+        let mut next = Some(vec![0, 0]);
+        while let Some(at) = next {
+            next = successor(&space, &at);
+            walked.push(at);
+        }
+        assert_eq!(walked, crate::author::coverage::positions(&space));
     }
 }
