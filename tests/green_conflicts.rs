@@ -35,21 +35,45 @@ fn check_reports_each_cause_of_conflict_in_the_space_once_with_its_count() {
         .collect();
     assert_eq!(found.len(), 2, "one per pair of overlays: {found:#?}");
     for (a, b, meet, service) in [
-        ("gke-l40", "gke-rhel", "service = gke, accelerator = l40, os = rhel", "gke"),
-        ("oke-a100", "oke-ubuntu", "service = oke, accelerator = a100, os = ubuntu", "oke"),
+        (
+            "gke-l40",
+            "gke-rhel",
+            "service = gke, accelerator = l40, os = rhel",
+            "gke",
+        ),
+        (
+            "oke-a100",
+            "oke-ubuntu",
+            "service = oke, accelerator = a100, os = ubuntu",
+            "oke",
+        ),
     ] {
         let d = found
             .iter()
-            .find(|d| d["message"].as_str().unwrap().contains(&format!("`{a}` and `{b}`")))
+            .find(|d| {
+                d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("`{a}` and `{b}`"))
+            })
             .unwrap_or_else(|| panic!("no diagnostic for {a} and {b}: {found:#?}"));
         let count = conflicting_targets(service);
         assert!(count > 3, "the fixture conflicts on several targets");
         let message = d["message"].as_str().unwrap();
-        assert!(message.contains(&format!("for {count} targets")), "{message}");
+        assert!(
+            message.contains(&format!("for {count} targets")),
+            "{message}"
+        );
         let help = d["help"].as_str().unwrap();
-        assert!(help.contains(&format!("`{meet}` (the meet of both)")), "{help}");
+        assert!(
+            help.contains(&format!("`{meet}` (the meet of both)")),
+            "{help}"
+        );
         let notes = d["notes"].to_string();
-        assert!(notes.contains(&format!("and {} more", count - 3)), "{notes}");
+        assert!(
+            notes.contains(&format!("and {} more", count - 3)),
+            "{notes}"
+        );
     }
 }
 

@@ -33,8 +33,14 @@ fn a_snapshot_with_nothing_detected_is_refused_and_each_dimension_explained() {
         err.contains("service not detected: `K8s.server.version` `v1.33.0`"),
         "{err}"
     );
-    assert!(err.contains("accelerator not detected: the snapshot has no `GPU.smi`"), "{err}");
-    assert!(err.contains("intent, platform, nodes not detected"), "{err}");
+    assert!(
+        err.contains("accelerator not detected: the snapshot has no `GPU.smi`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("intent, platform, nodes not detected"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -47,7 +53,10 @@ fn flags_beside_an_undetected_snapshot_still_resolve_and_the_gap_is_said() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("os not detected: `debian`"), "{err}");
-    assert!(!err.contains("intent, "), "a given flag is not reported missing: {err}");
+    assert!(
+        !err.contains("intent, "),
+        "a given flag is not reported missing: {err}"
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ fn recipe_with_data_warns_about_unknown_fields() {
         err.contains("`spec.mixins` is not supported yet: galley does not read `RecipeMixin`"),
         "{err}"
     );
-    assert!(err.contains("`os-ubuntu`, `monitoring`"), "what is ignored: {err}");
+    assert!(
+        err.contains("`os-ubuntu`, `monitoring`"),
+        "what is ignored: {err}"
+    );
 }
 
 #[test]
@@ -72,7 +75,11 @@ fn strict_import_writes_nothing() {
 fn strict_is_refused_where_no_aicr_yaml_is_read() {
     let out = run(galley().args(["fmt", "--strict", "--check", "recipes/overlays/base.ovl"]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--strict applies to"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--strict applies to"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -38,12 +38,19 @@ fn the_summary_line_groups_the_skipped_tests_by_reason() {
     let out = validate(&kubeflow_recipe(&dir), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let (checks, constraints) = (skipped(&out, "check"), skipped(&out, "constraint"));
-    assert!(checks > 1 && constraints > 1, "the fixture skips both kinds");
+    assert!(
+        checks > 1 && constraints > 1,
+        "the fixture skips both kinds"
+    );
     let line = format!(
         "{} skipped ({checks} checks need a cluster, {constraints} constraints not measured)",
         checks + constraints
     );
-    assert!(stderr(&out).contains(&line), "no `{line}` in:\n{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&line),
+        "no `{line}` in:\n{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -69,7 +76,15 @@ fn fail_on_skip_passes_a_run_that_measured_everything() {
     .unwrap();
     let recipe = kubeflow_recipe(&dir);
     let out = run(galley()
-        .args(["validate", "-s", SNAPSHOT, "--phase", "readiness", "--fail-on-skip", "-r"])
+        .args([
+            "validate",
+            "-s",
+            SNAPSHOT,
+            "--phase",
+            "readiness",
+            "--fail-on-skip",
+            "-r",
+        ])
         .arg(&recipe)
         .arg("--results")
         .arg(&results));

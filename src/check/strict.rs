@@ -28,7 +28,10 @@ mod tests {
     #[test]
     fn only_unknown_field_warnings_become_errors() {
         let mut diags = Diagnostics::new();
-        diags.push(Diagnostic::warning(Code::YamlUnknownField, "unknown field `x`"));
+        diags.push(Diagnostic::warning(
+            Code::YamlUnknownField,
+            "unknown field `x`",
+        ));
         diags.push(Diagnostic::warning(Code::LintNoOp, "a lint"));
         let diags = apply(diags);
         let severities: Vec<Severity> = diags.iter().map(|d| d.severity).collect();

@@ -101,7 +101,10 @@ pub fn run(args: Args) -> ExitCode {
     for t in tests.iter().filter(|t| t.status == Status::Failed) {
         eprintln!("failed: {} {}: {}", t.suite[0], t.name, t.message);
     }
-    if tests.iter().any(|t| t.skip == Some(validate::SkipReason::NeedsCluster)) {
+    if tests
+        .iter()
+        .any(|t| t.skip == Some(validate::SkipReason::NeedsCluster))
+    {
         eprintln!(
             "note: a check needs a validator run on the cluster; pass its CTRF report with --results"
         );

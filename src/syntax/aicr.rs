@@ -254,7 +254,11 @@ impl Lowerer<'_> {
         let what = if names.is_empty() {
             "its mixins".to_string()
         } else {
-            format!("the mixin{} {}", if names.len() == 1 { "" } else { "s" }, names.join(", "))
+            format!(
+                "the mixin{} {}",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            )
         };
         self.amend_unknown(spec, "mixins", |d| {
             d.message = format!(
