@@ -40,13 +40,15 @@ pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnosti
         .values()
         .map(|o| (o.name.as_str(), places(o)))
         .collect();
-    let (mut out, recipes) = resolve_all(lib, resolver, &places);
+    let (mut out, recipes, failed) = resolve_all(lib, resolver, &places);
     shadowed(lib, &places, &recipes, &mut out);
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
     replaced_overlays(lib, &mut out);
     out.retain(|d| !suppressed(d, &lib.files));
+    // Conflicts are errors, which no comment silences.
+    out.extend(crate::check::conflicts::report(lib, resolver, &failed));
     out
 }
 
@@ -175,12 +177,12 @@ fn places(o: &OverlayInfo) -> Vec<(&str, String, Span, bool)> {
 /// chain, whose recipe the `no-op` lint compares its children with (those findings come
 /// back), and one recipe per distinct applied overlay set of the criteria space (in space
 /// order), each reduced to what the other lints read. Recipes are resolved, read and
-/// dropped on the worker threads.
+/// dropped on the worker threads. The targets that fail to resolve come back as well.
 fn resolve_all<'l>(
     lib: &'l Library,
     resolver: &Resolver<'l>,
     places: &Places<'_>,
-) -> (Vec<Diagnostic>, Vec<Seen>) {
+) -> (Vec<Diagnostic>, Vec<Seen>, Vec<Query>) {
     enum Job<'l> {
         Chain(&'l str),
         Target(Query),
@@ -188,6 +190,7 @@ fn resolve_all<'l>(
     enum Done {
         NoOp(Vec<Diagnostic>),
         Target(Option<Seen>),
+        Failed(Query),
     }
     let parents: BTreeSet<&str> = lib
         .overlays
@@ -209,22 +212,22 @@ fn resolve_all<'l>(
             }
             Done::NoOp(found)
         }
-        Job::Target(q) => Done::Target(
-            resolver
-                .resolve(q)
-                .ok()
-                .map(|r| Seen::of(places, &r, &memo)),
-        ),
+        Job::Target(q) => match resolver.resolve(q) {
+            Ok(r) => Done::Target(Some(Seen::of(places, &r, &memo))),
+            Err(_) => Done::Failed(q.clone()),
+        },
     });
     let mut no_ops = Vec::new();
     let mut seen = Vec::new();
+    let mut failed = Vec::new();
     for d in done {
         match d {
             Done::NoOp(found) => no_ops.extend(found),
             Done::Target(s) => seen.extend(s),
+            Done::Failed(q) => failed.push(q),
         }
     }
-    (no_ops, seen)
+    (no_ops, seen, failed)
 }
 
 /// A component field statement as (field, value text).

@@ -19,12 +19,14 @@
 //! one file never stops another file from being checked.
 
 pub mod body;
+pub mod conflicts;
 pub mod files;
 pub mod lint;
 pub mod load;
 pub mod overlay;
 pub mod replace;
 pub mod stdlib;
+pub mod strict;
 
 use crate::data::DataSet;
 use crate::diag::Diagnostics;

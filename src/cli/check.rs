@@ -44,6 +44,9 @@ pub fn run(args: Args) -> ExitCode {
     if !args.paths.is_empty() {
         diags = point_at_data(&library, diags, &args.paths);
     }
+    if super::strict() {
+        diags = check::strict::apply(diags);
+    }
     let resolver = crate::resolve::Resolver::new(&library);
     if !diags.has_errors() {
         diags.extend(check::lint::lint_with(&library, &resolver));

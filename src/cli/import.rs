@@ -30,7 +30,13 @@ pub fn run(args: Args) -> ExitCode {
     let options = crate::import::Options {
         normalise_values: args.normalise_values,
     };
-    let imported = crate::import::import(&root, options);
+    let mut imported = crate::import::import(&root, options);
+    if super::strict() {
+        imported
+            .diagnostics
+            .iter_mut()
+            .for_each(crate::check::strict::promote);
+    }
     print_diagnostics(&imported.diagnostics, &imported.files_table);
     if imported.has_errors() {
         eprintln!("import failed: nothing was written");

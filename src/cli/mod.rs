@@ -34,8 +34,20 @@ use std::process::ExitCode;
     about = "A compiler for GPU Kubernetes cluster recipes"
 )]
 pub struct Cli {
+    /// Make a field the AICR YAML reader does not know an error, not a warning (commands
+    /// that read a library or AICR YAML: check, import, and every command with --data)
+    #[arg(long, global = true)]
+    strict: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--strict`, set once before the command runs.
+static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `--strict` was given.
+pub(crate) fn strict() -> bool {
+    STRICT.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,6 +102,22 @@ pub enum Format {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.strict {
+        let reads_yaml = !matches!(
+            cli.command,
+            Command::Fmt(_)
+                | Command::Snapshot(_)
+                | Command::Completion(_)
+                | Command::Schema(_)
+                | Command::Man(_)
+        );
+        if !reads_yaml {
+            return usage_error(
+                "--strict applies to commands that read a library or AICR YAML (check, import, and the commands with --data)",
+            );
+        }
+        STRICT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),

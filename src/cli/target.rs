@@ -70,7 +70,8 @@ impl CriteriaArgs {
             Some(path) => self.detect(path, lib)?,
             None => (Query::any(), Vec::new(), None),
         };
-        let mut given = self.snapshot.is_some();
+        // A snapshot counts as criteria only when something was detected from it.
+        let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
@@ -90,6 +91,11 @@ impl CriteriaArgs {
                     .map_err(|e| criteria::invalid_value(dims, dim, raw, e))?;
                 report_override(&detected, dim, query.get(dim), &format!("--{dim}"));
             }
+        }
+        if let (false, Some(path)) = (given, &self.snapshot) {
+            return Err(format!(
+                "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
+            ));
         }
         if !given {
             return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot".into());
@@ -119,6 +125,23 @@ impl CriteriaArgs {
                 d.dimension, d.value, d.from
             );
         }
+        let dims = &lib.stdlib.dimensions;
+        for u in detect::undetected(&snapshot, dims, &detected) {
+            eprintln!("note: {} not detected: {}", u.dimension, u.reason);
+        }
+        let flags = self.flags();
+        let unset: Vec<&str> = detect::NEVER_DETECTED
+            .into_iter()
+            .filter(|dim| flags.iter().any(|(f, v)| f == dim && v.is_none()))
+            .collect();
+        if !unset.is_empty() {
+            let how: Vec<String> = unset.iter().map(|d| format!("--{d}")).collect();
+            eprintln!(
+                "note: {} not detected: a snapshot never says; give {}",
+                unset.join(", "),
+                how.join(", ")
+            );
+        }
         Ok((query, detected, Some(snapshot)))
     }
 }
@@ -142,12 +165,22 @@ fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
 /// [`super::leave_to_exit`]).
 pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> {
     let set = super::check::data_set(&[], data).map_err(usage_error)?;
-    let (library, diags) = check::check_with(set, check::Options { deep_files: false });
+    let (library, mut diags) = check::check_with(set, check::Options { deep_files: false });
+    if super::strict() {
+        diags = check::strict::apply(diags);
+    }
     if diags.has_errors() {
         let list: Vec<_> = diags.into_iter().collect();
         print_diagnostics(&list, &library.files);
         eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
         return Err(ExitCode::from(1));
     }
+    // Unknown fields are the one warning worth a word here: what they meant is silently
+    // not in the recipe.
+    let unknown: Vec<_> = diags
+        .into_iter()
+        .filter(|d| d.code == crate::diag::Code::YamlUnknownField)
+        .collect();
+    print_diagnostics(&unknown, &library.files);
     Ok(Box::leak(Box::new(library)))
 }

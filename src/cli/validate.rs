@@ -1,9 +1,9 @@
 //! `galley validate -r RECIPE -s SNAPSHOT [--phase P]… [--results FILE]… [--fail-on-error]
-//! [-o report.json]`
+//! [--fail-on-skip] [-o report.json]`
 //!
 //! Exit codes: 0 nothing failed; 1 a constraint or check failed (or, with
-//! `--fail-on-error`, ended `other`); 2 bad usage or an unreadable or malformed recipe,
-//! snapshot or results file.
+//! `--fail-on-error`, ended `other`; with `--fail-on-skip`, was skipped); 2 bad usage or an
+//! unreadable or malformed recipe, snapshot or results file.
 
 use super::recipe::write_output;
 use super::target::load_library;
@@ -37,6 +37,10 @@ pub struct Args {
     /// Also exit 1 when a test ends `other` (could not be evaluated, validator error)
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     fail_on_error: Option<bool>,
+    /// Also exit 1 when a test was skipped (a check with no validator result, a constraint
+    /// with no measurement), so that a run that checked nothing is not green
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    fail_on_skip: Option<bool>,
     /// Write the CTRF report to FILE instead of stdout (`-` is stdout)
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<Utf8PathBuf>,
@@ -87,17 +91,50 @@ pub fn run(args: Args) -> ExitCode {
     }
     let s = ctrf::summary(&tests, start, stop);
     eprintln!(
-        "{} tests: {} passed, {} failed, {} skipped, {} other",
-        s.tests, s.passed, s.failed, s.skipped, s.other
+        "{} tests: {} passed, {} failed, {}, {} other",
+        s.tests,
+        s.passed,
+        s.failed,
+        skipped_text(&tests, s.skipped),
+        s.other
     );
     for t in tests.iter().filter(|t| t.status == Status::Failed) {
         eprintln!("failed: {} {}: {}", t.suite[0], t.name, t.message);
     }
+    if tests
+        .iter()
+        .any(|t| t.skip == Some(validate::SkipReason::NeedsCluster))
+    {
+        eprintln!(
+            "note: a check needs a validator run on the cluster; pass its CTRF report with --results"
+        );
+    }
     let fail_other = args.fail_on_error.unwrap_or(false);
-    if s.failed > 0 || (fail_other && s.other > 0) {
+    let fail_skip = args.fail_on_skip.unwrap_or(false) && s.skipped > 0;
+    if fail_skip {
+        eprintln!(
+            "error: --fail-on-skip: {} test{} skipped",
+            s.skipped,
+            if s.skipped == 1 { " was" } else { "s were" }
+        );
+    }
+    if s.failed > 0 || (fail_other && s.other > 0) || fail_skip {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `18 skipped (15 checks need a cluster, 3 constraints not measured)`.
+fn skipped_text(tests: &[validate::TestResult], skipped: usize) -> String {
+    let reasons: Vec<String> = validate::skipped_by_reason(tests)
+        .into_iter()
+        .map(|(reason, n)| reason.describe(n))
+        .collect();
+    if reasons.is_empty() {
+        format!("{skipped} skipped")
+    } else {
+        format!("{skipped} skipped ({})", reasons.join(", "))
     }
 }
 

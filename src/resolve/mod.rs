@@ -29,7 +29,8 @@ use crate::syntax::ast::{self, ComponentStmt, ComponentType, PhaseStmt, Registry
 use crate::syntax::yaml;
 use crate::value::Value;
 use criteria::{Query, matches};
-use lattice::{Conflict, Node, Rank, TreeMerge, pick};
+pub use lattice::Conflict;
+use lattice::{Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -118,6 +119,15 @@ impl<'l> Resolver<'l> {
     ) -> Result<(Recipe, Vec<Diagnostic>), Vec<Diagnostic>> {
         let applied = applied_overlays(self.lib, query)?;
         Resolution::new(self, &applied).build(query)
+    }
+
+    /// The merge conflicts of a target as data (`galley check` groups them across the
+    /// criteria space); empty when its overlays merge cleanly.
+    pub fn conflicts(&self, query: &Query) -> Vec<Conflict> {
+        match applied_overlays(self.lib, query) {
+            Ok(applied) => Resolution::new(self, &applied).conflicts(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Resolve exactly these overlays, in this order (an overlay chain, for the linter).
@@ -297,6 +307,18 @@ impl<'l, 'r> Resolution<'l, 'r> {
             (recipe, errors) if errors.is_empty() => Ok(recipe),
             (_, errors) => Err(errors),
         }
+    }
+
+    /// Every conflict of the merge, without building a recipe.
+    fn conflicts(&self) -> Vec<Conflict> {
+        let mut conflicts = Vec::new();
+        let mut provenance = Provenance::default();
+        for name in self.component_names() {
+            self.component(&name, &mut conflicts, &mut provenance);
+        }
+        self.constraints(&mut conflicts, &mut provenance);
+        self.validation(&mut conflicts, &mut provenance);
+        conflicts
     }
 
     fn build(&self, query: &Query) -> Result<(Recipe, Vec<Diagnostic>), Vec<Diagnostic>> {

@@ -64,6 +64,44 @@ pub struct TestResult {
     pub duration: i64,
     /// For constraints: expected, actual, remediation and source.
     pub constraint: Option<Outcome>,
+    /// Why the test was skipped (`None` unless its status is `skipped`).
+    pub skip: Option<SkipReason>,
+}
+
+/// Why a test was skipped; the summary line counts the skipped tests by reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// A check that no `--results` file reports: it needs a live cluster.
+    NeedsCluster,
+    /// A constraint whose measurement is in neither the snapshot nor a results file.
+    NotMeasured,
+    /// A check its validator reported as skipped.
+    SkippedByValidator,
+}
+
+impl SkipReason {
+    /// How the summary line says it, after the count.
+    pub fn describe(self, count: usize) -> String {
+        let s = if count == 1 { "" } else { "s" };
+        match self {
+            SkipReason::NeedsCluster => {
+                format!("{count} check{s} need a cluster")
+            }
+            SkipReason::NotMeasured => format!("{count} constraint{s} not measured"),
+            SkipReason::SkippedByValidator => {
+                format!("{count} check{s} skipped by the validator")
+            }
+        }
+    }
+}
+
+/// The skipped tests counted by reason, in reason order; empty when none was skipped.
+pub fn skipped_by_reason(tests: &[TestResult]) -> Vec<(SkipReason, usize)> {
+    let mut counts: std::collections::BTreeMap<SkipReason, usize> = Default::default();
+    for reason in tests.iter().filter_map(|t| t.skip) {
+        *counts.entry(reason).or_default() += 1;
+    }
+    counts.into_iter().collect()
 }
 
 pub struct Input<'a> {
@@ -116,6 +154,7 @@ fn constraint_test(input: &Input, phase: PhaseName, c: &Constraint) -> TestResul
         suite: [phase.as_str().into(), "constraint".into()],
         message: outcome.message.clone(),
         duration: 0,
+        skip: (outcome.status == Status::Skipped).then_some(SkipReason::NotMeasured),
         constraint: Some(outcome),
     }
 }
@@ -125,7 +164,7 @@ fn check_test(input: &Input, phase: PhaseName, check: &str) -> TestResult {
         .tests
         .iter()
         .rfind(|t| t.name == check && belongs(t, phase));
-    let (status, message, duration) = match found {
+    let (status, message, duration, skip) = match found {
         Some(t) => {
             let status = match t.status.as_str() {
                 "passed" => Status::Passed,
@@ -140,7 +179,8 @@ fn check_test(input: &Input, phase: PhaseName, check: &str) -> TestResult {
                     "pending" => "reported pending by its validator".into(),
                     s => format!("{s} (from its validator's CTRF report)"),
                 });
-            (status, message, t.duration)
+            let skip = (status == Status::Skipped).then_some(SkipReason::SkippedByValidator);
+            (status, message, t.duration, skip)
         }
         None => (
             Status::Skipped,
@@ -148,6 +188,7 @@ fn check_test(input: &Input, phase: PhaseName, check: &str) -> TestResult {
              run the validator and pass its CTRF report with --results"
                 .to_string(),
             0,
+            Some(SkipReason::NeedsCluster),
         ),
     };
     TestResult {
@@ -157,6 +198,7 @@ fn check_test(input: &Input, phase: PhaseName, check: &str) -> TestResult {
         message,
         duration,
         constraint: None,
+        skip,
     }
 }
 
