@@ -11,6 +11,7 @@ mod coverage;
 mod diff;
 mod fmt;
 mod graph;
+mod hostile_inputs;
 mod import;
 mod integration;
 mod library;

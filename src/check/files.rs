@@ -319,7 +319,7 @@ fn ref_error(path: &Str, e: &RefError) -> Diagnostic {
         RefError::Symlink => Diagnostic::error(Code::FileSymlink, format!("`{p}` is reached through a symbolic link"))
             .with_label(path.span, "galley does not follow links in data directories")
             .with_help("copy the file into the data directory instead of linking it"),
-        RefError::TooLarge(n) => Diagnostic::error(Code::Io, format!("`{p}` is {n} bytes, over the 10 MiB limit"))
+        RefError::TooLarge(n) => Diagnostic::error(Code::InputTooLarge, format!("`{p}` is {n} bytes, over the 10 MiB limit"))
             .with_label(path.span, "too large"),
         RefError::Unreadable(why) => {
             Diagnostic::error(Code::Io, format!("cannot read `{p}`: {why}")).with_label(path.span, "unreadable")

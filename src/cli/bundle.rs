@@ -73,9 +73,9 @@ pub fn run(args: Args) -> ExitCode {
                 Ok(l) => l,
                 Err(code) => return code,
             };
-            let text = match std::fs::read_to_string(path) {
+            let text = match crate::input::read_text(path) {
                 Ok(t) => t,
-                Err(e) => return usage_error(format!("cannot read recipe file `{path}`: {e}")),
+                Err(e) => return usage_error(e.report("recipe file", path)),
             };
             let mut files = library.files.clone();
             let id = files.add(path.to_string(), text.clone());

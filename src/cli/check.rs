@@ -3,8 +3,9 @@
 use super::{print_diagnostics, usage_error};
 use crate::check::{self, Library};
 use crate::data::{DataSet, Root};
-use crate::diag::Diagnostics;
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::render;
+use crate::source::FileClass;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let (library, mut diags) = check::check(data);
+    diags.extend(unchecked(&args.paths, &library, &diags));
+    diags.sort();
     let resolver = crate::resolve::Resolver::new(&library);
     if !diags.has_errors() {
         diags.extend(check::lint::lint_with(&library, &resolver));
@@ -81,6 +84,49 @@ pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<Da
         roots.push(Root::from_dir(d)?);
     }
     Ok(DataSet::new(roots))
+}
+
+/// A named file that `check` reads nothing from: not `.ovl` or `.yaml`, or a YAML document
+/// of a kind galley does not read. (Directories may hold other files; only named ones count.)
+fn unchecked(paths: &[Utf8PathBuf], library: &Library, diags: &Diagnostics) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let layer = i + 1;
+        let root = &library.data.roots[layer];
+        let Some((rel, entry)) = root.files.iter().next() else {
+            continue;
+        };
+        if root.files.len() != 1 || !matches!(entry, crate::data::Entry::Text(_)) {
+            continue;
+        }
+        let why = match crate::source::classify(rel) {
+            FileClass::Ovl => continue,
+            FileClass::Data => "it is not an `.ovl` overlay or an AICR `.yaml` document",
+            FileClass::AicrYaml => {
+                let name = root.display_name(rel);
+                let reported = diags.iter().any(|d| {
+                    d.primary_span()
+                        .is_some_and(|s| library.files.name(s.file) == name)
+                });
+                if reported || library.units.iter().any(|u| u.layer == layer) {
+                    continue;
+                }
+                "it is empty or its `kind` is not one galley reads"
+            }
+        };
+        out.push(
+            Diagnostic::error(
+                Code::InputUnchecked,
+                format!("`{path}` was not checked: {why}"),
+            )
+            .with_help(if path.extension() == Some("yml") {
+                "galley reads `.yaml` files, as the reference does: rename it to `.yaml`"
+            } else {
+                "name `.ovl` files, AICR `.yaml` files (`kind: RecipeMetadata`, `ComponentRegistry`, `ValidatorCatalog`) or directories"
+            }),
+        );
+    }
+    out
 }
 
 fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration, layered: bool) {

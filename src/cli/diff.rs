@@ -125,10 +125,10 @@ fn load(source: Source<'_>) -> Option<Side> {
 }
 
 fn read_file(path: &Utf8PathBuf) -> Option<Side> {
-    let text = match read_limited(path) {
+    let text = match crate::input::read_text(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{path}`: {e}");
+            eprintln!("error: {}", e.report("", path));
             return None;
         }
     };
@@ -311,13 +311,4 @@ fn human(d: &Diff) -> String {
         if n == 1 { "" } else { "s" }
     ));
     out
-}
-
-/// A file's text, refused over the 10 MiB limit every input has.
-fn read_limited(path: &Utf8PathBuf) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > crate::data::MAX_FILE_SIZE {
-        return Err(format!("{} bytes, over the 10 MiB limit", meta.len()));
-    }
-    std::fs::read_to_string(path).map_err(|e| e.to_string())
 }

@@ -72,8 +72,8 @@ impl CriteriaArgs {
         };
         let mut given = self.snapshot.is_some();
         if let Some(path) = &self.criteria {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
+            let text =
+                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
             let file = criteria::from_criteria_file(&text, dims)
                 .map_err(|e| format!("criteria file `{path}`: {e}"))?;
             for (dim, value) in &file.values {
@@ -103,8 +103,7 @@ impl CriteriaArgs {
         path: &Utf8PathBuf,
         lib: &Library,
     ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read snapshot `{path}`: {e}"))?;
+        let text = crate::input::read_text(path).map_err(|e| e.report("snapshot", path))?;
         let mut files = crate::source::Files::new();
         let file = files.add(path.to_string(), text.clone());
         let (snapshot, warnings) = snapshot::read(file, &text).map_err(|d| {

@@ -1,0 +1,281 @@
+//! Hostile inputs (issue 11): devices, FIFOs, directories and oversized files on every read
+//! path; collectors that leave processes behind; silent skips; small escapes.
+
+use crate::support::{KUBEFLOW, TempDir, galley, run, stderr, stdout};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Run with a deadline: a command that hangs fails the test instead of hanging it.
+fn run_bounded(cmd: &mut Command, what: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("galley runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(ok.success());
+}
+
+/// A sparse regular file one byte over the 10 MiB limit.
+fn oversized(path: &Path) {
+    let f = std::fs::File::create(path).unwrap();
+    f.set_len(10 * 1024 * 1024 + 1).unwrap();
+}
+
+/// The kubeflow recipe, written by `galley recipe`, for commands that need a good one.
+fn good_recipe(dir: &Path) -> PathBuf {
+    let path = dir.join("recipe.yaml");
+    let out = run(galley().arg("recipe").args(KUBEFLOW).arg("-o").arg(&path));
+    assert!(out.status.success(), "{}", stderr(&out));
+    path
+}
+
+const SNAPSHOT: &str = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
+
+/// Every command line that reads a file the user names, with `{}` where the file goes.
+fn read_paths(recipe: &Path, out_dir: &Path) -> Vec<Vec<String>> {
+    let r = recipe.display().to_string();
+    let o = out_dir.join("bundle").display().to_string();
+    let lines: [&[&str]; 11] = [
+        &["recipe", "--criteria", "{}"],
+        &["recipe", "--snapshot", "{}"],
+        &["bundle", "-r", "{}", "-o", &o],
+        &["diff", "{}", &r],
+        &["diff", "--from-file", &r, "--to-file", "{}"],
+        &["check", "{}"],
+        &["validate", "-r", "{}", "-s", SNAPSHOT],
+        &["validate", "-r", &r, "-s", "{}"],
+        &["validate", "-r", &r, "-s", SNAPSHOT, "--results", "{}"],
+        &["fmt", "--check", "{}"],
+        &["query", "--criteria", "{}", "--selector", "components"],
+    ];
+    lines
+        .iter()
+        .map(|l| l.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
+fn with_file(args: &[String], file: &Path) -> Vec<String> {
+    let f = file.display().to_string();
+    args.iter()
+        .map(|a| if a == "{}" { f.clone() } else { a.clone() })
+        .collect()
+}
+
+#[test]
+fn every_read_path_refuses_devices_fifos_directories_and_oversized_files() {
+    let dir = TempDir::new("hostile-reads");
+    let recipe = good_recipe(dir.path());
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let big = dir.path().join("big.yaml");
+    oversized(&big);
+    let sub = dir.path().join("a-directory");
+    std::fs::create_dir(&sub).unwrap();
+    let cases: [(&Path, &str, &str); 4] = [
+        (
+            Path::new("/dev/zero"),
+            "galley::input::not-a-file",
+            "character device",
+        ),
+        (&fifo, "galley::input::not-a-file", "pipe"),
+        (&big, "galley::input::too-large", "10 MiB"),
+        (&sub, "galley::input::not-a-file", "directory"),
+    ];
+    for args in read_paths(&recipe, dir.path()) {
+        for (file, code, words) in cases {
+            // `check DIR` and `fmt DIR` read a directory tree: that is their job.
+            let is_tree = matches!(args[0].as_str(), "check" | "fmt");
+            if is_tree && file == sub.as_path() {
+                continue;
+            }
+            let line = with_file(&args, file);
+            let what = line.join(" ");
+            let out = run_bounded(galley().args(&line), &what);
+            let err = stderr(&out);
+            // `check` reports an oversized file as a diagnostic of the library it checks.
+            let exit = if args[0] == "check" && file == big.as_path() {
+                1
+            } else {
+                2
+            };
+            assert_eq!(out.status.code(), Some(exit), "{what}: {err}");
+            assert!(err.contains(code), "{what}: {err}");
+            assert!(err.contains(words), "{what}: {err}");
+        }
+    }
+}
+
+#[test]
+fn an_endless_pipe_is_cut_at_the_limit() {
+    let cmd = format!(
+        "head -c 20000000 /dev/zero | '{}' recipe --criteria /dev/stdin",
+        env!("CARGO_BIN_EXE_galley")
+    );
+    let out = run_bounded(Command::new("sh").args(["-c", &cmd]), "pipe");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("galley::input::too-large"));
+}
+
+#[test]
+fn a_pipe_with_a_writer_is_read() {
+    let cmd = format!(
+        "printf 'kind: RecipeCriteria\\napiVersion: aicr.nvidia.com/v1alpha1\\nspec:\\n  service: eks\\n' | '{}' recipe --criteria /dev/stdin",
+        env!("CARGO_BIN_EXE_galley")
+    );
+    let out = run_bounded(Command::new("sh").args(["-c", &cmd]), "pipe");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("service: eks"), "{}", stdout(&out));
+}
+
+#[test]
+fn special_files_in_a_data_directory_are_reported_not_opened() {
+    let dir = TempDir::new("hostile-data");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("overlays")).unwrap();
+    mkfifo(&data.join("overlays/pipe.ovl"));
+    let out = run_bounded(
+        galley()
+            .env("COLUMNS", "1000")
+            .arg("check")
+            .arg("--data")
+            .arg(&data),
+        "check --data",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("named pipe, not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_bounded(
+        galley()
+            .env("COLUMNS", "1000")
+            .arg("import")
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path().join("out")),
+        "import",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("named pipe"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_data_link_with_a_trailing_slash_is_refused_like_the_link() {
+    let dir = TempDir::new("hostile-link");
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(real.join("overlays")).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for suffix in ["", "/", "/.", "//"] {
+        let arg = format!("{}{suffix}", link.display());
+        let out = run(galley().args(["recipe", "--service", "eks", "--data", &arg]));
+        assert_eq!(out.status.code(), Some(2), "{arg}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is a symbolic link"),
+            "{arg}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// Whether a process is still running (a zombie waiting for its reaper counts as gone).
+fn alive(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn a_timed_out_collector_leaves_no_process_behind() {
+    let dir = TempDir::new("hostile-orphan");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let pid_file = dir.path().join("sleep.pid");
+    let script = format!(
+        "#!/bin/sh\nsleep 1000 &\necho $! > '{}'\nwait\n",
+        pid_file.display()
+    );
+    let tool = bin.join("nvidia-smi");
+    std::fs::write(&tool, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(galley()
+        .args(["snapshot", "--root"])
+        .arg(dir.path())
+        .env("GALLEY_COLLECT_TIMEOUT_MS", "500"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    let pid = std::fs::read_to_string(&pid_file).expect("the fake tool ran");
+    let pid = pid.trim();
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        !alive(pid)
+    });
+    if !gone {
+        let _ = Command::new("kill").args(["-9", pid]).status();
+    }
+    assert!(gone, "the collector's `sleep` (pid {pid}) outlived galley");
+}
+
+#[test]
+fn check_refuses_named_files_it_would_not_read() {
+    let dir = TempDir::new("hostile-unchecked");
+    let broken = "overlay a extends base {\n  when service = eks\n";
+    for (name, text) in [
+        ("broken.yml", broken),
+        ("broken.txt", broken),
+        ("deployment.yaml", "kind: Deployment\n"),
+        ("empty.yaml", ""),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(galley().args(["check", "--format", "json"]).arg(&path));
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(
+            report["diagnostics"][0]["code"], "galley::input::unchecked",
+            "{name}: {report}"
+        );
+    }
+}
+
+#[test]
+fn fmt_says_what_it_skips() {
+    let dir = TempDir::new("hostile-fmt");
+    let real = dir.path().join("real.ovl");
+    std::fs::write(&real, "overlay a extends base {\n  when service = eks\n}\n").unwrap();
+    let link = dir.path().join("link.ovl");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = run(galley().args(["fmt", "--check"]).arg(&link));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("galley::input::not-a-file"));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    let out = run(galley().args(["fmt", "--check"]).arg(dir.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped") && stderr(&out).contains("link.ovl"),
+        "{}",
+        stderr(&out)
+    );
+}
