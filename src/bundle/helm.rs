@@ -385,6 +385,8 @@ for ns in $(kubectl get namespaces -o jsonpath='{range .items[?(@.status.phase==
   echo "error: namespace $ns is terminating; wait for it to go, or clear its finalizers" >&2
   exit 1
 done
+
+echo "Deploying the bundle in $SCRIPT_DIR (Helm: ${WAIT_ARGS[*]:-no waiting})"
 "#;
 
 const DEPLOY_EPILOGUE: &str = r#"
