@@ -8,7 +8,9 @@
 //!
 //! Reading a directory never follows symbolic links: a link is recorded as such, and a file
 //! reference that reaches one is an error. Files over [`MAX_FILE_SIZE`] are recorded and
-//! refused, and so are pipes, devices and sockets (they are never opened). The walk is sorted, so results never depend on the order the OS lists entries in.
+//! refused, and so are pipes, devices and sockets (they are never opened). Hidden names
+//! (starting with `.`) are not read, and a reference to one says so. The walk is sorted, so
+//! results never depend on the order the OS lists entries in.
 
 use crate::input::InputError;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -205,6 +207,8 @@ pub enum RefError {
     /// Absolute, `..`, backslashes, empty segments: the path leaves (or could leave) the root.
     OutsideRoot,
     Missing,
+    /// A name on the path starts with `.`: data directories are read without hidden files.
+    Hidden,
     Symlink,
     TooLarge(u64),
     Unreadable(String),
@@ -215,6 +219,9 @@ impl std::fmt::Display for RefError {
         match self {
             RefError::OutsideRoot => f.write_str("the path leaves its data root"),
             RefError::Missing => f.write_str("no such file"),
+            RefError::Hidden => f.write_str(
+                "it is hidden (a name starts with `.`), and galley does not load hidden files",
+            ),
             RefError::Symlink => f.write_str("it is reached through a symbolic link"),
             RefError::TooLarge(n) => write!(f, "the file is too large ({n} bytes)"),
             RefError::Unreadable(why) => write!(f, "it cannot be read: {why}"),
@@ -262,6 +269,9 @@ impl DataSet {
                     Entry::Unreadable(why) => Err(RefError::Unreadable(why.clone())),
                 };
             }
+        }
+        if path.split('/').any(|seg| seg.starts_with('.')) {
+            return Err(RefError::Hidden);
         }
         Err(RefError::Missing)
     }

@@ -279,3 +279,169 @@ fn fmt_says_what_it_skips() {
         stderr(&out)
     );
 }
+
+/// A `RecipeResult` with one Kustomize component and the given constraint.
+fn kustomize_recipe(dir: &Path, constraint_name: &str, constraint_value: &str) -> PathBuf {
+    let quote = |s: &str| serde_json::to_string(s).unwrap();
+    let text = format!(
+        "kind: RecipeResult\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  version: \"0.1.0\"\ncriteria:\n  service: kind\nconstraints:\n  - name: {}\n    value: {}\ncomponentRefs:\n  - name: my-app\n    namespace: my-app\n    type: Kustomize\n    source: https://github.com/example/repo\n    path: config/default\n    tag: v1.0.0\ndeploymentOrder:\n  - my-app\n",
+        quote(constraint_name),
+        quote(constraint_value)
+    );
+    let path = dir.join("recipe.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn constraints_from_a_recipe_file_cannot_break_out_of_the_readme() {
+    let dir = TempDir::new("hostile-readme");
+    let recipe = kustomize_recipe(
+        dir.path(),
+        "K8s.server.version`\n# injected",
+        ">= 1.25 `x`\n\n## Deploy",
+    );
+    let out_dir = dir.path().join("bundle");
+    let out = run(galley()
+        .args(["bundle", "-r"])
+        .arg(&recipe)
+        .arg("-o")
+        .arg(&out_dir));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let readme = std::fs::read_to_string(out_dir.join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("K8s.server.version"))
+        .expect("the constraint is listed");
+    assert_eq!(
+        line,
+        "- ``K8s.server.version`\\n# injected``: ``>= 1.25 `x`\\n\\n## Deploy``"
+    );
+    assert!(!readme.lines().any(|l| l == "# injected"));
+    assert_eq!(
+        readme.lines().filter(|l| *l == "## Deploy").count(),
+        1,
+        "{readme}"
+    );
+}
+
+#[test]
+fn empty_criteria_and_revision_values_are_refused() {
+    for flag in [
+        "--service",
+        "--accelerator",
+        "--gpu",
+        "--intent",
+        "--os",
+        "--platform",
+        "--nodes",
+    ] {
+        for value in ["", "  "] {
+            let out = run(galley().args(["recipe", flag, value]));
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{flag} {value:?}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("empty value"),
+                "{flag}: {}",
+                stderr(&out)
+            );
+            let out = run(galley().args(["bundle", "-o", "/nonexistent/never", flag, value]));
+            assert_eq!(out.status.code(), Some(2), "bundle {flag} {value:?}");
+        }
+    }
+    let dir = TempDir::new("hostile-revision");
+    for revision in ["", "main branch", "a\nb", "a`b"] {
+        let out = run(galley()
+            .args(["bundle", "--service", "kind", "-d", "argocd"])
+            .args([
+                "--repo",
+                "https://github.com/example/gitops.git",
+                "--revision",
+                revision,
+            ])
+            .arg("-o")
+            .arg(dir.path().join("b")));
+        assert_eq!(out.status.code(), Some(2), "{revision:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--revision"), "{}", stderr(&out));
+        assert!(!dir.path().join("b").exists());
+    }
+}
+
+#[test]
+fn a_byte_order_mark_opens_an_overlay_and_spans_still_point_right() {
+    let dir = TempDir::new("hostile-bom");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("overlays")).unwrap();
+    let text = "\u{feff}overlay a extends base { when service = nosuchsvc }\n";
+    std::fs::write(data.join("overlays/a.ovl"), text).unwrap();
+    let out = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(&data));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let diags = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{report}");
+    assert_eq!(diags[0]["code"], "galley::check::unknown-value");
+    let label = &diags[0]["labels"][0];
+    let start = text.find("nosuchsvc").unwrap();
+    assert_eq!(label["byte_start"], start, "{report}");
+    assert_eq!(label["byte_end"], start + "nosuchsvc".len());
+    std::fs::write(
+        data.join("overlays/a.ovl"),
+        "\u{feff}overlay a extends base { when service = eks\n  when accelerator = h100 }\n",
+    )
+    .unwrap();
+    let out = run(galley().arg("check").arg("--data").arg(&data));
+    assert!(
+        !stderr(&out).contains("galley::syntax::error"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_reference_to_a_hidden_file_says_hidden_files_are_not_loaded() {
+    let dir = TempDir::new("hostile-dotfile");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("overlays")).unwrap();
+    std::fs::create_dir_all(data.join("components/gpu-operator")).unwrap();
+    std::fs::write(data.join("components/gpu-operator/.values.yaml"), "a: 1\n").unwrap();
+    std::fs::write(
+        data.join("overlays/o.ovl"),
+        "overlay oke-hidden {\n  when service = oke\n  component gpu-operator {\n    values \"components/gpu-operator/.values.yaml\"\n  }\n}\n",
+    )
+    .unwrap();
+    let out = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(&data));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains("galley::check::file-missing"), "{report}");
+    assert!(report.contains("hidden file"), "{report}");
+    assert!(!report.contains("does not exist"), "{report}");
+}
+
+#[test]
+fn a_tool_that_is_not_executable_is_reported_as_such() {
+    let dir = TempDir::new("hostile-noexec");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["nvidia-smi", "systemctl", "kubectl"] {
+        std::fs::write(bin.join(tool), "#!/bin/sh\nexit 0\n").unwrap();
+    }
+    let out = run(galley()
+        .args(["snapshot", "--format", "json", "--root"])
+        .arg(dir.path()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for tool in ["nvidia-smi", "systemctl", "kubectl"] {
+        assert!(
+            err.contains(&format!("{tool} at `")) && err.contains("is not executable"),
+            "{tool}: {err}"
+        );
+        assert!(!err.contains(&format!("{tool} not found")), "{tool}: {err}");
+    }
+}

@@ -12,6 +12,7 @@
 //! Every recipe-derived string in the scripts was validated by the planner and is single-
 //! quoted here as well.
 
+use super::safe::md_code;
 use super::safe::sh_quote as q;
 use super::{Options, Plan, Planned, Source, Tree, criteria_lines, local_chart, values_file};
 use std::fmt::Write;
@@ -174,7 +175,7 @@ fn readme(plan: &Plan) -> String {
         s.push_str("Any cluster (no criteria narrowed the recipe).\n");
     }
     for (k, v) in lines {
-        let _ = writeln!(s, "- {k}: `{v}`");
+        let _ = writeln!(s, "- {k}: {}", md_code(&v));
     }
     s.push_str("\n## Components\n\nIn deployment order. A `-post` folder is a local chart of the component's manifests, installed after its chart.\n\n");
     s.push_str(
@@ -198,7 +199,7 @@ fn readme(plan: &Plan) -> String {
     if !r.constraints.is_empty() {
         s.push_str("\n## Constraints\n\nThe cluster must satisfy these before deployment (`galley validate` checks them against a snapshot):\n\n");
         for c in &r.constraints {
-            let _ = writeln!(s, "- `{}`: `{}`", c.name, c.value);
+            let _ = writeln!(s, "- {}: {}", md_code(&c.name), md_code(&c.value));
         }
     }
     s.push_str(README_USAGE);

@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     repo: Option<String>,
     /// The branch of --repo to follow
-    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    #[arg(long, value_name = "BRANCH", default_value = "main", value_parser = revision)]
     revision: String,
     /// Override a value: COMPONENT:path.to.key=value (repeatable; the component's name or
     /// any registry alias; `enabled=false` drops the component)
@@ -194,4 +194,20 @@ fn options(args: &Args) -> Result<Options, String> {
         workload_selector: selectors(&args.workload_selector, "workload-selector")?,
         nodes,
     })
+}
+
+/// A `--revision`: a Git branch, tag or commit, never empty (`targetRevision: ""` would follow
+/// whatever the repository's default is), without spaces, control characters or backticks
+/// (the README quotes it).
+fn revision(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Err("an empty revision: give a branch, tag or commit (default `main`)".into());
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '`')
+    {
+        return Err("a Git revision has no spaces, control characters or backticks".into());
+    }
+    Ok(raw.to_string())
 }
