@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(md_code("`x``"), "``` `x`` ```");
         assert_eq!(md_code(">= 1\n# hi"), "`>= 1\\n# hi`");
         assert_eq!(md_code(" a "), "`  a  `");
-        assert_eq!(md_code(""), "` `");
+        assert_eq!(md_code(""), "`  `");
         assert!(!md_code("a\r\nb\tc\u{7}").contains(['\n', '\r', '\t', '\u{7}']));
     }
 }
