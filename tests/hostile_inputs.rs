@@ -353,6 +353,15 @@ fn empty_criteria_and_revision_values_are_refused() {
             assert_eq!(out.status.code(), Some(2), "bundle {flag} {value:?}");
         }
     }
+    for from in ["service=", "service=eks,accelerator= ", "intent=,"] {
+        let out = run(galley().args(["diff", "--from", from, "--to", "service=eks"]));
+        assert_eq!(out.status.code(), Some(2), "{from}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("empty value"),
+            "{from}: {}",
+            stderr(&out)
+        );
+    }
     let dir = TempDir::new("hostile-revision");
     for revision in ["", "main branch", "a\nb", "a`b"] {
         let out = run(galley()

@@ -159,6 +159,11 @@ pub fn parse_criteria(
         if seen.contains(&dim) {
             return Err(format!("`{dim}` is given twice in `{text}`"));
         }
+        if value.trim().is_empty() {
+            return Err(format!(
+                "`{dim}` has an empty value in `{text}`: give a value, or leave `{dim}` out"
+            ));
+        }
         q.set(dims, &dim, value)
             .map_err(|e| crate::resolve::criteria::invalid_value(dims, &dim, value, e))?;
         seen.push(dim);
