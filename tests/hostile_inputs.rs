@@ -454,3 +454,44 @@ fn a_tool_that_is_not_executable_is_reported_as_such() {
         assert!(!err.contains(&format!("{tool} not found")), "{tool}: {err}");
     }
 }
+
+#[test]
+fn check_warns_of_yml_files_a_directory_walk_skips() {
+    let dir = TempDir::new("hostile-yml");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("overlays")).unwrap();
+    std::fs::create_dir_all(data.join("components/x")).unwrap();
+    std::fs::write(data.join("overlays/o.yml"), "kind: RecipeMetadata\n").unwrap();
+    std::fs::write(data.join("components/x/values.yml"), "a: 1\n").unwrap();
+    std::fs::write(data.join("README.txt"), "notes\n").unwrap();
+    let out = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(&data));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let skipped: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "galley::input::unchecked")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{report}");
+    assert_eq!(skipped[0]["severity"], "warning");
+    assert!(
+        skipped[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("overlays/o.yml"),
+        "{report}"
+    );
+    // A directory named to `check` may hold files it does not read.
+    let notes = dir.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(notes.join("README.txt"), "notes\n").unwrap();
+    let out = run(galley().args(["check", "--format", "json"]).arg(&notes));
+    assert!(
+        !stdout(&out).contains("galley::input::unchecked"),
+        "{}",
+        stdout(&out)
+    );
+}

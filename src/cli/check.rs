@@ -86,12 +86,23 @@ pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<Da
     Ok(DataSet::new(roots))
 }
 
-/// A named file that `check` reads nothing from: not `.ovl` or `.yaml`, or a YAML document
-/// of a kind galley does not read. (Directories may hold other files; only named ones count.)
+/// What `check` was given but does not read. A named file that yields nothing is an error:
+/// not `.ovl` or `.yaml`, or a YAML document of a kind galley does not read. In a directory,
+/// other files are data; only a `.yml` file where a `.yaml` one would be read is worth a
+/// warning.
 fn unchecked(paths: &[Utf8PathBuf], library: &Library, diags: &Diagnostics) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
-        let layer = i + 1;
+    let named_files: Vec<usize> = (0..paths.len())
+        .filter(|&i| std::fs::symlink_metadata(&paths[i]).is_ok_and(|m| !m.is_dir()))
+        .map(|i| i + 1)
+        .collect();
+    for (layer, root) in library.data.roots.iter().enumerate() {
+        if !root.embedded && !named_files.contains(&layer) {
+            out.extend(yml_files(root));
+        }
+    }
+    for &layer in &named_files {
+        let path = &paths[layer - 1];
         let root = &library.data.roots[layer];
         let Some((rel, entry)) = root.files.iter().next() else {
             continue;
@@ -127,6 +138,27 @@ fn unchecked(paths: &[Utf8PathBuf], library: &Library, diags: &Diagnostics) -> V
         );
     }
     out
+}
+
+/// `.yml` files of a directory that galley would read as AICR YAML if they were `.yaml`.
+fn yml_files(root: &crate::data::Root) -> impl Iterator<Item = Diagnostic> + '_ {
+    root.files
+        .keys()
+        .filter(|rel| {
+            rel.strip_suffix(".yml").is_some_and(|stem| {
+                crate::source::classify(&format!("{stem}.yaml")) == FileClass::AicrYaml
+            })
+        })
+        .map(|rel| {
+            Diagnostic::warning(
+                Code::InputUnchecked,
+                format!(
+                    "`{}` was not checked: AICR documents are read from `.yaml` files, not `.yml`",
+                    root.display_name(rel)
+                ),
+            )
+            .with_help("rename it to `.yaml` if it is meant to be read (the reference reads only `.yaml` too)")
+        })
 }
 
 fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration, layered: bool) {
