@@ -102,42 +102,55 @@ fn unchecked(paths: &[Utf8PathBuf], library: &Library, diags: &Diagnostics) -> V
         }
     }
     for &layer in &named_files {
-        let path = &paths[layer - 1];
-        let root = &library.data.roots[layer];
-        let Some((rel, entry)) = root.files.iter().next() else {
-            continue;
-        };
-        if root.files.len() != 1 || !matches!(entry, crate::data::Entry::Text(_)) {
-            continue;
-        }
-        let why = match crate::source::classify(rel) {
-            FileClass::Ovl => continue,
-            FileClass::Data => "it is not an `.ovl` overlay or an AICR `.yaml` document",
-            FileClass::AicrYaml => {
-                let name = root.display_name(rel);
-                let reported = diags.iter().any(|d| {
-                    d.primary_span()
-                        .is_some_and(|s| library.files.name(s.file) == name)
-                });
-                if reported || library.units.iter().any(|u| u.layer == layer) {
-                    continue;
-                }
-                "it is empty or its `kind` is not one galley reads"
-            }
-        };
-        out.push(
-            Diagnostic::error(
-                Code::InputUnchecked,
-                format!("`{path}` was not checked: {why}"),
-            )
-            .with_help(if path.extension() == Some("yml") {
-                "galley reads `.yaml` files, as the reference does: rename it to `.yaml`"
-            } else {
-                "name `.ovl` files, AICR `.yaml` files (`kind: RecipeMetadata`, `ComponentRegistry`, `ValidatorCatalog`) or directories"
-            }),
-        );
+        out.extend(named_file_unchecked(
+            &paths[layer - 1],
+            layer,
+            library,
+            diags,
+        ));
     }
     out
+}
+
+/// The error for a file named to `check` that yielded nothing, if it did.
+fn named_file_unchecked(
+    path: &Utf8PathBuf,
+    layer: usize,
+    library: &Library,
+    diags: &Diagnostics,
+) -> Option<Diagnostic> {
+    let root = &library.data.roots[layer];
+    let (rel, entry) = root.files.iter().next()?;
+    if root.files.len() != 1 || !matches!(entry, crate::data::Entry::Text(_)) {
+        return None;
+    }
+    let why = match crate::source::classify(rel) {
+        FileClass::Ovl => return None,
+        FileClass::Data => "it is not an `.ovl` overlay or an AICR `.yaml` document",
+        FileClass::AicrYaml => {
+            let name = root.display_name(rel);
+            let reported = diags.iter().any(|d| {
+                d.primary_span()
+                    .is_some_and(|s| library.files.name(s.file) == name)
+            });
+            if reported || library.units.iter().any(|u| u.layer == layer) {
+                return None;
+            }
+            "it is empty or its `kind` is not one galley reads"
+        }
+    };
+    let help = if path.extension() == Some("yml") {
+        "galley reads `.yaml` files, as the reference does: rename it to `.yaml`"
+    } else {
+        "name `.ovl` files, AICR `.yaml` files (`kind: RecipeMetadata`, `ComponentRegistry`, `ValidatorCatalog`) or directories"
+    };
+    Some(
+        Diagnostic::error(
+            Code::InputUnchecked,
+            format!("`{path}` was not checked: {why}"),
+        )
+        .with_help(help),
+    )
 }
 
 /// `.yml` files of a directory that galley would read as AICR YAML if they were `.yaml`.
