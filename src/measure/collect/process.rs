@@ -12,7 +12,7 @@ use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// The most output read from one program.
@@ -69,37 +69,7 @@ pub fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<String, R
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    let group = Pid::from_child(&child);
-    let status = loop {
-        match exited(group) {
-            Ok(true) => {
-                // The program is a zombie until reaped: its group id is still taken.
-                let _ = rustix::process::kill_process_group(group, Signal::KILL);
-                match child.wait() {
-                    Ok(status) => break status,
-                    Err(e) => return Err(RunError::Spawn(e.to_string())),
-                }
-            }
-            Ok(false) if start.elapsed() >= timeout => {
-                let _ = rustix::process::kill_process_group(group, Signal::KILL);
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(RunError::Timeout(timeout));
-            }
-            Ok(false) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(20));
-            }
-            Err(e) => {
-                let _ = rustix::process::kill_process_group(group, Signal::KILL);
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(RunError::Spawn(e.to_string()));
-            }
-        }
-    };
+    let status = wait_within(&mut child, timeout)?;
     let stdout = out.join().unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     if !status.success() {
@@ -108,6 +78,35 @@ pub fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<String, R
         return Err(RunError::Failed(format!("{status}: {}", line.trim())));
     }
     String::from_utf8(stdout).map_err(|_| RunError::Failed("output is not UTF-8".into()))
+}
+
+/// The child's exit status, once it ends within `timeout`; its process group is killed
+/// either way (before the child is reaped, while the group id is still the child's).
+fn wait_within(child: &mut Child, timeout: Duration) -> Result<ExitStatus, RunError> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let group = Pid::from_child(child);
+    loop {
+        match exited(group) {
+            Ok(true) => {
+                let _ = rustix::process::kill_process_group(group, Signal::KILL);
+                return child.wait().map_err(|e| RunError::Spawn(e.to_string()));
+            }
+            Ok(false) if start.elapsed() < timeout => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            outcome => {
+                let _ = rustix::process::kill_process_group(group, Signal::KILL);
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(match outcome {
+                    Err(e) => RunError::Spawn(e.to_string()),
+                    _ => RunError::Timeout(timeout),
+                });
+            }
+        }
+    }
 }
 
 /// Whether the child has exited, leaving it unreaped.
