@@ -193,7 +193,7 @@ fn read_entry(path: &Utf8Path) -> Result<Entry, String> {
             "it is {what}, not a regular file"
         )));
     }
-    Ok(match crate::input::read_text(path) {
+    Ok(match crate::input::read_tree_text(path) {
         Ok(text) => Entry::Text(Arc::from(text)),
         Err(InputError::TooLarge(n)) => Entry::TooLarge(n.unwrap_or(MAX_FILE_SIZE + 1)),
         Err(InputError::NotUtf8) => Entry::Unreadable("not UTF-8 text".into()),

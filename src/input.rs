@@ -122,22 +122,47 @@ fn refused_kind(file_type: std::fs::FileType) -> Option<&'static str> {
 
 /// The file's text (following symbolic links), bounded; see the module documentation.
 pub fn read_text(path: &Utf8Path) -> Result<String, InputError> {
-    String::from_utf8(read_bytes(path)?).map_err(|_| InputError::NotUtf8)
+    String::from_utf8(read_bytes(path, Found::Named)?).map_err(|_| InputError::NotUtf8)
 }
 
-/// The file's bytes (following symbolic links), bounded; see the module documentation.
-pub fn read_bytes(path: &Utf8Path) -> Result<Vec<u8>, InputError> {
-    if let Some(what) = refused_kind(std::fs::metadata(path)?.file_type()) {
+/// The text of a file met in a directory walk: a symbolic link is not followed and only a
+/// regular file is read, even if the path changed since the walk looked at it.
+pub fn read_tree_text(path: &Utf8Path) -> Result<String, InputError> {
+    String::from_utf8(read_bytes(path, Found::InTree)?).map_err(|_| InputError::NotUtf8)
+}
+
+/// How a path came to be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// Named by the user: links are followed, pipes are read.
+    Named,
+    /// Met in a directory walk: regular files only, links never followed.
+    InTree,
+}
+
+fn read_bytes(path: &Utf8Path, found: Found) -> Result<Vec<u8>, InputError> {
+    if found == Found::Named
+        && let Some(what) = refused_kind(std::fs::metadata(path)?.file_type())
+    {
         return Err(InputError::NotAFile(what));
+    }
+    let mut flags = OFlags::NONBLOCK | OFlags::NOCTTY;
+    if found == Found::InTree {
+        flags |= OFlags::NOFOLLOW;
     }
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(open_flags())
+        // The bits fit an `int`: they are the C `O_*` constants.
+        .custom_flags(flags.bits() as i32)
         .open(path)?;
     // The path may have been replaced between the look and the open: judge what was opened.
     let meta = file.metadata()?;
     let file_type = meta.file_type();
-    if let Some(what) = refused_kind(file_type) {
+    let refused = match found {
+        Found::Named => refused_kind(file_type),
+        Found::InTree => (!file_type.is_file()).then(|| kind_name(file_type)),
+    };
+    if let Some(what) = refused {
         return Err(InputError::NotAFile(what));
     }
     if file_type.is_fifo() {
@@ -147,11 +172,6 @@ pub fn read_bytes(path: &Utf8Path) -> Result<Vec<u8>, InputError> {
         return Err(InputError::TooLarge(Some(meta.len())));
     }
     read_bounded(file, Some(meta.len()))
-}
-
-fn open_flags() -> i32 {
-    // The bits fit an `int`: they are the C `O_*` constants.
-    (OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32
 }
 
 /// A pipe opened without blocking: nothing to read and no writer is a FIFO nobody feeds;
@@ -193,7 +213,7 @@ mod tests {
     #[test]
     fn devices_and_directories_are_refused() {
         for (path, what) in [("/dev/zero", "a character device"), ("/", "a directory")] {
-            match read_bytes(Utf8Path::new(path)) {
+            match read_text(Utf8Path::new(path)) {
                 Err(InputError::NotAFile(w)) => assert_eq!(w, what),
                 other => panic!("{path}: {other:?}"),
             }
@@ -202,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_regular_file_is_read_up_to_the_limit() {
-        let dir = std::env::temp_dir().join(format!("galley-input-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("galley-input-file-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = camino::Utf8PathBuf::from_path_buf(dir.join("f")).unwrap();
         std::fs::write(&path, "hi").unwrap();
@@ -210,11 +230,35 @@ mod tests {
         let big = std::fs::File::create(&path).unwrap();
         big.set_len(MAX_FILE_SIZE + 1).unwrap();
         assert!(matches!(
-            read_bytes(&path),
+            read_text(&path),
             Err(InputError::TooLarge(Some(n))) if n == MAX_FILE_SIZE + 1
         ));
         std::fs::write(&path, [0xff, 0xfe]).unwrap();
         assert!(matches!(read_text(&path), Err(InputError::NotUtf8)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_tree_read_takes_regular_files_only_and_never_follows_a_link() {
+        let dir = std::env::temp_dir().join(format!("galley-input-tree-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = camino::Utf8PathBuf::from_path_buf(dir).unwrap();
+        std::fs::write(dir.join("f"), "hi").unwrap();
+        assert_eq!(read_tree_text(&dir.join("f")).unwrap(), "hi");
+        let link = dir.join("link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(dir.join("f"), &link).unwrap();
+        assert_eq!(read_text(&link).unwrap(), "hi");
+        assert!(matches!(read_tree_text(&link), Err(InputError::Io(_))));
+        let fifo = dir.join("fifo");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        assert!(matches!(
+            read_tree_text(&fifo),
+            Err(InputError::NotAFile("a named pipe"))
+        ));
+        assert!(matches!(read_text(&fifo), Err(InputError::NoWriter)));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
