@@ -223,7 +223,7 @@ fn a_timed_out_collector_leaves_no_process_behind() {
     let out = run(galley()
         .args(["snapshot", "--root"])
         .arg(dir.path())
-        .env("GALLEY_COLLECT_TIMEOUT_MS", "500"));
+        .env("GALLEY_COLLECT_TIMEOUT_MS", "1500"));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
     let pid = std::fs::read_to_string(&pid_file).expect("the fake tool ran");
