@@ -1,8 +1,8 @@
 //! Reading the files a user names: one bounded reader for every input.
 //!
-//! Every file galley reads from a path (a criteria file, a snapshot, a recipe, results, a
-//! file given to `check`, `fmt` or `diff`, and each file of a data directory) goes through
-//! [`read_text`]. It reads at most [`MAX_FILE_SIZE`] bytes, whatever the file claims to hold,
+//! Every file galley reads from a path goes through here: [`read_text`] for a file the user
+//! names (a criteria file, a snapshot, a recipe, results, a file given to `check`, `fmt` or
+//! `diff`), [`read_tree_text`] for each file of a data directory. It reads at most [`MAX_FILE_SIZE`] bytes, whatever the file claims to hold,
 //! so a device like `/dev/zero` or a file that grows while it is read cannot exhaust memory.
 //!
 //! Only regular files and pipes are read. Directories, character and block devices and
