@@ -8,8 +8,11 @@
 //!
 //! Reading a directory never follows symbolic links: a link is recorded as such, and a file
 //! reference that reaches one is an error. Files over [`MAX_FILE_SIZE`] are recorded and
-//! refused. The walk is sorted, so results never depend on the order the OS lists entries in.
+//! refused, and so are pipes, devices and sockets (they are never opened). Hidden names
+//! (starting with `.`) are not read, and a reference to one says so. The walk is sorted, so
+//! results never depend on the order the OS lists entries in.
 
+use crate::input::InputError;
 use camino::{Utf8Path, Utf8PathBuf};
 use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
@@ -18,8 +21,7 @@ use std::sync::Arc;
 static EMBEDDED_STDLIB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/stdlib");
 static EMBEDDED_RECIPES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/recipes");
 
-/// The largest file galley reads (the reference's limit).
-pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub use crate::input::MAX_FILE_SIZE;
 
 /// What a relative path holds in one root.
 #[derive(Clone, Debug)]
@@ -67,7 +69,9 @@ impl Root {
 
     /// Read a directory tree from disk.
     pub fn from_dir(dir: &Utf8Path) -> Result<Root, String> {
-        let meta = std::fs::symlink_metadata(dir)
+        // `LINK/` and `LINK/.` name the link's target; the link itself is what is refused.
+        let lexical: Utf8PathBuf = dir.components().collect();
+        let meta = std::fs::symlink_metadata(&lexical)
             .map_err(|e| format!("cannot read data directory `{dir}`: {e}"))?;
         if meta.file_type().is_symlink() {
             return Err(format!("data directory `{dir}` is a symbolic link"));
@@ -90,6 +94,12 @@ impl Root {
         let name = path
             .file_name()
             .ok_or_else(|| format!("`{path}` is not a file name"))?;
+        let meta =
+            std::fs::symlink_metadata(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        if !meta.is_file() && !meta.file_type().is_symlink() {
+            let what = crate::input::kind_name(meta.file_type());
+            return Err(InputError::NotAFile(what).report("", path));
+        }
         let dir = path.parent().unwrap_or(Utf8Path::new("."));
         let mut files = BTreeMap::new();
         files.insert(name.to_string(), read_entry(path)?);
@@ -163,26 +173,30 @@ fn walk(
             files.insert(rel, Entry::Symlink);
         } else if meta.is_dir() {
             walk(&path, &format!("{rel}/"), files, depth + 1)?;
-        } else if meta.is_file() {
+        } else {
             files.insert(rel, read_entry(&path)?);
         }
     }
     Ok(())
 }
 
+/// A regular file's text (bounded by [`MAX_FILE_SIZE`]); anything else is recorded as what it
+/// is: a link is never followed, and a pipe, device or socket is never opened.
 fn read_entry(path: &Utf8Path) -> Result<Entry, String> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     if meta.file_type().is_symlink() {
         return Ok(Entry::Symlink);
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Ok(Entry::TooLarge(meta.len()));
+    if !meta.is_file() {
+        let what = crate::input::kind_name(meta.file_type());
+        return Ok(Entry::Unreadable(format!(
+            "it is {what}, not a regular file"
+        )));
     }
-    Ok(match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Entry::Text(Arc::from(text)),
-            Err(_) => Entry::Unreadable("not UTF-8 text".into()),
-        },
+    Ok(match crate::input::read_tree_text(path) {
+        Ok(text) => Entry::Text(Arc::from(text)),
+        Err(InputError::TooLarge(n)) => Entry::TooLarge(n.unwrap_or(MAX_FILE_SIZE + 1)),
+        Err(InputError::NotUtf8) => Entry::Unreadable("not UTF-8 text".into()),
         Err(e) => Entry::Unreadable(e.to_string()),
     })
 }
@@ -193,6 +207,8 @@ pub enum RefError {
     /// Absolute, `..`, backslashes, empty segments: the path leaves (or could leave) the root.
     OutsideRoot,
     Missing,
+    /// A name on the path starts with `.`: data directories are read without hidden files.
+    Hidden,
     Symlink,
     TooLarge(u64),
     Unreadable(String),
@@ -203,6 +219,9 @@ impl std::fmt::Display for RefError {
         match self {
             RefError::OutsideRoot => f.write_str("the path leaves its data root"),
             RefError::Missing => f.write_str("no such file"),
+            RefError::Hidden => f.write_str(
+                "it is hidden (a name starts with `.`), and galley does not load hidden files",
+            ),
             RefError::Symlink => f.write_str("it is reached through a symbolic link"),
             RefError::TooLarge(n) => write!(f, "the file is too large ({n} bytes)"),
             RefError::Unreadable(why) => write!(f, "it cannot be read: {why}"),
@@ -250,6 +269,9 @@ impl DataSet {
                     Entry::Unreadable(why) => Err(RefError::Unreadable(why.clone())),
                 };
             }
+        }
+        if path.split('/').any(|seg| seg.starts_with('.')) {
+            return Err(RefError::Hidden);
         }
         Err(RefError::Missing)
     }

@@ -93,6 +93,9 @@ codes! {
     BundleUnsupported => "galley::bundle::unsupported", "a component the chosen deployer cannot express";
     BundleRepo => "galley::bundle::repo", "a GitOps deployer without a usable `--repo` URL";
     Io => "galley::io", "a file or directory that cannot be read";
+    InputNotAFile => "galley::input::not-a-file", "an input path that is a directory, device, socket or writerless pipe instead of a file";
+    InputTooLarge => "galley::input::too-large", "an input file over the 10 MiB limit";
+    InputUnchecked => "galley::input::unchecked", "a file named on the command line that the command does not read, or a `.yml` file in a directory where `.yaml` files are read";
     ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
     ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
     LintNoOp => "galley::lint::no-op", "an override that sets the value the overlay already inherits";

@@ -61,7 +61,7 @@ pub fn import(root: &Root, options: Options) -> Imported {
             }
             Entry::TooLarge(n) => {
                 out.diagnostics.push(Diagnostic::error(
-                    Code::Io,
+                    Code::InputTooLarge,
                     format!(
                         "`{}` is {n} bytes, over the 10 MiB limit",
                         root.display_name(rel)

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod data;
 pub mod diag;
 pub mod import;
+pub mod input;
 pub mod ir;
 pub mod measure;
 pub mod parallel;

@@ -448,3 +448,49 @@ fn helm_reads_ambiguous_strings_as_strings() {
         }
     }
 }
+
+/// A recipe file whose components are the given `componentRefs` entries (YAML, indented
+/// as list items).
+fn recipe_of(dir: &Path, name: &str, refs: &str, order: &[&str]) -> PathBuf {
+    let order: String = order.iter().map(|c| format!("  - {c}\n")).collect();
+    let text = format!(
+        "kind: RecipeResult\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  version: \"0.1.0\"\ncriteria:\n  service: kind\ncomponentRefs:\n{refs}deploymentOrder:\n{order}"
+    );
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const KUSTOMIZE_REF: &str = "  - name: my-app\n    namespace: my-app\n    type: Kustomize\n    source: https://github.com/example/repo\n    path: config/default\n    tag: v1.0.0\n";
+const CHART_REF: &str = "  - name: cert-manager\n    namespace: cert-manager\n    chart: cert-manager\n    type: Helm\n    source: https://charts.jetstack.io\n    version: v1.17.2\n";
+
+#[test]
+fn every_bundle_shape_gives_shellcheck_clean_scripts() {
+    let Some(bin) = tools() else { return };
+    let work = TempDir::new("bundle-shapes");
+    let shapes: [(&str, String, &[&str]); 3] = [
+        ("kustomize-only", KUSTOMIZE_REF.into(), &["my-app"]),
+        ("chart-only", CHART_REF.into(), &["cert-manager"]),
+        (
+            "chart-and-kustomize",
+            format!("{CHART_REF}{KUSTOMIZE_REF}"),
+            &["cert-manager", "my-app"],
+        ),
+    ];
+    for (name, refs, order) in shapes {
+        let recipe = recipe_of(work.path(), name, &refs, order);
+        let out_dir = work.path().join(format!("{name}-bundle"));
+        let out = run(galley()
+            .args(["bundle", "-r"])
+            .arg(&recipe)
+            .arg("-o")
+            .arg(&out_dir));
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        check(
+            tool(&bin, "shellcheck")
+                .arg(out_dir.join("deploy.sh"))
+                .arg(out_dir.join("undeploy.sh")),
+            &format!("shellcheck ({name})"),
+        );
+    }
+}

@@ -19,6 +19,7 @@ mod green_conflicts;
 mod green_snapshot;
 mod green_strict;
 mod green_validate;
+mod hostile_inputs;
 mod import;
 mod integration;
 mod library;

@@ -17,6 +17,7 @@ use super::helm_scripts::{
     DEPLOY_EPILOGUE, DEPLOY_FLAGS, DEPLOY_FUNCTIONS, DEPLOY_PROLOGUE, SCRIPT_COMMANDS,
     UNDEPLOY_EPILOGUE, UNDEPLOY_FUNCTIONS, UNDEPLOY_PROLOGUE,
 };
+use super::safe::md_code;
 use super::safe::sh_quote as q;
 use super::{Options, Plan, Planned, Source, Tree, criteria_lines, local_chart, values_file};
 use std::fmt::Write;
@@ -206,7 +207,7 @@ fn readme(plan: &Plan) -> String {
         s.push_str("Any cluster (no criteria narrowed the recipe).\n");
     }
     for (k, v) in lines {
-        let _ = writeln!(s, "- {k}: `{v}`");
+        let _ = writeln!(s, "- {k}: {}", md_code(&v));
     }
     s.push_str("\n## Components\n\nIn deployment order. A `-post` folder is a local chart of the component's manifests, installed after its chart.\n\n");
     s.push_str(
@@ -230,7 +231,7 @@ fn readme(plan: &Plan) -> String {
     if !r.constraints.is_empty() {
         s.push_str("\n## Constraints\n\nThe cluster must satisfy these before deployment (`galley validate` checks them against a snapshot):\n\n");
         for c in &r.constraints {
-            let _ = writeln!(s, "- `{}`: `{}`", c.name, c.value);
+            let _ = writeln!(s, "- {}: {}", md_code(&c.name), md_code(&c.value));
         }
     }
     s.push_str(README_USAGE);

@@ -152,6 +152,32 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// `s` as one Markdown code span that shows it literally: control characters (line breaks,
+/// tabs) are written as escapes (`\n`), and the fence is one backtick longer than the longest
+/// run of backticks inside, padded with a space where CommonMark would strip one.
+pub fn md_code(s: &str) -> String {
+    let text: String = s
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let edge_space = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
+    let pad = if text.is_empty() || text.starts_with('`') || text.ends_with('`') || edge_space {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +249,16 @@ mod tests {
     #[test]
     fn quoting() {
         assert_eq!(sh_quote("a'b"), r"'a'\''b'");
+    }
+
+    #[test]
+    fn code_spans_hold_any_text_on_one_line() {
+        assert_eq!(md_code("K8s.server.version"), "`K8s.server.version`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`x``"), "``` `x`` ```");
+        assert_eq!(md_code(">= 1\n# hi"), "`>= 1\\n# hi`");
+        assert_eq!(md_code(" a "), "`  a  `");
+        assert_eq!(md_code(""), "`  `");
+        assert!(!md_code("a\r\nb\tc\u{7}").contains(['\n', '\r', '\t', '\u{7}']));
     }
 }

@@ -316,10 +316,13 @@ fn ref_error(path: &Str, e: &RefError) -> Diagnostic {
         RefError::Missing => Diagnostic::error(Code::FileMissing, format!("`{p}` does not exist"))
             .with_label(path.span, "no such file in any data root")
             .with_help("paths are relative to the data root (the directory holding `overlays/` and `components/`)"),
+        RefError::Hidden => Diagnostic::error(Code::FileMissing, format!("`{p}` is a hidden file, and galley does not load hidden files"))
+            .with_label(path.span, "a name on this path starts with `.`")
+            .with_help("data directories are read without names starting with `.` (`.git`, editor files): rename the file or folder without the dot"),
         RefError::Symlink => Diagnostic::error(Code::FileSymlink, format!("`{p}` is reached through a symbolic link"))
             .with_label(path.span, "galley does not follow links in data directories")
             .with_help("copy the file into the data directory instead of linking it"),
-        RefError::TooLarge(n) => Diagnostic::error(Code::Io, format!("`{p}` is {n} bytes, over the 10 MiB limit"))
+        RefError::TooLarge(n) => Diagnostic::error(Code::InputTooLarge, format!("`{p}` is {n} bytes, over the 10 MiB limit"))
             .with_label(path.span, "too large"),
         RefError::Unreadable(why) => {
             Diagnostic::error(Code::Io, format!("cannot read `{p}`: {why}")).with_label(path.span, "unreadable")

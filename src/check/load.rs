@@ -118,13 +118,14 @@ fn unreadable(files: &mut Files, name: &str, entry: &Entry) -> Diagnostic {
         .with_label(span, "symbolic link")
         .with_help("copy the file into the data directory instead of linking it"),
         Entry::TooLarge(size) => Diagnostic::error(
-            Code::Io,
+            Code::InputTooLarge,
             format!(
                 "`{name}` is {size} bytes, more than the {} byte limit",
                 crate::data::MAX_FILE_SIZE
             ),
         )
-        .with_label(span, "too large"),
+        .with_label(span, "too large")
+        .with_help("galley reads files of up to 10 MiB: split the file"),
         Entry::Unreadable(why) => {
             Diagnostic::error(Code::Io, format!("cannot read `{name}`: {why}"))
                 .with_label(span, "unreadable")

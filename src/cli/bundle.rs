@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     repo: Option<String>,
     /// The branch of --repo to follow
-    #[arg(long, value_name = "BRANCH", default_value = "main")]
+    #[arg(long, value_name = "BRANCH", default_value = "main", value_parser = revision)]
     revision: String,
     /// Override a value: COMPONENT:path.to.key=value (repeatable; the component's name or
     /// any registry alias; `enabled=false` drops the component). The value keeps the type of
@@ -83,9 +83,9 @@ pub fn run(args: Args) -> ExitCode {
                 Ok(l) => l,
                 Err(code) => return code,
             };
-            let text = match std::fs::read_to_string(path) {
+            let text = match crate::input::read_text(path) {
                 Ok(t) => t,
-                Err(e) => return usage_error(format!("cannot read recipe file `{path}`: {e}")),
+                Err(e) => return usage_error(e.report("recipe file", path)),
             };
             let mut files = library.files.clone();
             let id = files.add(path.to_string(), text.clone());
@@ -236,4 +236,20 @@ fn deployer_phrase(deployer: Deployer) -> &'static str {
         Deployer::Flux => "a Flux",
         Deployer::Helmfile => "a helmfile",
     }
+}
+
+/// A `--revision`: a Git branch, tag or commit, never empty (`targetRevision: ""` would follow
+/// whatever the repository's default is), without spaces, control characters or backticks
+/// (the README quotes it).
+fn revision(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Err("an empty revision: give a branch, tag or commit (default `main`)".into());
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '`')
+    {
+        return Err("a Git revision has no spaces, control characters or backticks".into());
+    }
+    Ok(raw.to_string())
 }

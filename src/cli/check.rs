@@ -3,8 +3,9 @@
 use super::{print_diagnostics, usage_error};
 use crate::check::{self, Library};
 use crate::data::{DataSet, Root};
-use crate::diag::{Code, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::render;
+use crate::source::FileClass;
 use camino::Utf8PathBuf;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ pub fn run(args: Args) -> ExitCode {
     if !args.paths.is_empty() {
         diags = point_at_data(&library, diags, &args.paths);
     }
+    diags.extend(unchecked(&args.paths, &library, &diags));
+    diags.sort();
     if super::strict() {
         diags = check::strict::apply(diags);
     }
@@ -87,6 +90,94 @@ pub(crate) fn data_set(paths: &[Utf8PathBuf], data: &[Utf8PathBuf]) -> Result<Da
         roots.push(Root::from_dir(d)?);
     }
     Ok(DataSet::new(roots))
+}
+
+/// What `check` was given but does not read. A named file that yields nothing is an error:
+/// not `.ovl` or `.yaml`, or a YAML document of a kind galley does not read. In a directory,
+/// other files are data; only a `.yml` file where a `.yaml` one would be read is worth a
+/// warning.
+fn unchecked(paths: &[Utf8PathBuf], library: &Library, diags: &Diagnostics) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let named_files: Vec<usize> = (0..paths.len())
+        .filter(|&i| std::fs::symlink_metadata(&paths[i]).is_ok_and(|m| !m.is_dir()))
+        .map(|i| i + 1)
+        .collect();
+    for (layer, root) in library.data.roots.iter().enumerate() {
+        if !root.embedded && !named_files.contains(&layer) {
+            out.extend(yml_files(root));
+        }
+    }
+    for &layer in &named_files {
+        out.extend(named_file_unchecked(
+            &paths[layer - 1],
+            layer,
+            library,
+            diags,
+        ));
+    }
+    out
+}
+
+/// The error for a file named to `check` that yielded nothing, if it did.
+fn named_file_unchecked(
+    path: &Utf8PathBuf,
+    layer: usize,
+    library: &Library,
+    diags: &Diagnostics,
+) -> Option<Diagnostic> {
+    let root = &library.data.roots[layer];
+    let (rel, entry) = root.files.iter().next()?;
+    if root.files.len() != 1 || !matches!(entry, crate::data::Entry::Text(_)) {
+        return None;
+    }
+    let why = match crate::source::classify(rel) {
+        FileClass::Ovl => return None,
+        FileClass::Data => "it is not an `.ovl` overlay or an AICR `.yaml` document",
+        FileClass::AicrYaml => {
+            let name = root.display_name(rel);
+            let reported = diags.iter().any(|d| {
+                d.primary_span()
+                    .is_some_and(|s| library.files.name(s.file) == name)
+            });
+            if reported || library.units.iter().any(|u| u.layer == layer) {
+                return None;
+            }
+            "it is empty or its `kind` is not one galley reads"
+        }
+    };
+    let help = if path.extension() == Some("yml") {
+        "galley reads `.yaml` files, as the reference does: rename it to `.yaml`"
+    } else {
+        "name `.ovl` files, AICR `.yaml` files (`kind: RecipeMetadata`, `ComponentRegistry`, `ValidatorCatalog`) or directories"
+    };
+    Some(
+        Diagnostic::error(
+            Code::InputUnchecked,
+            format!("`{path}` was not checked: {why}"),
+        )
+        .with_help(help),
+    )
+}
+
+/// `.yml` files of a directory that galley would read as AICR YAML if they were `.yaml`.
+fn yml_files(root: &crate::data::Root) -> impl Iterator<Item = Diagnostic> + '_ {
+    root.files
+        .keys()
+        .filter(|rel| {
+            rel.strip_suffix(".yml").is_some_and(|stem| {
+                crate::source::classify(&format!("{stem}.yaml")) == FileClass::AicrYaml
+            })
+        })
+        .map(|rel| {
+            Diagnostic::warning(
+                Code::InputUnchecked,
+                format!(
+                    "`{}` was not checked: AICR documents are read from `.yaml` files, not `.yml`",
+                    root.display_name(rel)
+                ),
+            )
+            .with_help("rename it to `.yaml` if it is meant to be read (the reference reads only `.yaml` too)")
+        })
 }
 
 fn human(library: &Library, diags: &Diagnostics, elapsed: std::time::Duration, layered: bool) {

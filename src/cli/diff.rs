@@ -236,10 +236,10 @@ fn load(source: Source<'_>) -> Option<Side> {
 }
 
 fn read_file(path: &Utf8PathBuf) -> Option<Side> {
-    let text = match read_limited(path) {
+    let text = match crate::input::read_text(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read `{path}`: {e}");
+            eprintln!("error: {}", e.report("", path));
             return None;
         }
     };
@@ -272,6 +272,11 @@ fn parse_terms(
         }
         if seen.contains(&dim) {
             return Err(format!("`{dim}` is given twice in `{text}`"));
+        }
+        if value.trim().is_empty() {
+            return Err(format!(
+                "`{dim}` has an empty value in `{text}`: give a value, or leave `{dim}` out"
+            ));
         }
         q.set(dims, &dim, value)
             .map_err(|e| crate::resolve::criteria::invalid_value(dims, &dim, value, e))?;
@@ -454,13 +459,4 @@ fn human(d: &Diff) -> String {
         if n == 1 { "" } else { "s" }
     ));
     out
-}
-
-/// A file's text, refused over the 10 MiB limit every input has.
-fn read_limited(path: &Utf8PathBuf) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > crate::data::MAX_FILE_SIZE {
-        return Err(format!("{} bytes, over the 10 MiB limit", meta.len()));
-    }
-    std::fs::read_to_string(path).map_err(|e| e.to_string())
 }

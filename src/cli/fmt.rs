@@ -33,9 +33,9 @@ pub fn run(args: Args) -> ExitCode {
     let mut unformatted = 0;
     let mut broken = 0;
     for path in &targets {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::input::read_text(path) {
             Ok(t) => t,
-            Err(e) => return usage_error(format!("cannot read `{path}`: {e}")),
+            Err(e) => return usage_error(e.report("", path)),
         };
         let id = files.add(path.to_string(), text.clone());
         match printer::format_source(id, &text) {
@@ -66,6 +66,9 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The `.ovl` files under `path`. A path named on the command line must be a regular file or
+/// a directory; below it, `.ovl` files that are links or special files are skipped, and each
+/// skip is said on stderr.
 fn collect(path: &Utf8Path, out: &mut Vec<Utf8PathBuf>, depth: usize) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     if meta.is_file() {
@@ -74,7 +77,26 @@ fn collect(path: &Utf8Path, out: &mut Vec<Utf8PathBuf>, depth: usize) -> Result<
         }
         return Ok(());
     }
-    if !meta.is_dir() || depth > 32 {
+    if !meta.is_dir() {
+        let what = crate::input::kind_name(meta.file_type());
+        if depth == 0 {
+            return Err(format!(
+                "cannot format `{path}`: it is {what}, not a regular file [{}]\nhelp: {}",
+                crate::diag::Code::InputNotAFile,
+                if meta.file_type().is_symlink() {
+                    "name the file the link points to: `fmt` does not follow links"
+                } else {
+                    "name a regular file or a directory"
+                }
+            ));
+        }
+        if path.extension() == Some("ovl") {
+            eprintln!("skipped `{path}`: it is {what}, not a regular file");
+        }
+        return Ok(());
+    }
+    if depth > 32 {
+        eprintln!("skipped `{path}`: nested more than 32 directories deep");
         return Ok(());
     }
     let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;

@@ -12,22 +12,22 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct CriteriaArgs {
     /// Cloud service: eks, gke, aks, oke, kind (self-managed, self, vanilla mean any)
-    #[arg(long)]
+    #[arg(long, value_parser = criteria_value)]
     pub service: Option<String>,
     /// Accelerator: h100, gb200, b200, a100, l40
-    #[arg(long, visible_alias = "gpu")]
+    #[arg(long, visible_alias = "gpu", value_parser = criteria_value)]
     pub accelerator: Option<String>,
     /// Workload intent: training, inference
-    #[arg(long)]
+    #[arg(long, value_parser = criteria_value)]
     pub intent: Option<String>,
     /// Node OS: ubuntu, rhel, cos, amazonlinux (al2, al2023)
-    #[arg(long)]
+    #[arg(long, value_parser = criteria_value)]
     pub os: Option<String>,
     /// Platform: dynamo, kubeflow
-    #[arg(long)]
+    #[arg(long, value_parser = criteria_value)]
     pub platform: Option<String>,
     /// Number of GPU nodes (0 means any)
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = criteria_value)]
     pub nodes: Option<String>,
     /// A `RecipeCriteria` file (YAML or JSON); flags override its values
     #[arg(long, value_name = "FILE")]
@@ -39,6 +39,15 @@ pub struct CriteriaArgs {
     /// A data directory layered over the embedded library (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     pub data: Vec<Utf8PathBuf>,
+}
+
+/// A criteria flag's value: an empty one would count as criteria given while narrowing
+/// nothing, so it is refused.
+fn criteria_value(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        return Err("an empty value narrows nothing: give a value, or leave the flag out".into());
+    }
+    Ok(raw.to_string())
 }
 
 impl CriteriaArgs {
@@ -73,8 +82,8 @@ impl CriteriaArgs {
         // A snapshot counts as criteria only when something was detected from it.
         let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read criteria file `{path}`: {e}"))?;
+            let text =
+                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
             let file = criteria::from_criteria_file(&text, dims)
                 .map_err(|e| format!("criteria file `{path}`: {e}"))?;
             for (dim, value) in &file.values {
@@ -109,8 +118,7 @@ impl CriteriaArgs {
         path: &Utf8PathBuf,
         lib: &Library,
     ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read snapshot `{path}`: {e}"))?;
+        let text = crate::input::read_text(path).map_err(|e| e.report("snapshot", path))?;
         let mut files = crate::source::Files::new();
         let file = files.add(path.to_string(), text.clone());
         let (snapshot, warnings) = snapshot::read(file, &text).map_err(|d| {

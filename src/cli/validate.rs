@@ -8,7 +8,6 @@
 use super::recipe::write_output;
 use super::target::load_library;
 use super::{print_diagnostics, usage_error};
-use crate::data::MAX_FILE_SIZE;
 use crate::ir::recipe_doc::RecipeDoc;
 use crate::measure::clock;
 use crate::measure::constraint::Status;
@@ -195,15 +194,6 @@ fn read_inputs(args: &Args, files: &mut Files) -> Result<Inputs, ExitCode> {
 }
 
 fn read_file(path: &Utf8PathBuf, files: &mut Files) -> Result<FileId, ExitCode> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| usage_error(format_args!("cannot read `{path}`: {e}")))?;
-    if !meta.is_file() {
-        return Err(usage_error(format_args!("`{path}` is not a file")));
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(usage_error(format_args!("`{path}` is larger than 10 MiB")));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage_error(format_args!("cannot read `{path}`: {e}")))?;
+    let text = crate::input::read_text(path).map_err(|e| usage_error(e.report("", path)))?;
     Ok(files.add(path.to_string(), text))
 }

@@ -20,13 +20,18 @@ const FIRST_GPU: [(&str, &str); 8] = [
     ("gpu.gsp-firmware-version", "gsp_firmware_version"),
 ];
 
-pub fn collect(program: Option<&Path>, timeout: Duration, notes: &mut Vec<String>) -> Measurement {
+/// `program` is the `nvidia-smi` to run, or why there is none (`not found`).
+pub fn collect(
+    program: Result<&Path, &str>,
+    timeout: Duration,
+    notes: &mut Vec<String>,
+) -> Measurement {
     let data = match program {
-        None => {
-            notes.push("nvidia-smi not found: GPU.smi.gpu-count is 0".into());
+        Err(why) => {
+            notes.push(format!("nvidia-smi {why}: GPU.smi.gpu-count is 0"));
             no_gpu()
         }
-        Some(p) => match process::run(p, &["-q", "-x"], timeout) {
+        Ok(p) => match process::run(p, &["-q", "-x"], timeout) {
             Ok(xml) => parse(&xml).unwrap_or_else(|e| {
                 notes.push(format!(
                     "nvidia-smi output is not XML ({e}): GPU.smi.gpu-count is 0"

@@ -15,15 +15,21 @@ use std::time::{Duration, Instant};
 
 type Data = IndexMap<String, Reading>;
 
+/// `program` is the `kubectl` to run, or why there is none (`not found`).
 pub fn collect(
-    program: Option<&Path>,
+    program: Result<&Path, &str>,
     node_name: Option<&str>,
     timeout: Duration,
     notes: &mut Vec<String>,
 ) -> Vec<Measurement> {
-    let Some(kubectl) = program else {
-        notes.push("kubectl not found: no K8s or NodeTopology measurements".into());
-        return Vec::new();
+    let kubectl = match program {
+        Ok(p) => p,
+        Err(why) => {
+            notes.push(format!(
+                "kubectl {why}: no K8s or NodeTopology measurements"
+            ));
+            return Vec::new();
+        }
     };
     let deadline = Instant::now() + timeout;
     let get = |args: &[&str]| -> Result<Json, String> {

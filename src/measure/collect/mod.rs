@@ -55,11 +55,24 @@ impl Machine {
         }
     }
 
-    /// An executable file named `program` in the first bin directory that has one.
-    pub fn find(&self, program: &str) -> Option<PathBuf> {
+    /// An executable file named `program` in the first bin directory that has one, as a
+    /// shell finds it; otherwise why not (`not found`, or where a file of that name is not
+    /// executable).
+    pub fn find(&self, program: &str) -> Result<PathBuf, String> {
         use std::os::unix::fs::PermissionsExt;
-        self.bin_dirs.iter().map(|d| d.join(program)).find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        let mut not_executable = None;
+        for path in self.bin_dirs.iter().map(|d| d.join(program)) {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(path),
+                Ok(m) if m.is_file() => {
+                    not_executable.get_or_insert(path);
+                }
+                _ => {}
+            }
+        }
+        Err(match not_executable {
+            Some(path) => format!("at `{}` is not executable", path.display()),
+            None => "not found".into(),
         })
     }
 
@@ -184,17 +197,20 @@ fn run_one(
     match COLLECTORS[i].0 {
         "os" => vec![os::collect(&machine.root, notes)],
         "gpu" => vec![gpu::collect(
-            machine.find("nvidia-smi").as_deref(),
+            machine
+                .find("nvidia-smi")
+                .as_deref()
+                .map_err(String::as_str),
             limit,
             notes,
         )],
         "systemd" => vec![systemd::collect(
-            machine.find("systemctl").as_deref(),
+            machine.find("systemctl").as_deref().map_err(String::as_str),
             limit,
             notes,
         )],
         _ => k8s::collect(
-            machine.find("kubectl").as_deref(),
+            machine.find("kubectl").as_deref().map_err(String::as_str),
             machine.node_name().as_deref(),
             limit,
             notes,

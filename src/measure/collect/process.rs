@@ -1,10 +1,18 @@
 //! Running a collector's program (`nvidia-smi`, `systemctl`, `kubectl`) with a deadline: the
 //! child is killed when the deadline passes, its output is capped, and nothing here blocks
 //! past the deadline (readers of a killed child's pipes are left to finish on their own).
+//!
+//! The program runs in a process group of its own, and the whole group is killed when the
+//! program ends or its deadline passes, so nothing it started (a `sleep` in a wrapper script,
+//! a helper left in the background) outlives it. The program is seen to end without being
+//! reaped (`waitid` with `WNOWAIT`), so its group id cannot be reused before the group is
+//! killed.
 
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// The most output read from one program.
@@ -37,6 +45,7 @@ pub fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<String, R
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(|e| RunError::Spawn(e.to_string()))?;
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
@@ -60,23 +69,7 @@ pub fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<String, R
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     );
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(RunError::Timeout(timeout));
-            }
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(20));
-            }
-            Err(e) => return Err(RunError::Spawn(e.to_string())),
-        }
-    };
+    let status = wait_within(&mut child, timeout)?;
     let stdout = out.join().unwrap_or_default();
     let stderr = err.join().unwrap_or_default();
     if !status.success() {
@@ -85,6 +78,45 @@ pub fn run(program: &Path, args: &[&str], timeout: Duration) -> Result<String, R
         return Err(RunError::Failed(format!("{status}: {}", line.trim())));
     }
     String::from_utf8(stdout).map_err(|_| RunError::Failed("output is not UTF-8".into()))
+}
+
+/// The child's exit status, once it ends within `timeout`; its process group is killed
+/// either way (before the child is reaped, while the group id is still the child's).
+fn wait_within(child: &mut Child, timeout: Duration) -> Result<ExitStatus, RunError> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let group = Pid::from_child(child);
+    loop {
+        match exited(group) {
+            Ok(true) => {
+                let _ = rustix::process::kill_process_group(group, Signal::KILL);
+                return child.wait().map_err(|e| RunError::Spawn(e.to_string()));
+            }
+            Ok(false) if start.elapsed() < timeout => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            outcome => {
+                let _ = rustix::process::kill_process_group(group, Signal::KILL);
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(match outcome {
+                    Err(e) => RunError::Spawn(e.to_string()),
+                    _ => RunError::Timeout(timeout),
+                });
+            }
+        }
+    }
+}
+
+/// Whether the child has exited, leaving it unreaped.
+fn exited(pid: Pid) -> std::io::Result<bool> {
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    match rustix::process::waitid(WaitId::Pid(pid), options) {
+        Ok(status) => Ok(status.is_some()),
+        Err(rustix::io::Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

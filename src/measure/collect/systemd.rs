@@ -12,14 +12,22 @@ use std::time::Duration;
 /// The units the reference collects.
 pub const UNITS: [&str; 3] = ["containerd.service", "docker.service", "kubelet.service"];
 
-pub fn collect(program: Option<&Path>, timeout: Duration, notes: &mut Vec<String>) -> Measurement {
+/// `program` is the `systemctl` to run, or why there is none (`not found`).
+pub fn collect(
+    program: Result<&Path, &str>,
+    timeout: Duration,
+    notes: &mut Vec<String>,
+) -> Measurement {
     let mut m = Measurement {
         ty: "SystemD".into(),
         subtypes: Vec::new(),
     };
-    let Some(program) = program else {
-        notes.push("systemctl not found: no SystemD measurements".into());
-        return m;
+    let program = match program {
+        Ok(p) => p,
+        Err(why) => {
+            notes.push(format!("systemctl {why}: no SystemD measurements"));
+            return m;
+        }
     };
     let mut args = vec!["show", "--no-pager"];
     args.extend(UNITS);
