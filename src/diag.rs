@@ -93,6 +93,7 @@ codes! {
     Io => "galley::io", "a file or directory that cannot be read";
     ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
     ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
+    ExportUnsupported => "galley::export::unsupported", "something the library says that AICR YAML cannot express";
     LintNoOp => "galley::lint::no-op", "an override that sets the value the overlay already inherits";
     LintShadowed => "galley::lint::shadowed", "an inline value that every recipe applying its overlay replaces";
     LintNoPerformanceValidation => "galley::lint::no-performance-validation", "a training or inference recipe with no performance validation";

@@ -14,18 +14,13 @@
 //! and the validation phases. Where galley intentionally differs (`docs/compat.md`),
 //! [`INTENDED`] says so explicitly, and each entry must occur.
 
-use crate::support::KUBEFLOW;
+use crate::support::{KUBEFLOW, aicr_recipes};
 use galley::source::FileId;
 use galley::syntax::yaml::parse_document;
 use galley::value::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-/// The reference's recipe library.
-const AICR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/aicr-v0.11.1/recipes"
-);
 
 // ---------------------------------------------------------------------------------------
 // Intended differences
@@ -1209,7 +1204,7 @@ fn check_targets(
 #[test]
 fn every_target_resolves_as_the_reference_does() {
     let started = std::time::Instant::now();
-    let oracle = Oracle::load(Path::new(AICR)).expect("the reference library loads");
+    let oracle = Oracle::load(&aicr_recipes()).expect("the reference library loads");
     let library = galley_library();
     let all = targets();
     assert_eq!(all.len(), 1620);
@@ -1297,7 +1292,7 @@ fn every_target_resolves_as_the_reference_does() {
 /// The oracle itself reproduces the spec's worked examples (§1.2, §3.1, §3.3, §4).
 #[test]
 fn oracle_reproduces_the_specs_examples() {
-    let oracle = Oracle::load(Path::new(AICR)).expect("the reference library loads");
+    let oracle = Oracle::load(&aicr_recipes()).expect("the reference library loads");
     let applied = |q: &[(&str, &str)]| {
         oracle
             .resolve(&Criteria::query(q).unwrap())
@@ -1447,7 +1442,7 @@ fn kubeflow_training_recipe_matches_cuj1() {
 /// from the reference's own `registry.yaml`; tolerate-all where no toleration is given).
 #[test]
 fn kubeflow_bundle_values_match_the_reference() {
-    let oracle = Oracle::load(Path::new(AICR)).expect("the reference library loads");
+    let oracle = Oracle::load(&aicr_recipes()).expect("the reference library loads");
     let query = Criteria::query(&[
         ("service", "eks"),
         ("accelerator", "h100"),
