@@ -7,7 +7,8 @@
 //!   `overlays/base.yaml`), `registry.yaml` (`kind: ComponentRegistry`) and
 //!   `validators/catalog.yaml` (`kind: ValidatorCatalog`), built by [`docs`];
 //! - every data file (values files, manifests, health checks) as it is, the topmost layer's
-//!   copy of each path.
+//!   copy of each path, except the values files that AICR's two-file hydration needs
+//!   flattened (`values`).
 //!
 //! Nothing is dropped in silence. What AICR YAML cannot say is an error
 //! (`galley::export::unsupported`) and nothing is written: `priority`, `unset`, dimension
@@ -19,6 +20,7 @@
 //! component's registry namespace, is a warning (`docs/compat.md`).
 
 mod docs;
+mod values;
 
 use crate::check::Library;
 use crate::data::Entry;
@@ -64,6 +66,7 @@ pub fn export_aicr(lib: &Library) -> Exported {
     registry_file(lib, &mut out);
     catalog_file(lib, &mut out);
     data_files(lib, &mut out);
+    values::flatten(lib, &mut out);
     out
 }
 
