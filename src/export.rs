@@ -143,15 +143,17 @@ fn overlay_file(o: &Overlay, out: &mut Exported) {
                 _ => Some("its name".to_string()),
             };
             if let Some(part) = differs {
-                out.diagnostics
-                    .push(changed(o.span, &format!("overlay `{}`", o.name.node), &part));
+                out.diagnostics.push(changed(
+                    o.span,
+                    &format!("overlay `{}`", o.name.node),
+                    &part,
+                ));
             }
         }
-        Err(why) => out.diagnostics.push(changed(
-            o.span,
-            &format!("overlay `{}`", o.name.node),
-            &why,
-        )),
+        Err(why) => {
+            out.diagnostics
+                .push(changed(o.span, &format!("overlay `{}`", o.name.node), &why))
+        }
     }
     out.files.insert(rel, text.into_bytes());
     out.overlays += 1;
@@ -203,7 +205,10 @@ fn read_back(text: &str, rel: &str) -> Result<Vec<Item>, String> {
         .map(|d| d.message.clone())
         .collect();
     if !errors.is_empty() {
-        return Err(format!("the YAML reads back with errors ({})", errors.join("; ")));
+        return Err(format!(
+            "the YAML reads back with errors ({})",
+            errors.join("; ")
+        ));
     }
     Ok(lowered.unit.map(|u| u.items).unwrap_or_default())
 }
@@ -238,7 +243,14 @@ fn registry_file(lib: &Library, out: &mut Exported) {
             })
             .collect()
     });
-    compare_lists(&components, back, |c| &c.name, "registry component", out, lib);
+    compare_lists(
+        &components,
+        back,
+        |c| &c.name,
+        "registry component",
+        out,
+        lib,
+    );
     out.components = components.len();
     out.files.insert(rel.into(), text.into_bytes());
 }

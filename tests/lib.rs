@@ -10,6 +10,7 @@ mod cli;
 mod coverage;
 mod diff;
 mod fmt;
+mod fresh_export;
 mod graph;
 mod import;
 mod integration;

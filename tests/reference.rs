@@ -25,7 +25,6 @@ use galley::value::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-
 // ---------------------------------------------------------------------------------------
 // Intended differences
 // ---------------------------------------------------------------------------------------

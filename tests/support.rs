@@ -81,6 +81,17 @@ fn remove_stale_exports(scratch: &Path) {
     }
 }
 
+/// A test's external tool is missing: a failure under `GALLEY_REQUIRE_TOOLS=1` (`make test`
+/// sets it), otherwise a printed `SKIPPED:` line saying what and how to install it.
+pub fn tool_missing(what: &str, install: &str) {
+    let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "GALLEY_REQUIRE_TOOLS=1 but {what} is not installed; {install}"
+    );
+    eprintln!("SKIPPED: {what} is not installed ({install})");
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("galley runs")
 }

@@ -14,9 +14,9 @@
 use crate::resolve::literal;
 use crate::source::Span;
 use crate::syntax::ast::{
-    BundleCheck, ComponentDecl, ComponentRef, ComponentStmt, Constraint, ExpectedResource,
-    Overlay, Phase, PhaseStmt, RegistryStmt, SchedulingBlock, SourceBlock, ValidatorDecl,
-    ValidatorStmt, ValueKind, ValuePath,
+    BundleCheck, ComponentDecl, ComponentRef, ComponentStmt, Constraint, ExpectedResource, Overlay,
+    Phase, PhaseStmt, RegistryStmt, SchedulingBlock, SourceBlock, ValidatorDecl, ValidatorStmt,
+    ValueKind, ValuePath,
 };
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
@@ -44,10 +44,6 @@ impl Serialize for Dotted {
 
 fn dotted(p: &ValuePath) -> Dotted {
     Dotted(p.keys().map(String::from).collect())
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,8 +119,8 @@ pub struct ComponentDoc {
     pub overrides: Map,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependency_refs: Vec<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub cleanup: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expected_resources: Vec<ResourceDoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -242,7 +238,9 @@ fn component(c: &ComponentRef, lost: &mut Vec<Lost>) -> ComponentDoc {
             ComponentStmt::Path(s) => doc.path = text(s),
             ComponentStmt::Values(s) => doc.values_file = text(s),
             ComponentStmt::HealthAsserts(s) => doc.health_check_asserts = text(s),
-            ComponentStmt::Patches(l) => doc.patches = l.node.iter().map(|s| s.node.clone()).collect(),
+            ComponentStmt::Patches(l) => {
+                doc.patches = l.node.iter().map(|s| s.node.clone()).collect()
+            }
             ComponentStmt::Manifests(l) => {
                 doc.manifest_files
                     .extend(l.node.iter().map(|s| s.node.clone()));
@@ -250,7 +248,7 @@ fn component(c: &ComponentRef, lost: &mut Vec<Lost>) -> ComponentDoc {
             ComponentStmt::Needs(l) => {
                 doc.dependency_refs = l.node.iter().map(|s| s.node.clone()).collect();
             }
-            ComponentStmt::Cleanup(b) => doc.cleanup = b.node,
+            ComponentStmt::Cleanup(b) => doc.cleanup = Some(b.node),
             ComponentStmt::Expect(e) => doc.expected_resources.push(resource(e)),
             ComponentStmt::Enabled(b) => set(&mut overrides, &["enabled"], Value::Bool(b.node)),
             ComponentStmt::Set(block) => {
@@ -476,7 +474,10 @@ fn scheduling(doc: &mut RegistryComponentDoc, b: &SchedulingBlock) {
     let mut fields = IndexMap::new();
     for &(field, yaml_key) in SCHEDULING_KEYS {
         if let Some((_, paths)) = b.fields.iter().find(|(k, _)| k.node == field) {
-            fields.insert(yaml_key.to_string(), paths.node.iter().map(dotted).collect());
+            fields.insert(
+                yaml_key.to_string(),
+                paths.node.iter().map(dotted).collect(),
+            );
         }
     }
     let node = doc.node_scheduling.get_or_insert_with(Default::default);

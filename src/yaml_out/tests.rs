@@ -180,8 +180,8 @@ fn natural_order_is_yaml_v3s() {
 #[test]
 fn library_values_files_round_trip() {
     let dir = std::path::Path::new(RECIPES).join("components");
-    let components = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let components =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     let mut files: Vec<_> = components
         .flatten()
         .flat_map(|c| std::fs::read_dir(c.path()).into_iter().flatten().flatten())

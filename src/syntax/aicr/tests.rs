@@ -83,7 +83,10 @@ impl Lowered {
     fn at(&self, line: &str, column: usize) -> String {
         let file = crate::source::FileId(0);
         let text = self.files.text(file);
-        let mut found = text.lines().enumerate().filter(|(_, l)| l.starts_with(line));
+        let mut found = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(line));
         let (n, _) = found.next().unwrap_or_else(|| panic!("no line `{line}`"));
         assert!(found.next().is_none(), "more than one line `{line}`");
         format!("{}:{}:{}", self.files.name(file), n + 1, column + 1)
@@ -190,24 +193,15 @@ fn h100_eks_training_lowers_with_spans_on_the_right_lines() {
             ("intent", "training")
         ]
     );
-    assert_eq!(
-        l.line(when.terms[1].span),
-        l.at("    accelerator: h100", 4)
-    );
+    assert_eq!(l.line(when.terms[1].span), l.at("    accelerator: h100", 4));
     let c = o.constraints().next().expect("constraint");
     assert_eq!((c.op.node, c.value.node.as_str()), (Op::Ge, "1.32.4"));
     assert_eq!(l.files.slice(c.op.span), ">=");
     assert_eq!(l.files.slice(c.value.span), "1.32.4");
-    assert_eq!(
-        l.line(c.value.span),
-        l.at("      value: \">= 1.32.4\"", 17)
-    );
+    assert_eq!(l.line(c.value.span), l.at("      value: \">= 1.32.4\"", 17));
     assert_eq!(c.aicr_value(), ">= 1.32.4");
     let gpu = component(o, "gpu-operator");
-    assert_eq!(
-        l.line(gpu.name.span),
-        l.at("    - name: gpu-operator", 12)
-    );
+    assert_eq!(l.line(gpu.name.span), l.at("    - name: gpu-operator", 12));
     match &gpu.body[0] {
         ComponentStmt::Needs(n) => assert_eq!(n.node.len(), 3),
         other => panic!("expected needs, got {other:?}"),
