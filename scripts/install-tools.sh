@@ -125,9 +125,12 @@ install_node() {
     "$NPM" install --silent --no-audit --no-fund --prefix "$prefix" "${NPM_TOOLS[@]}"
     stamp_set "$prefix" "$want"
   fi
+  # The script is copied, so the wrapper never points into the checkout that installed it (a
+  # temporary clone, for .ci/run, which shares this directory).
+  cp "$ROOT/scripts/validate-crd.mjs" "$prefix/validate-crd.mjs"
   cat >"$BIN/validate-crd" <<SH
 #!/bin/sh
-GALLEY_TOOLS="$TOOLS" exec node "$ROOT/scripts/validate-crd.mjs" "\$@"
+GALLEY_TOOLS="$TOOLS" exec node "$prefix/validate-crd.mjs" "\$@"
 SH
   chmod 755 "$BIN/validate-crd"
 }
