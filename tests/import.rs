@@ -1,9 +1,10 @@
-//! `galley import` converts the whole reference library, and the result checks clean.
+//! `galley import` converts a whole AICR library (the embedded one, exported as AICR YAML),
+//! and the result checks clean.
 
 use crate::support::*;
 
 #[test]
-fn imports_every_reference_overlay_and_checks_clean() {
+fn imports_every_aicr_overlay_and_checks_clean() {
     let tmp = TempDir::new("import");
     let out_dir = tmp.path().join("lib");
     let out = run(galley()
@@ -13,7 +14,7 @@ fn imports_every_reference_overlay_and_checks_clean() {
         .arg(&out_dir));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let overlays = files_with_ext(&out_dir.join("overlays"), &["ovl"]);
-    assert_eq!(overlays.len(), 38, "one .ovl per reference overlay");
+    assert_eq!(overlays.len(), 38, "one .ovl per AICR overlay");
     assert!(out_dir.join("registry.ovl").is_file());
     assert!(out_dir.join("validators/catalog.ovl").is_file());
     assert!(
@@ -30,8 +31,8 @@ fn imports_every_reference_overlay_and_checks_clean() {
         .args(["check", "--format", "json", "--data"])
         .arg(&out_dir));
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
-    // Only lints: the reference's own quirks (its overlays replace the embedded ones, and
-    // carry none of the `galley: allow` comments the shipped library explains them with).
+    // Only lints: its overlays replace the embedded ones, and carry none of the
+    // `galley: allow` comments the shipped library explains them with.
     let others: Vec<&serde_json::Value> = report["diagnostics"]
         .as_array()
         .expect("diagnostics")

@@ -68,9 +68,7 @@ fn man_pages_render_with_man() {
             );
         }
         Ok(o) => panic!("man -l failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(_) => {
-            eprintln!("SKIPPED: `man` is not installed (`make tools-min` installs man-db as root)")
-        }
+        Err(_) => tool_missing("`man`", "`make tools-min` installs man-db as root"),
     }
 }
 

@@ -14,6 +14,7 @@ mod data_replacement;
 mod diff;
 mod explain_values;
 mod fmt;
+mod fresh_export;
 mod graph;
 mod green_conflicts;
 mod green_snapshot;

@@ -1,4 +1,4 @@
-//! The shipped library and the reference's library check clean.
+//! The shipped library, and the same library as AICR YAML (`galley export`), check clean.
 
 use crate::support::*;
 
@@ -40,7 +40,7 @@ fn source_trees_check_clean() {
 }
 
 #[test]
-fn reference_yaml_reads_directly_with_only_documented_warnings() {
+fn aicr_yaml_reads_directly_with_only_documented_warnings() {
     let data = aicr_recipes();
     let out = run(galley()
         .args(["check", "--format", "json", "--data"])
@@ -55,15 +55,15 @@ fn reference_yaml_reads_directly_with_only_documented_warnings() {
             "undocumented warning: {d}"
         );
     }
-    // Lints: every reference overlay replaces an embedded one, and the reference's YAML
-    // carries none of the `galley: allow` comments the shipped `.ovl` files explain.
+    // Lints: every exported overlay replaces an embedded one, and the YAML carries none of
+    // the `galley: allow` comments the shipped `.ovl` files explain.
     let replaced = diags
         .iter()
         .filter(|d| d["code"] == "galley::lint::replaced-overlay")
         .count();
     assert_eq!(replaced, 38);
     assert_eq!(out.status.code(), Some(0));
-    // The reference's overlays replace the embedded ones of the same name.
+    // The exported overlays replace the embedded ones of the same name.
     assert_eq!(
         report["summary"]["replaced_overlays"]
             .as_array()

@@ -30,9 +30,66 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The reference's recipe library, beside the checkout.
+/// The embedded library written as AICR YAML (`galley export --format aicr`), once per test
+/// process, under Cargo's scratch directory for integration tests. The tests that read the
+/// reference's YAML format read this: the repository carries no copy of the reference.
 pub fn aicr_recipes() -> PathBuf {
-    root().join("../shared/aicr-v0.11.1/recipes")
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        remove_stale_exports(&scratch);
+        let dir = scratch.join(format!("aicr-export-{}", std::process::id()));
+        let files = exported_library();
+        let out = camino::Utf8PathBuf::from_path_buf(dir.clone()).expect("a UTF-8 scratch path");
+        galley::write::write_tree(&out, &files, true).expect("the export is written");
+        dir
+    })
+    .clone()
+}
+
+/// The embedded library's AICR YAML export, in memory.
+pub fn exported_library() -> std::collections::BTreeMap<String, Vec<u8>> {
+    use galley::data::{DataSet, Root};
+    let data = DataSet::new(vec![Root::embedded_stdlib(), Root::embedded_recipes()]);
+    let (library, diags) = galley::check::check(data);
+    assert!(!diags.has_errors(), "the embedded library has errors");
+    let exported = galley::export::export_aicr(&library);
+    let errors: Vec<&str> = exported
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(errors.is_empty(), "the export fails: {errors:#?}");
+    exported.files
+}
+
+/// Exports left by earlier test runs (over an hour old).
+fn remove_stale_exports(scratch: &Path) {
+    let hour = std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(scratch).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if name.to_string_lossy().starts_with("aicr-export-") && old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A test's external tool is missing: a failure under `GALLEY_REQUIRE_TOOLS=1` (`make test`
+/// sets it), otherwise a printed `SKIPPED:` line saying what and how to install it.
+pub fn tool_missing(what: &str, install: &str) {
+    let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "GALLEY_REQUIRE_TOOLS=1 but {what} is not installed; {install}"
+    );
+    eprintln!("SKIPPED: {what} is not installed ({install})");
 }
 
 pub fn run(cmd: &mut Command) -> Output {

@@ -9,6 +9,7 @@ mod check;
 mod coverage;
 mod diff;
 mod explain;
+mod export;
 mod fmt;
 mod graph;
 mod import;
@@ -63,6 +64,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Convert an AICR recipe directory into galley's language
     Import(import::Args),
+    /// Write the library (with any --data layers) as an AICR recipe directory
+    Export(export::Args),
     /// Resolve the recipe for a target and print it as an AICR `RecipeResult`
     Recipe(recipe::Args),
     /// Print one value of a target's hydrated recipe
@@ -122,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
         Command::Recipe(args) => recipe::run(args),
         Command::Query(args) => query::run(args),
         Command::Explain(args) => explain::run(args),

@@ -267,16 +267,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_reference_fixture() {
+    fn reads_the_fixture_snapshot() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/aicr-v0.11.1/fixtures/snapshot-eks-h100-ubuntu.yaml"
+            "/tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml"
         ))
-        .unwrap();
+        .expect("the fixture is part of the repository");
         let (snap, warnings) = read(FileId(0), &text).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         let server = snap.subtypes("K8s").find(|s| s.name == "server").unwrap();
-        assert_eq!(server.data["version"], Reading::String("v1.33.0".into()));
+        assert_eq!(
+            server.data["version"],
+            Reading::String("v1.33.4-eks-7d3c1a2".into())
+        );
+        let smi = snap.subtypes("GPU").next().unwrap();
+        assert_eq!(smi.data["gpu-count"], Reading::Int(8));
     }
 
     #[test]

@@ -107,14 +107,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_reference_fixture() {
+    fn parses_the_fixture() {
         let xml = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/measure/nvidia-smi-q-x-8xh100.xml"
         ))
-        .unwrap();
+        .expect("the fixture is part of the repository");
         let d = parse(&xml).unwrap();
-        assert_eq!(d["driver"], Reading::String("570.86.15".into()));
+        assert_eq!(
+            d["gpu.vbios-version"],
+            Reading::String("96.00.A5.00.01".into())
+        );
+        assert_eq!(d["driver"], Reading::String("570.158.01".into()));
         assert_eq!(d["cuda-version"], Reading::String("12.8".into()));
         assert_eq!(d["gpu-count"], Reading::Int(8));
         assert_eq!(

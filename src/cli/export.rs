@@ -1,0 +1,58 @@
+//! `galley export [--format aicr] [--data DIR]… [--force] OUT`
+
+use super::{print_diagnostics, usage_error};
+use crate::check;
+use camino::Utf8PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The directory to write (refused when it exists and is not empty, unless --force)
+    out: Utf8PathBuf,
+    /// What to write: `aicr` is an AICR recipes directory (overlays/*.yaml, registry.yaml,
+    /// validators/catalog.yaml, components/, checks/)
+    #[arg(long, value_enum, default_value_t)]
+    format: ExportFormat,
+    /// A data directory layered over the embedded library before exporting (repeatable)
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<Utf8PathBuf>,
+    /// Replace a non-empty output directory
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    /// AICR v0.11.1's recipe YAML
+    #[default]
+    Aicr,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let set = match super::check::data_set(&[], &args.data) {
+        Ok(set) => set,
+        Err(e) => return usage_error(e),
+    };
+    let (library, diags) = check::check(set);
+    if diags.has_errors() {
+        let list: Vec<_> = diags.into_iter().collect();
+        print_diagnostics(&list, &library.files);
+        eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
+        return ExitCode::from(1);
+    }
+    let exported = crate::export::export_aicr(&library);
+    print_diagnostics(&exported.diagnostics, &library.files);
+    if exported.has_errors() {
+        eprintln!("error: export failed: nothing was written");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = crate::write::write_tree(&args.out, &exported.files, args.force) {
+        return usage_error(e);
+    }
+    eprintln!(
+        "exported {} overlays, {} registry components and {} validators as AICR YAML into `{}`, with {} data files copied as they are",
+        exported.overlays, exported.components, exported.validators, args.out, exported.copied
+    );
+    super::leave_to_exit(library);
+    ExitCode::SUCCESS
+}
