@@ -41,7 +41,13 @@ pub fn aicr_recipes() -> PathBuf {
         let dir = scratch.join(format!("aicr-export-{}", std::process::id()));
         let files = exported_library();
         let out = camino::Utf8PathBuf::from_path_buf(dir.clone()).expect("a UTF-8 scratch path");
-        galley::write::write_tree(&out, &files, true).expect("the export is written");
+        let target = galley::write::Target {
+            dir: &out,
+            force: true,
+            inputs: Vec::new(),
+        };
+        galley::write::write_tree(&target, &files, &Default::default())
+            .expect("the export is written");
         dir
     })
     .clone()

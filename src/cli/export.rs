@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The directory to write (refused when it exists and is not empty, unless --force)
+    /// The directory to write (refused when it exists and is not empty; see --force)
     out: Utf8PathBuf,
     /// What to write: `aicr` is an AICR recipes directory (overlays/*.yaml, registry.yaml,
     /// validators/catalog.yaml, components/, checks/)
@@ -16,7 +16,8 @@ pub struct Args {
     /// A data directory layered over the embedded library before exporting (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<Utf8PathBuf>,
-    /// Replace a non-empty output directory
+    /// Replace an output directory that galley wrote (it holds `.galley-output`); never the
+    /// current or home directory, an input, or a directory holding one
     #[arg(long)]
     force: bool,
 }
@@ -46,7 +47,13 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("error: export failed: nothing was written");
         return ExitCode::from(1);
     }
-    if let Err(e) = crate::write::write_tree(&args.out, &exported.files, args.force) {
+    let target = crate::write::Target {
+        dir: &args.out,
+        force: args.force,
+        inputs: args.data.iter().map(|d| d.as_path()).collect(),
+    };
+    let none = std::collections::BTreeSet::new();
+    if let Err(e) = crate::write::write_tree(&target, &exported.files, &none) {
         return usage_error(e);
     }
     eprintln!(
