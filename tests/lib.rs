@@ -11,6 +11,8 @@ mod coverage;
 mod diff;
 mod fmt;
 mod graph;
+mod hostile_depth;
+mod hostile_render;
 mod import;
 mod integration;
 mod library;
