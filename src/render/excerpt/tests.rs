@@ -149,3 +149,27 @@ fn rendering_many_reports_is_linear() {
         "8x the reports took {ratio:.1}x the time ({small:?} -> {large:?})"
     );
 }
+
+#[test]
+fn labels_far_apart_on_one_long_line_stay_in_the_window() {
+    let text = format!(
+        "a = 1{}b = 2{}c = 3\n",
+        " ".repeat(5_000),
+        " ".repeat(5_000)
+    );
+    let (b, c) = (text.find('b').unwrap(), text.find('c').unwrap());
+    let mut files = Files::new();
+    let id = files.add("f.ovl", text.as_str());
+    for spans in [
+        [b..b + 5, c..c + 5],
+        [c..c + 5, b..b + 5],
+        [0..text.len(), b..b + 1],
+    ] {
+        let mut d = Diagnostic::error(Code::DuplicateField, "twice");
+        for s in spans {
+            d = d.with_label(Span::new(id, s), "here");
+        }
+        let out = render(&d, &files, Style::plain());
+        assert!(out.len() < 2_000, "{} bytes:\n{out}", out.len());
+    }
+}
