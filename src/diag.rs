@@ -46,6 +46,7 @@ codes! {
     SyntaxError => "galley::syntax::error", "text that does not fit the overlay grammar";
     InvalidString => "galley::syntax::invalid-string", "a string literal with a bad escape";
     InvalidNumber => "galley::syntax::invalid-number", "a number literal out of range";
+    TooDeep => "galley::syntax::too-deep", "values or brackets nested deeper than galley reads";
     YamlParse => "galley::yaml::parse", "a YAML document that does not parse";
     YamlShape => "galley::yaml::shape", "a YAML field of the wrong shape or type";
     YamlUnknownField => "galley::yaml::unknown-field", "a YAML field the reference ignores";

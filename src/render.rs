@@ -2,11 +2,15 @@
 //! stable JSON shape for editors and pipelines.
 //!
 //! miette draws one source per report, so labels in other files become related reports
-//! (a conflict between two overlays in two files shows both places).
+//! (a conflict between two overlays in two files shows both places). Each report sees an
+//! [`Excerpt`] of its file, never the whole text (see `render/excerpt.rs`).
+
+mod excerpt;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{FileId, Files, Span};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use excerpt::{Excerpt, floor_char};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 use std::fmt;
 
@@ -36,10 +40,16 @@ pub fn render(d: &Diagnostic, files: &Files, style: Style) -> String {
         (true, false) => GraphicalTheme::unicode_nocolor(),
         (false, _) => GraphicalTheme::none(),
     };
+    // Help text wraps at spaces outside backticks only: a hyphenated name or a suggested
+    // command (`--set kubeflow-trainer:enabled=false`) stays whole on one line, to be copied.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
-    let report = Report::new(d, files);
+        .with_links(false)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::Custom(words_outside_code));
+    let ellipsis = if style.unicode { "…" } else { "..." };
+    let report = Report::new(d, files, ellipsis);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}: {}\n", d.code, d.message);
@@ -47,18 +57,37 @@ pub fn render(d: &Diagnostic, files: &Files, style: Style) -> String {
     out
 }
 
+/// Words for wrapping: runs of text between spaces, where a space inside a `code span`
+/// does not end a word.
+fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let (mut start, mut in_code, mut after_space) = (0, false, false);
+    for (i, c) in line.char_indices() {
+        if after_space && c != ' ' {
+            words.push(textwrap::core::Word::from(&line[start..i]));
+            start = i;
+        }
+        in_code ^= c == '`';
+        after_space = c == ' ' && !in_code;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 struct Report {
     code: String,
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
 
 impl Report {
-    fn new(d: &Diagnostic, files: &Files) -> Report {
+    fn new(d: &Diagnostic, files: &Files, ellipsis: &str) -> Report {
         let primary = d.primary_span().map(|s| s.file);
         let mut help = d.help.clone();
         for note in &d.notes {
@@ -76,16 +105,21 @@ impl Report {
             }
         }
         for file in others {
+            let (source, labels) = excerpt(d, file, files, ellipsis);
             related.push(Report {
                 code: String::new(),
                 message: format!("see also `{}`", files.name(file)),
                 severity: miette::Severity::Advice,
                 help: None,
-                source: Some(named(files, file)),
-                labels: labels_in(d, file, files),
+                source: Some(source),
+                labels,
                 related: Vec::new(),
             });
         }
+        let (source, labels) = match primary.map(|f| excerpt(d, f, files, ellipsis)) {
+            Some((source, labels)) => (Some(source), labels),
+            None => (None, Vec::new()),
+        };
         Report {
             code: d.code.as_str().to_string(),
             message: d.message.clone(),
@@ -94,28 +128,37 @@ impl Report {
                 Severity::Warning => miette::Severity::Warning,
             },
             help,
-            source: primary.map(|f| named(files, f)),
-            labels: primary.map(|f| labels_in(d, f, files)).unwrap_or_default(),
+            source,
+            labels,
             related,
         }
     }
 }
 
-fn named(files: &Files, file: FileId) -> NamedSource<String> {
-    NamedSource::new(files.name(file), files.text(file).to_string()).with_language("text")
-}
-
-fn labels_in(d: &Diagnostic, file: FileId, files: &Files) -> Vec<LabeledSpan> {
-    let len = files.text(file).len();
-    d.labels
+/// The excerpt of `file` that shows the diagnostic's labels there, and the labels in it.
+fn excerpt(
+    d: &Diagnostic,
+    file: FileId,
+    files: &Files,
+    ellipsis: &str,
+) -> (Excerpt, Vec<LabeledSpan>) {
+    let text = files.text(file);
+    let here: Vec<_> = d.labels.iter().filter(|l| l.span.file == file).collect();
+    let ranges: Vec<_> = here
         .iter()
-        .filter(|l| l.span.file == file)
         .map(|l| {
-            let start = (l.span.start as usize).min(len);
-            let end = (l.span.end as usize).clamp(start, len);
-            LabeledSpan::new(Some(l.message.clone()), start, end - start)
+            let start = floor_char(text, (l.span.start as usize).min(text.len()));
+            let end = floor_char(text, (l.span.end as usize).clamp(start, text.len()));
+            start..end
         })
-        .collect()
+        .collect();
+    let (source, ranges) = Excerpt::new(files.get(file), &ranges, ellipsis);
+    let labels = here
+        .iter()
+        .zip(ranges)
+        .map(|(l, r)| LabeledSpan::new(Some(l.message.clone()), r.start, r.len()))
+        .collect();
+    (source, labels)
 }
 
 impl fmt::Debug for Report {

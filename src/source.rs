@@ -170,9 +170,8 @@ impl SourceFile {
         }
     }
 
-    /// 1-based line and column (in bytes) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts.get_or_init(|| {
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
             let mut starts = vec![0];
             starts.extend(
                 self.text
@@ -182,12 +181,37 @@ impl SourceFile {
                     .map(|(i, _)| i as u32 + 1),
             );
             starts
-        });
+        })
+    }
+
+    /// 1-based line and column (in bytes) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
         let line = match starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
         (line + 1, offset - starts[line] as usize + 1)
+    }
+
+    /// How many lines the text has (a final line without a newline counts, and so does the
+    /// empty line after a final newline).
+    pub fn line_count(&self) -> usize {
+        self.line_starts().len()
+    }
+
+    /// The byte range of a 1-based line, without its line break (`\n` or `\r\n`).
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let starts = self.line_starts();
+        let i = line.clamp(1, starts.len()) - 1;
+        let start = starts[i] as usize;
+        let mut end = starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&s| s as usize - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
     }
 }
 

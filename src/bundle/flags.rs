@@ -5,7 +5,7 @@ use crate::value::{Map, Value};
 
 /// The deepest `--set` path: as deep as an overlay may nest (deeper paths would only build
 /// values no emitter can write without running out of stack).
-pub const MAX_SET_DEPTH: usize = 256;
+pub const MAX_SET_DEPTH: usize = crate::syntax::yaml::MAX_NESTING;
 
 /// `--set COMPONENT:path.to.key=value` or `--set-string …`.
 #[derive(Clone, Debug, PartialEq)]
@@ -384,7 +384,7 @@ mod tests {
         let path = |n: usize| vec!["a"; n].join(".");
         assert!(parse_set(&format!("c:{}=1", path(MAX_SET_DEPTH)), false).is_ok());
         let e = parse_set(&format!("c:{}=1", path(20_000)), false).unwrap_err();
-        assert!(e.contains("20000 segments; at most 256"), "{e}");
+        assert!(e.contains("20000 segments; at most 255"), "{e}");
         assert!(e.len() < 400, "the message quotes the flag cut short: {e}");
     }
 

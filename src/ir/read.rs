@@ -29,7 +29,7 @@ pub fn read_result(
     file: FileId,
     text: &str,
 ) -> Result<Recipe, Vec<Diagnostic>> {
-    let doc = match yaml::parse_document(file, text) {
+    let doc = match yaml::parse_recipe_document(file, text) {
         Ok(Some(doc)) => doc,
         Ok(None) => {
             return Err(vec![Diagnostic::error(

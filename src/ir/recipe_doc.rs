@@ -17,7 +17,7 @@ pub struct RecipeDoc {
 }
 
 pub fn read(file: FileId, text: &str) -> Result<RecipeDoc, Diagnostic> {
-    let doc = yaml::parse_document(file, text)?
+    let doc = yaml::parse_recipe_document(file, text)?
         .ok_or_else(|| shape(Span::new(file, 0..0), "the recipe is empty", "empty"))?;
     if doc.as_map().is_none() {
         return Err(shape(doc.span, "a recipe is a mapping", "not a mapping"));

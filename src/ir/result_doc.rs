@@ -49,7 +49,7 @@ pub struct ReadComponent {
 
 /// Read one `RecipeResult` document. `text` is the file `file` names.
 pub fn read(file: FileId, text: &str) -> Result<ReadRecipe, Vec<Diagnostic>> {
-    let doc = yaml::parse_document(file, text)
+    let doc = yaml::parse_recipe_document(file, text)
         .map_err(|d| vec![d])?
         .ok_or_else(|| {
             vec![Diagnostic::error(

@@ -23,6 +23,8 @@
 
 // Explicit paths: the build script compiles this file on its own (`#[path]`), where a
 // plain `mod errors;` would be looked for beside it instead of under `parser/`.
+#[path = "parser/depth.rs"]
+mod depth;
 #[path = "parser/errors.rs"]
 mod errors;
 #[path = "parser/tests.rs"]
@@ -51,11 +53,19 @@ pub fn parse(file: FileId, text: &str) -> (SourceUnit, Vec<Diagnostic>) {
         text,
         diags: Vec::new(),
         unclosed: Vec::new(),
+        depth: 0,
+        too_deep: false,
     };
-    let items = match GalleyParser::parse(Rule::file, text) {
+    let parsed = match depth::check_brackets(file, text) {
+        Some(d) => Err(d),
+        None => {
+            GalleyParser::parse(Rule::file, text).map_err(|e| errors::from_pest(file, text, 0, &e))
+        }
+    };
+    let items = match parsed {
         Ok(mut pairs) => pairs.next().map(|f| walker.file(f)).unwrap_or_default(),
-        Err(e) => {
-            walker.diags.push(errors::from_pest(file, text, 0, &e));
+        Err(d) => {
+            walker.diags.push(d);
             Vec::new()
         }
     };
@@ -103,6 +113,10 @@ struct Walker<'t> {
     diags: Vec<Diagnostic>,
     /// `(where the block ended, its opening brace)` for every block without a `}`.
     unclosed: Vec<(usize, Span)>,
+    /// How deep the value being walked is nested (maps, lists and dotted keys).
+    depth: usize,
+    /// Whether a value nested too deep has been reported (once per file is enough).
+    too_deep: bool,
 }
 
 type P<'i> = Pair<'i, Rule>;
@@ -303,13 +317,26 @@ impl<'t> Walker<'t> {
         out
     }
 
+    /// A dotted path; one that would nest its value too deep is cut to the keys that fit.
     fn vpath(&mut self, pair: P<'_>) -> ValuePath {
         let span = self.span(&pair);
+        let room = depth::MAX_NESTING.saturating_sub(self.depth).max(1);
         let mut segments = Vec::new();
         for p in pair.into_inner() {
+            if segments.len() == room {
+                self.deep(p.as_span().start());
+                break;
+            }
             segments.push(self.atom(p));
         }
         ValuePath { span, segments }
+    }
+
+    fn deep(&mut self, at: usize) {
+        if !std::mem::replace(&mut self.too_deep, true) {
+            self.diags
+                .push(depth::too_deep(self.file, at, "values and dotted keys"));
+        }
     }
 
     fn vpaths(&mut self, pair: P<'_>) -> Vec<ValuePath> {
@@ -536,7 +563,9 @@ impl<'t> Walker<'t> {
         let mut kids = pair.into_inner();
         let path = self.vpath(next(&mut kids));
         next(&mut kids);
+        self.depth += path.segments.len();
         let value = self.value(next(&mut kids));
+        self.depth -= path.segments.len();
         Assign { span, path, value }
     }
 
@@ -549,13 +578,20 @@ impl<'t> Walker<'t> {
             Rule::float => ValueKind::Float(self.float(inner)),
             Rule::int => ValueKind::Int(self.int(inner).node),
             Rule::string => ValueKind::String(self.string(inner).node),
+            _ if self.depth >= depth::MAX_NESTING => {
+                self.deep(span.start as usize);
+                ValueKind::Null
+            }
             Rule::list => {
+                self.depth += 1;
                 let mut items = Vec::new();
                 for p in inner.into_inner().filter(|p| p.as_rule() == Rule::value) {
                     items.push(self.value(p));
                 }
+                self.depth -= 1;
                 ValueKind::List(items)
             }
+            // A map's entries count their own levels: each key of a dotted path is one.
             _ => ValueKind::Map(self.map_entries(inner)),
         };
         Value { span, kind }

@@ -23,14 +23,14 @@
 //!
 //! Other tags are ignored (the content decides). Aliases are resolved by cloning the anchored
 //! node, spans included; a budget of [`MAX_NODES`] nodes per stream and a depth limit of
-//! [`MAX_DEPTH`] turn alias bombs into errors. YAML 1.1 merge keys (`<<: *base`) are applied
+//! [`MAX_NESTING`] turn alias bombs into errors. YAML 1.1 merge keys (`<<: *base`) are applied
 //! like yaml.v3 does: keys written in the map win over merged ones, earlier merged maps over
 //! later ones. A key given twice is an error with both places labelled.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
+use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -38,8 +38,14 @@ use crate::value::{Map, Value};
 
 /// The most nodes one stream may expand to (aliases count every node they copy).
 pub const MAX_NODES: usize = 1_000_000;
-/// The deepest nesting a document may reach after alias expansion.
-pub const MAX_DEPTH: usize = 512;
+/// The deepest nesting of collections a document may have, as written and after alias
+/// expansion (granit's default limit, named here because `.ovl` values share it: see
+/// `parser/depth.rs`).
+pub const MAX_NESTING: usize = 255;
+/// The levels a `RecipeResult` adds above a component's values (`componentRefs`, the
+/// component, `values`), with room to spare: a recipe galley writes from values nested
+/// [`MAX_NESTING`] deep must read back.
+pub const RECIPE_ENVELOPE: usize = 8;
 
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub struct Node {
@@ -81,22 +87,41 @@ impl Node {
 
 /// Every document of a stream, in order. An empty stream gives no documents.
 pub fn parse_documents(file: FileId, text: &str) -> Result<Vec<Node>, Diagnostic> {
-    read_stream(file, text, false)
+    read_stream(file, text, false, MAX_NESTING)
 }
 
 /// The first document of a stream (the rest is not read), or `None` when there is none.
 pub fn parse_document(file: FileId, text: &str) -> Result<Option<Node>, Diagnostic> {
-    Ok(read_stream(file, text, true)?.into_iter().next())
+    Ok(read_stream(file, text, true, MAX_NESTING)?
+        .into_iter()
+        .next())
 }
 
-fn read_stream(file: FileId, text: &str, first_only: bool) -> Result<Vec<Node>, Diagnostic> {
+/// [`parse_document`] for a `RecipeResult`, whose values sit [`RECIPE_ENVELOPE`] levels
+/// deeper than in the values file or overlay they came from.
+pub fn parse_recipe_document(file: FileId, text: &str) -> Result<Option<Node>, Diagnostic> {
+    let nesting = MAX_NESTING + RECIPE_ENVELOPE;
+    Ok(read_stream(file, text, true, nesting)?.into_iter().next())
+}
+
+fn read_stream(
+    file: FileId,
+    text: &str,
+    first_only: bool,
+    nesting: usize,
+) -> Result<Vec<Node>, Diagnostic> {
+    if let Some(d) = sniff::not_yaml(file, text) {
+        return Err(d);
+    }
     let mut options = Options::default();
     options.set_emit_comments(false);
+    options.flow_nesting_limit = nesting;
+    options.block_nesting_limit = nesting;
     let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut builder = Builder::new(file, text);
+    let mut builder = Builder::new(file, text, nesting);
     let mut docs = Vec::new();
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| scan_error(file, text, &e))?;
+        let (event, span) = next.map_err(|e| scan_error(file, text, &e, nesting))?;
         let range = builder.range(&span.start, &span.end);
         match event {
             Event::DocumentEnd => {
@@ -178,13 +203,15 @@ struct Builder<'t> {
     nodes: usize,
     stack: Vec<Frame>,
     root: Option<Node>,
+    max_depth: usize,
 }
 
 impl<'t> Builder<'t> {
-    fn new(file: FileId, text: &'t str) -> Self {
+    fn new(file: FileId, text: &'t str, max_depth: usize) -> Self {
         Builder {
             file,
             text,
+            max_depth,
             anchors: HashMap::new(),
             nodes: 0,
             stack: Vec::new(),
@@ -337,10 +364,10 @@ impl<'t> Builder<'t> {
     /// Record an anchor and hand a finished node to its parent (or make it the root).
     fn finish(&mut self, built: Built, anchor: usize, is_merge: bool) -> Result<(), Diagnostic> {
         let depth = built.depth + self.stack.len();
-        if depth > MAX_DEPTH {
+        if depth > self.max_depth {
             return Err(Diagnostic::error(
                 Code::YamlParse,
-                format!("the document nests deeper than {MAX_DEPTH} levels"),
+                format!("the document nests deeper than {} levels", self.max_depth),
             )
             .with_label(built.node.span, "too deep"));
         }
@@ -550,7 +577,7 @@ fn byte_pos(text: &str, marker: &Marker) -> usize {
     pos.min(text.len())
 }
 
-fn scan_error(file: FileId, text: &str, error: &ScanError) -> Diagnostic {
+fn scan_error(file: FileId, text: &str, error: &ScanError, nesting: usize) -> Diagnostic {
     let start = byte_pos(text, error.marker());
     let end = text
         .get(start..)
@@ -559,6 +586,9 @@ fn scan_error(file: FileId, text: &str, error: &ScanError) -> Diagnostic {
     let info = error.info();
     let info = info.trim().trim_end_matches('.');
     let message = match info.chars().next() {
+        _ if matches!(error.kind(), ErrorKind::RecursionLimitExceeded) => {
+            format!("the document nests deeper than {nesting} levels")
+        }
         Some(first) => format!(
             "invalid YAML: {}{}",
             first.to_lowercase(),
@@ -707,6 +737,9 @@ pub(crate) fn float_text(f: f64) -> String {
 }
 
 // An explicit path: the build script compiles this file on its own (`#[path]`).
+#[path = "yaml/sniff.rs"]
+mod sniff;
+
 #[path = "yaml/tests.rs"]
 #[cfg(test)]
 mod tests;

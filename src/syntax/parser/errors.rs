@@ -74,7 +74,7 @@ pub(super) fn from_pest(file: FileId, text: &str, offset: usize, e: &Error<Rule>
     let positives = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
         ErrorVariant::CustomError { .. } => {
-            return Diagnostic::error(Code::SyntaxError, "the text nests too deeply to parse")
+            return Diagnostic::error(Code::TooDeep, "the text nests too deeply to parse")
                 .with_label(Span::new(file, pos..pos), "parsing stopped here");
         }
     };

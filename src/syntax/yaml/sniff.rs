@@ -1,0 +1,42 @@
+//! Text that is plainly not YAML or JSON: XML or HTML, or binary data. Read as YAML, an XML
+//! file is one long plain string (the error then quotes all of it as "not a mapping"), so
+//! these are recognized before parsing and reported once, pointing at the first line.
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+/// A diagnostic when `text` is not YAML or JSON at all, `None` when it may be.
+pub(super) fn not_yaml(file: FileId, text: &str) -> Option<Diagnostic> {
+    let (what, at) = if let Some(nul) = text.find('\0') {
+        ("binary data", nul..nul + 1)
+    } else {
+        let body = text.trim_start_matches('\u{feff}').trim_start();
+        let start = text.len() - body.len();
+        let first = body.lines().next().unwrap_or("");
+        if !looks_like_markup(first) {
+            return None;
+        }
+        ("XML", start..start + first.len())
+    };
+    Some(
+        Diagnostic::error(
+            Code::YamlParse,
+            format!("the file is not YAML or JSON (it looks like {what})"),
+        )
+        .with_label(Span::new(file, at), format!("this looks like {what}"))
+        .with_help("give a YAML or JSON document here"),
+    )
+}
+
+/// `<?xml ...`, `<!DOCTYPE ...`, `<!-- ...` or a line that is one tag (`<root>`,
+/// `<item a="1"/>`); YAML's `<<: *merge` and a `<key>: value` line are not.
+fn looks_like_markup(first: &str) -> bool {
+    let first = first.trim_end();
+    if first.starts_with("<?xml") || first.starts_with("<!") {
+        return true;
+    }
+    let Some(rest) = first.strip_prefix('<') else {
+        return false;
+    };
+    rest.starts_with(|c: char| c.is_ascii_alphabetic()) && first.ends_with('>')
+}
