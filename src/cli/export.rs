@@ -11,7 +11,7 @@ pub struct Args {
     out: Utf8PathBuf,
     /// What to write: `aicr` is an AICR recipes directory (overlays/*.yaml, registry.yaml,
     /// validators/catalog.yaml, components/, checks/)
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(short = 't', long, value_enum, default_value_t)]
     format: ExportFormat,
     /// A data directory layered over the embedded library before exporting (repeatable)
     #[arg(long = "data", value_name = "DIR")]
