@@ -242,41 +242,18 @@ impl<'l, 'r> Resolution<'l, 'r> {
     fn new(resolver: &'r Resolver<'l>, layers: &[&'l OverlayInfo]) -> Self {
         let lib = resolver.lib;
         let n = layers.len();
-        let ancestors: Vec<BTreeSet<&str>> = layers
-            .iter()
-            .map(|o| {
-                crate::check::overlay::chain(&o.name, &lib.overlays)
-                    .iter()
-                    .skip(1)
-                    .map(|a| a.name.as_str())
-                    .collect()
-            })
+        let places = places(lib, layers);
+        let rank = Rank::new(
+            places.clone(),
+            &(0..n).map(|i| (Some(i), 1)).collect::<Vec<_>>(),
+        );
+        // Layer `2i`: overlay i's values files (tier 0), `2i+1`: its inline values (tier 1),
+        // `2n`: the registry's implicit file, below every other layer.
+        let values_layers: Vec<(Option<usize>, u8)> = (0..2 * n)
+            .map(|l| (Some(l / 2), (l % 2) as u8))
+            .chain([(None, 0)])
             .collect();
-        let empty = CriteriaSet::default();
-        let crit = |i: usize| layers[i].criteria.as_ref().unwrap_or(&empty);
-        let outranks = |a: usize, b: usize| {
-            let (pa, pb) = (layers[a].priority, layers[b].priority);
-            pa > pb
-                || (pa == pb
-                    && (ancestors[a].contains(layers[b].name.as_str())
-                        || (crit(a).refines(crit(b)) && crit(a) != crit(b))))
-        };
-        let rank = Rank::new(n, outranks, vec![1; n]);
-        let implicit = 2 * n;
-        let values_outranks = |a: usize, b: usize| {
-            if b == implicit {
-                return a != implicit;
-            }
-            if a == implicit {
-                return false;
-            }
-            let (ta, tb) = (a % 2, b % 2);
-            ta > tb || (ta == tb && outranks(a / 2, b / 2))
-        };
-        let tiers = (0..=implicit)
-            .map(|i| if i == implicit { 0 } else { (i % 2) as u8 })
-            .collect();
-        let values_rank = Rank::new(implicit + 1, values_outranks, tiers);
+        let values_rank = Rank::new(places, &values_layers);
         let owners: Vec<Arc<str>> = layers.iter().map(|o| Arc::from(o.name.as_str())).collect();
         let mut values_owners: Vec<Arc<str>> =
             owners.iter().flat_map(|o| [o.clone(), o.clone()]).collect();
@@ -521,21 +498,22 @@ impl<'l, 'r> Resolution<'l, 'r> {
                     ComponentStmt::Set(block) => {
                         for entry in &block.entries {
                             let keys: Vec<String> = entry.path.keys().map(String::from).collect();
-                            let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), entry.span));
+                            let root = set_node
+                                .get_or_insert_with(|| Node::Map(Default::default(), entry.span));
                             root.set_path(&keys, value_node(&entry.value, entry.span));
                         }
                     }
                     ComponentStmt::Unset(paths) => {
                         for p in &paths.node {
                             let keys: Vec<String> = p.keys().map(String::from).collect();
-                            let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), p.span));
+                            let root = set_node
+                                .get_or_insert_with(|| Node::Map(Default::default(), p.span));
                             root.set_path(&keys, Node::Unset(p.span));
                         }
                     }
                     ComponentStmt::Enabled(b) => {
-                        let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), b.span));
+                        let root =
+                            set_node.get_or_insert_with(|| Node::Map(Default::default(), b.span));
                         root.set_path(
                             &["enabled".to_string()],
                             Node::Atom(Value::Bool(b.node), b.span),
@@ -831,6 +809,54 @@ impl<'l, 'r> Resolution<'l, 'r> {
     }
 }
 
+/// Each layer's place in the rank: its priority, its nearest ancestor among the layers,
+/// and its criteria as interned (dimension, value) pairs (an abstract overlay has none).
+fn places(lib: &Library, layers: &[&OverlayInfo]) -> Vec<lattice::Place> {
+    let index: HashMap<&str, usize> = layers
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, o)| (o.name.as_str(), i))
+        .collect();
+    let mut pairs: HashMap<(&str, &str), u32> = HashMap::new();
+    layers
+        .iter()
+        .map(|o| {
+            let mut criteria: Vec<u32> = o
+                .criteria
+                .iter()
+                .flat_map(|c| c.values.iter())
+                .map(|(d, v)| {
+                    let next = pairs.len() as u32;
+                    *pairs.entry((d.as_str(), v.as_str())).or_insert(next)
+                })
+                .collect();
+            criteria.sort_unstable();
+            lattice::Place {
+                priority: o.priority,
+                parent: nearest_ancestor(lib, o, &index),
+                criteria,
+            }
+        })
+        .collect()
+}
+
+/// The nearest overlay `o` extends that is among the layers (by index).
+fn nearest_ancestor(lib: &Library, o: &OverlayInfo, index: &HashMap<&str, usize>) -> Option<usize> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut cur = o.parent.as_deref();
+    while let Some(name) = cur {
+        if let Some(&i) = index.get(name) {
+            return Some(i);
+        }
+        if !seen.insert(name) {
+            return None;
+        }
+        cur = lib.overlays.get(name).and_then(|p| p.parent.as_deref());
+    }
+    None
+}
+
 /// Traces one component's values on demand from the candidates resolution merged.
 #[derive(Debug)]
 struct ValuesTracer {
@@ -951,7 +977,7 @@ fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
 fn value_node(v: &ast::Value, span: Span) -> Node {
     match &v.kind {
         ast::ValueKind::Map(entries) => {
-            let mut node = Node::Map(Vec::new(), span);
+            let mut node = Node::Map(Default::default(), span);
             for e in entries {
                 node.set_path(
                     &e.path.keys().map(String::from).collect::<Vec<_>>(),
@@ -989,13 +1015,14 @@ pub fn literal(v: &ast::Value) -> Value {
 
 fn yaml_node(node: &yaml::Node) -> Node {
     match &node.kind {
-        yaml::NodeKind::Map(entries) => Node::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (key_text(k), yaml_node(v)))
-                .collect(),
-            node.span,
-        ),
+        yaml::NodeKind::Map(entries) => {
+            let mut map = indexmap::IndexMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                // Two keys with one text (`1` and `"1"`): the first counts.
+                map.entry(key_text(k)).or_insert_with(|| yaml_node(v));
+            }
+            Node::Map(map, node.span)
+        }
         _ => Node::Atom(node.to_value(), node.span),
     }
 }
@@ -1007,16 +1034,14 @@ fn key_text(k: &yaml::Node) -> String {
     }
 }
 
-/// Inline values of every layer merged in rank order (the `overrides` the reference shows).
+/// Inline values of every layer merged in rank order, lowest first (the `overrides` the
+/// reference shows).
 fn merged_overrides(layers: &[(usize, Arc<Node>)], rank: &Rank) -> Value {
-    let mut remaining: Vec<&(usize, Arc<Node>)> = layers.iter().collect();
+    let mut ordered: Vec<&(usize, Arc<Node>)> = layers.iter().collect();
+    ordered.sort_by_key(|(layer, _)| rank.sort_key(*layer));
     let mut out = Value::Map(Default::default());
-    // Lowest first: repeatedly take the first layer that outranks none of the others.
-    while !remaining.is_empty() {
-        let i = (0..remaining.len())
-            .find(|&i| !remaining.iter().any(|o| rank.outranks(remaining[i].0, o.0)))
-            .unwrap_or(0);
-        out.merge_from(&node_value(&remaining.remove(i).1));
+    for (_, node) in ordered {
+        out.merge_from(&node_value(node));
     }
     out
 }
