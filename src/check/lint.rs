@@ -195,7 +195,11 @@ fn resolve_all<'l>(
         .filter_map(|o| o.parent.as_deref())
         .collect();
     let mut jobs: Vec<Job<'_>> = parents.iter().map(|p| Job::Chain(p)).collect();
-    jobs.extend(distinct_targets(lib).into_iter().map(Job::Target));
+    let mut no_ops = Vec::new();
+    match distinct_targets(lib) {
+        Ok(targets) => jobs.extend(targets.into_iter().map(Job::Target)),
+        Err(too_large) => no_ops.push(too_large),
+    }
     let memo = TraceMemo::default();
     let done = crate::parallel::map(&jobs, |job| match job {
         Job::Chain(parent) => {
@@ -216,7 +220,6 @@ fn resolve_all<'l>(
                 .map(|r| Seen::of(places, &r, &memo)),
         ),
     });
-    let mut no_ops = Vec::new();
     let mut seen = Vec::new();
     for d in done {
         match d {
@@ -322,9 +325,14 @@ fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnost
 /// order that gets it. The applied set follows from the matched set, so targets are grouped
 /// by matched set first, which is cheap, and only one target of each group is looked at
 /// further.
-fn distinct_targets(lib: &Library) -> Vec<Query> {
-    use crate::author::coverage::{MatchIndex, positions, query_at, space};
+fn distinct_targets(lib: &Library) -> Result<Vec<Query>, Diagnostic> {
+    use crate::author::coverage::{
+        DEFAULT_MAX_TARGETS, MatchIndex, positions, query_at, space, space_too_large,
+    };
     let space = space(lib);
+    if let Some(d) = space_too_large(&space, DEFAULT_MAX_TARGETS, false) {
+        return Err(d);
+    }
     let index = MatchIndex::new(lib, &space);
     let mut matched_seen = std::collections::HashSet::new();
     let mut seen = BTreeSet::new();
@@ -342,7 +350,7 @@ fn distinct_targets(lib: &Library) -> Vec<Query> {
             out.push(q);
         }
     }
-    out
+    Ok(out)
 }
 
 fn shadowed(lib: &Library, places: &Places<'_>, recipes: &[Seen], out: &mut Vec<Diagnostic>) {

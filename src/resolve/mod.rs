@@ -31,7 +31,7 @@ use crate::value::Value;
 use criteria::{Query, matches};
 use lattice::{Conflict, Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
@@ -211,14 +211,18 @@ pub fn applied_overlays<'l>(
         (spec(a), &a.name).cmp(&(spec(b), &b.name))
     });
     let mut applied = vec![base];
+    let mut taken: HashSet<&str> = HashSet::from([base.name.as_str()]);
     for o in matched {
-        let mut chain = crate::check::overlay::chain(&o.name, &lib.overlays);
-        chain.reverse();
-        for member in chain {
-            if !applied.iter().any(|a| a.name == member.name) {
-                applied.push(member);
-            }
+        // The chain up to the first overlay already applied (with it, all its ancestors
+        // are), root first.
+        let mut fresh: Vec<&OverlayInfo> = Vec::new();
+        let mut cur = Some(o);
+        while let Some(member) = cur.filter(|m| !taken.contains(m.name.as_str())) {
+            taken.insert(member.name.as_str());
+            fresh.push(member);
+            cur = member.parent.as_deref().and_then(|p| lib.overlays.get(p));
         }
+        applied.extend(fresh.into_iter().rev());
     }
     Ok(applied)
 }
