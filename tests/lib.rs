@@ -18,4 +18,5 @@ mod lint;
 mod measure;
 mod reference;
 mod resolve;
+mod scaling;
 mod validate;

@@ -22,6 +22,7 @@ pub mod body;
 pub mod files;
 pub mod lint;
 pub mod load;
+pub mod noop;
 pub mod overlay;
 pub mod stdlib;
 

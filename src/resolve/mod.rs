@@ -146,7 +146,7 @@ impl<'l> Resolver<'l> {
         value
     }
 
-    fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
+    pub(crate) fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
         if let Some(hit) = self.trees.get(path) {
             return hit;
         }
@@ -704,79 +704,11 @@ impl<'l, 'r> Resolution<'l, 'r> {
     /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
     /// recording each default's place in the registry as its provenance.
     fn registry_defaults(&self, c: &mut Component, prov: &mut Provenance) {
-        let Some(entry) = self.lib.stdlib.registry.get(&c.name) else {
-            return;
-        };
-        let block = |helm: bool| {
-            entry.decl.body.iter().find_map(|s| match s {
-                RegistryStmt::Helm(b) if helm => Some(b),
-                RegistryStmt::Kustomize(b) if !helm => Some(b),
-                _ => None,
-            })
-        };
         let typed = self
             .blocks(&c.name)
             .iter()
             .any(|(_, b)| b.body.iter().any(|s| matches!(s, ComponentStmt::Type(_))));
-        if !typed {
-            c.kind = if block(false).is_some() {
-                ComponentType::Kustomize
-            } else {
-                ComponentType::Helm
-            };
-        }
-        let name = c.name.clone();
-        let mut fill = |field: &str, slot: &mut Option<String>, found: Option<(String, Span)>| {
-            if let Some((value, span)) = found
-                && slot.as_deref().is_none_or(str::is_empty)
-                && (!value.is_empty() || field == "source")
-            {
-                *slot = Some(value);
-                let winner = Origin {
-                    overlay: "registry".into(),
-                    span,
-                };
-                prov.paths.insert(
-                    format!("{name}.{field}"),
-                    Trace {
-                        winner,
-                        shadowed: Vec::new(),
-                    },
-                );
-            }
-        };
-        let get = |b: &ast::SourceBlock, key: &str| {
-            b.fields
-                .iter()
-                .find(|(k, _)| k.node == key)
-                .map(|(_, v)| (v.node.clone(), v.span))
-        };
-        let (source_key, source_block) = match c.kind {
-            ComponentType::Helm => ("repository", block(true)),
-            ComponentType::Kustomize => ("source", block(false)),
-        };
-        if let Some(b) = source_block {
-            let mut source = (!c.source.is_empty()).then(|| c.source.clone());
-            fill("source", &mut source, get(b, source_key));
-            c.source = source.unwrap_or_default();
-            fill("namespace", &mut c.namespace, get(b, "namespace"));
-            if c.kind == ComponentType::Helm {
-                fill("version", &mut c.version, get(b, "version"));
-                let chart = get(b, "chart")
-                    .map(|(ch, span)| (ch.rsplit('/').next().unwrap_or(&ch).to_string(), span));
-                fill("chart", &mut c.chart, chart);
-            } else {
-                fill("tag", &mut c.tag, get(b, "tag"));
-                fill("path", &mut c.path, get(b, "path"));
-            }
-        }
-        if block(true).is_none() && block(false).is_none() {
-            let ns = entry.decl.body.iter().find_map(|s| match s {
-                RegistryStmt::Namespace(n) => Some((n.node.clone(), n.span)),
-                _ => None,
-            });
-            fill("namespace", &mut c.namespace, ns);
-        }
+        registry_defaults(self.lib, c, typed, prov);
     }
 
     /// SHA-256 over the target, each applied overlay in canonical form (so layout, comments
@@ -861,6 +793,87 @@ fn nearest_ancestor(lib: &Library, o: &OverlayInfo, index: &HashMap<&str, usize>
     None
 }
 
+/// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
+/// recording each default's place in the registry as its provenance; `typed`: some block
+/// gave the component a `type`.
+pub(crate) fn registry_defaults(
+    lib: &Library,
+    c: &mut Component,
+    typed: bool,
+    prov: &mut Provenance,
+) {
+    let Some(entry) = lib.stdlib.registry.get(&c.name) else {
+        return;
+    };
+
+    let block = |helm: bool| {
+        entry.decl.body.iter().find_map(|s| match s {
+            RegistryStmt::Helm(b) if helm => Some(b),
+            RegistryStmt::Kustomize(b) if !helm => Some(b),
+            _ => None,
+        })
+    };
+    if !typed {
+        c.kind = if block(false).is_some() {
+            ComponentType::Kustomize
+        } else {
+            ComponentType::Helm
+        };
+    }
+    let name = c.name.clone();
+    let mut fill = |field: &str, slot: &mut Option<String>, found: Option<(String, Span)>| {
+        if let Some((value, span)) = found
+            && slot.as_deref().is_none_or(str::is_empty)
+            && (!value.is_empty() || field == "source")
+        {
+            *slot = Some(value);
+            let winner = Origin {
+                overlay: "registry".into(),
+                span,
+            };
+            prov.paths.insert(
+                format!("{name}.{field}"),
+                Trace {
+                    winner,
+                    shadowed: Vec::new(),
+                },
+            );
+        }
+    };
+    let get = |b: &ast::SourceBlock, key: &str| {
+        b.fields
+            .iter()
+            .find(|(k, _)| k.node == key)
+            .map(|(_, v)| (v.node.clone(), v.span))
+    };
+    let (source_key, source_block) = match c.kind {
+        ComponentType::Helm => ("repository", block(true)),
+        ComponentType::Kustomize => ("source", block(false)),
+    };
+    if let Some(b) = source_block {
+        let mut source = (!c.source.is_empty()).then(|| c.source.clone());
+        fill("source", &mut source, get(b, source_key));
+        c.source = source.unwrap_or_default();
+        fill("namespace", &mut c.namespace, get(b, "namespace"));
+        if c.kind == ComponentType::Helm {
+            fill("version", &mut c.version, get(b, "version"));
+            let chart = get(b, "chart")
+                .map(|(ch, span)| (ch.rsplit('/').next().unwrap_or(&ch).to_string(), span));
+            fill("chart", &mut c.chart, chart);
+        } else {
+            fill("tag", &mut c.tag, get(b, "tag"));
+            fill("path", &mut c.path, get(b, "path"));
+        }
+    }
+    if block(true).is_none() && block(false).is_none() {
+        let ns = entry.decl.body.iter().find_map(|s| match s {
+            RegistryStmt::Namespace(n) => Some((n.node.clone(), n.span)),
+            _ => None,
+        });
+        fill("namespace", &mut c.namespace, ns);
+    }
+}
+
 /// Traces one component's values on demand from the candidates resolution merged.
 #[derive(Debug)]
 struct ValuesTracer {
@@ -908,7 +921,7 @@ impl From<ir::Phase> for TraceValue {
 }
 
 /// One layer's values files, merged (usually just one, shared with the cache).
-fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+pub(crate) fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
     if files.len() <= 1 {
         return files.pop();
     }
@@ -920,7 +933,7 @@ fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
 }
 
 /// The field a statement sets, as a comparable value.
-fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
+pub(crate) fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
     let s = |v: &str| Value::String(v.to_string());
     let l = |items: Vec<String>| Value::List(items.into_iter().map(Value::String).collect());
     Some(match stmt {
@@ -978,7 +991,7 @@ fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
 }
 
 /// A literal from a `set` block as a tree (map literals become maps).
-fn value_node(v: &ast::Value, span: Span) -> Node {
+pub(crate) fn value_node(v: &ast::Value, span: Span) -> Node {
     match &v.kind {
         ast::ValueKind::Map(entries) => {
             let mut node = Node::Map(Default::default(), span);
