@@ -73,7 +73,7 @@ codes! {
     InvalidName => "galley::check::invalid-name", "a name that is not a valid lowercase DNS-1123 label";
     MissingBase => "galley::check::missing-base", "a library without the root overlay `base`";
     InvalidReference => "galley::check::invalid-reference", "a chart source, version or URL that is malformed";
-    ValueTooDeep => "galley::check::value-too-deep", "a `set` or `unset` value nested deeper than 256 levels";
+    ValueTooDeep => "galley::check::value-too-deep", "a `set` or `unset` value nested deeper than 240 levels";
     MergeConflict => "galley::merge::conflict", "two overlays that match one target disagree and neither outranks the other";
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";

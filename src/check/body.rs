@@ -391,9 +391,10 @@ fn is_shell_meta(c: char) -> bool {
 }
 
 /// How deep a `set` or `unset` may nest a value: path segments and map and list levels
-/// together. The YAML a recipe is written to must stay readable (`yaml::MAX_DEPTH`), with
-/// room for the levels a recipe document adds around the values.
-pub const MAX_VALUE_DEPTH: usize = 256;
+/// together. A recipe written from it must read back, and galley's YAML reader stops at
+/// 255 nested block collections; a recipe document puts a component's values 4 levels
+/// down and a Flux `HelmRelease` 3, so 240 leaves room for both.
+pub const MAX_VALUE_DEPTH: usize = 240;
 
 /// Duplicate keys, keys that are both a value and a map, and values nested too deep, in
 /// time linear in the size of the block: the paths go into one trie.
@@ -492,7 +493,7 @@ fn path_too_deep(span: Span, depth: usize) -> Diagnostic {
     )
     .with_label(span, format!("{depth} levels"))
     .with_help(format!(
-        "keep paths and nested maps and lists under {MAX_VALUE_DEPTH} levels together; values this deep belong in a values file"
+        "keep paths and nested maps and lists within {MAX_VALUE_DEPTH} levels together; values this deep belong in a values file"
     ))
 }
 
