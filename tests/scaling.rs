@@ -64,8 +64,11 @@ fn pipeline(dir: &Path) -> Duration {
     started.elapsed()
 }
 
+/// Writes a library of size `n` into a directory.
+type Build = fn(&Path, usize);
+
 /// The fastest of `runs` passes over a library built by `build(dir, n)`.
-fn best_of(tag: &str, n: usize, runs: usize, build: fn(&Path, usize)) -> Duration {
+fn best_of(tag: &str, n: usize, runs: usize, build: Build) -> Duration {
     let dir = TempDir::new(tag);
     build(dir.path(), n);
     (0..runs).map(|_| pipeline(dir.path())).min().expect("runs")
@@ -73,7 +76,7 @@ fn best_of(tag: &str, n: usize, runs: usize, build: fn(&Path, usize)) -> Duratio
 
 /// Fails when doubling `n` costs more than 2.5 times the time. Runs at N and 2N alternate,
 /// so that a load that comes and goes weighs on both; each side keeps its fastest run.
-fn assert_scales(tag: &str, n: usize, build: fn(&Path, usize)) {
+fn assert_scales(tag: &str, n: usize, build: Build) {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (small_dir, large_dir) = (TempDir::new(tag), TempDir::new(tag));
@@ -212,7 +215,7 @@ fn dimension_values_scale_linearly() {
 #[test]
 #[ignore = "prints figures; run with --release --ignored --nocapture"]
 fn scaling_figures() {
-    let dims: [(&str, usize, fn(&Path, usize)); 6] = [
+    let dims: [(&str, usize, Build); 6] = [
         ("nesting depth (100 paths)", 60, nesting_depth),
         ("keys per map (2 layers)", 5_000, keys_per_map),
         ("set entries in one file", 2_000, file_size),

@@ -486,7 +486,7 @@ mod tests {
         let d = space_too_large(&space, 1000, true).expect("refused");
         assert_eq!(d.code, Code::SpaceTooLarge);
         assert!(d.message.contains("251001 targets"), "{}", d.message);
-        let huge: Vec<(String, Vec<String>)> = (0..40)
+        let huge: Vec<(String, Vec<String>)> = (0..50)
             .map(|i| (format!("d{i}"), vec!["a".into(), "b".into(), "c".into()]))
             .collect();
         assert_eq!(space_size(&huge), None);

@@ -43,7 +43,6 @@ struct Frame {
 }
 
 /// Interned paths: node 0 is the root; each component has a values root and a fields root.
-#[derive(Default)]
 struct Paths {
     children: Vec<HashMap<String, u32>>,
     frames: Vec<Vec<Frame>>,
