@@ -658,6 +658,88 @@ mod tests {
         }
     }
 
+    /// A random forest of overlays (parents before children), priorities 0..2, criteria
+    /// from four pairs; each overlay has a files layer and an inline layer, and the last
+    /// layer is the registry's.
+    fn arb_rank() -> impl proptest::strategy::Strategy<Value = Rank> {
+        use proptest::prelude::*;
+        proptest::collection::vec((any::<u8>(), 0i64..2, 0u8..16), 1..40).prop_map(|specs| {
+            let places: Vec<Place> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (parent, priority, crit))| Place {
+                    priority: *priority,
+                    parent: (i > 0 && parent % 4 != 0).then(|| usize::from(*parent) % i),
+                    criteria: (0..4).filter(|b| crit >> b & 1 == 1).collect(),
+                })
+                .collect();
+            let mut layers: Vec<(Option<usize>, u8)> = (0..2 * places.len())
+                .map(|l| (Some(l / 2), (l % 2) as u8))
+                .collect();
+            layers.push((None, 0));
+            Rank::new(places, &layers)
+        })
+    }
+
+    /// The rank's definition, from the parents and criteria directly.
+    fn outranks_by_definition(rank: &Rank, a: usize, b: usize) -> bool {
+        let group = |l: usize| match rank.overlay[l] {
+            Some(o) => (rank.tier[l], 1, rank.places[o].priority),
+            None => (rank.tier[l], 0, 0),
+        };
+        if a == b || group(a) != group(b) {
+            return a != b && group(a) > group(b);
+        }
+        let (Some(oa), Some(ob)) = (rank.overlay[a], rank.overlay[b]) else {
+            return false;
+        };
+        let mut up = rank.places[oa].parent;
+        let mut extends = false;
+        while let Some(p) = up {
+            extends |= p == ob;
+            up = rank.places[p].parent;
+        }
+        let (ca, cb) = (&rank.places[oa].criteria, &rank.places[ob].criteria);
+        extends || (ca.len() > cb.len() && cb.iter().all(|c| ca.contains(c)))
+    }
+
+    proptest::proptest! {
+        /// `outranks` and `maximal` (whose index takes over above 8 layers a group) agree
+        /// with the definition, pair by pair.
+        #[test]
+        fn the_rank_index_agrees_with_the_definition(
+            rank in arb_rank(),
+            picks in proptest::collection::vec(0usize..1000, 1..60),
+        ) {
+            let n = rank.tier.len();
+            let layers: Vec<usize> = picks.iter().map(|p| p % n).collect();
+            for &a in &layers {
+                for &b in &layers {
+                    proptest::prop_assert_eq!(rank.outranks(a, b), outranks_by_definition(&rank, a, b));
+                }
+            }
+            let mut expected: Vec<usize> = (0..layers.len())
+                .filter(|&i| !layers.iter().any(|&o| outranks_by_definition(&rank, o, layers[i])))
+                .collect();
+            if expected.is_empty() {
+                expected = (0..layers.len()).collect();
+            }
+            proptest::prop_assert_eq!(maximal(&layers, &rank), expected);
+            // The sort key extends the rank wherever the checker's rule holds: a child names
+            // every criterion its parent names.
+            let checked = rank.places.iter().all(|p| {
+                p.parent.is_none_or(|q| rank.places[q].criteria.iter().all(|c| p.criteria.contains(c)))
+            });
+            for &a in &layers {
+                for &b in &layers {
+                    if checked && rank.outranks(a, b) {
+                        proptest::prop_assert!(rank.sort_key(a) > rank.sort_key(b));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn contradictory_ranks_do_not_panic() {
         // An abstract overlay extending one with criteria: each outranks the other.
