@@ -18,7 +18,9 @@ GALLEY := target/debug/galley
 # The .ovl trees the binary checks and formats: the shipped library and the stdlib.
 DSL_DIRS := recipes stdlib
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= parse yaml snapshot
+FUZZ_TARGETS ?= parse yaml snapshot pipeline
+# Large enough for inputs that reach the nesting, size and count limits (the default is 4 KB).
+FUZZ_MAX_LEN ?= 1048576
 
 .PHONY: test tools-min build lint clippy fmt-check fmt bench fuzz tools clean
 
@@ -60,7 +62,7 @@ bench:
 fuzz:
 	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
 	for target in $(FUZZ_TARGETS); do \
-	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run "$$target" -- -max_total_time=$(FUZZ_SECONDS); \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run "$$target" -- -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN); \
 	done
 
 tools:

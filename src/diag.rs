@@ -76,6 +76,7 @@ codes! {
     MissingBase => "galley::check::missing-base", "a library without the root overlay `base`";
     InvalidReference => "galley::check::invalid-reference", "a chart source, version or URL that is malformed";
     TargetConflict => "galley::check::target-conflict", "targets of the criteria space whose matched overlays disagree and neither outranks the other";
+    ValueTooDeep => "galley::check::value-too-deep", "a `set` or `unset` value nested deeper than the 255-level nesting limit (a second line of defence behind `galley::syntax::too-deep`)";
     MergeConflict => "galley::merge::conflict", "two overlays that match one target disagree and neither outranks the other";
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";
@@ -104,6 +105,7 @@ codes! {
     LintShadowed => "galley::lint::shadowed", "an inline value that every recipe applying its overlay replaces";
     LintNoPerformanceValidation => "galley::lint::no-performance-validation", "a training or inference recipe with no performance validation";
     LintLooserConstraint => "galley::lint::looser-constraint", "a constraint looser than the one its overlay inherits";
+    SpaceTooLarge => "galley::coverage::space-too-large", "a criteria space with more targets than `coverage` and the lints walk";
     LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
     LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
 }

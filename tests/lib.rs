@@ -31,6 +31,7 @@ mod measure;
 mod output_safety;
 mod reference;
 mod resolve;
+mod scaling;
 mod set_values;
 mod traps_bundle;
 mod validate;

@@ -253,22 +253,63 @@ impl MatchIndex {
     }
 }
 
-/// Every position of a space (a value index per dimension), in the order of [`queries`].
-pub fn positions(space: &[(String, Vec<String>)]) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new()];
-    for (_, values) in space {
-        out = out
-            .into_iter()
-            .flat_map(|at| {
-                (0..values.len()).map(move |v| {
-                    let mut at = at.clone();
-                    at.push(v);
-                    at
-                })
-            })
-            .collect();
+/// Every position of a space (a value index per dimension), in the order of [`queries`],
+/// one at a time (a space is a product: it is never held whole).
+pub fn positions(space: &[(String, Vec<String>)]) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let empty = space.iter().any(|(_, values)| values.is_empty());
+    let mut next = (!empty).then(|| vec![0; space.len()]);
+    std::iter::from_fn(move || {
+        let current = next.take()?;
+        let mut at = current.clone();
+        // Odometer: the last dimension varies fastest.
+        for d in (0..at.len()).rev() {
+            at[d] += 1;
+            if at[d] < space[d].1.len() {
+                next = Some(at);
+                break;
+            }
+            at[d] = 0;
+        }
+        Some(current)
+    })
+}
+
+/// How many targets the space holds (`None`: more than `usize` counts).
+pub fn space_size(space: &[(String, Vec<String>)]) -> Option<usize> {
+    space
+        .iter()
+        .try_fold(1usize, |n, (_, values)| n.checked_mul(values.len()))
+}
+
+/// The most targets `coverage` and the lints walk unless told otherwise.
+pub const DEFAULT_MAX_TARGETS: usize = 100_000;
+
+/// The space is larger than `limit`: the diagnostic that says so, with the count.
+pub fn space_too_large(
+    space: &[(String, Vec<String>)],
+    limit: usize,
+    error: bool,
+) -> Option<Diagnostic> {
+    let size = space_size(space);
+    if size.is_some_and(|n| n <= limit) {
+        return None;
     }
-    out
+    let count = size.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
+    let factors: Vec<String> = space
+        .iter()
+        .map(|(dim, values)| format!("{dim} {}", values.len()))
+        .collect();
+    let message = format!(
+        "the criteria space has {count} targets ({}), more than the limit of {limit}",
+        factors.join(" × ")
+    );
+    Some(if error {
+        Diagnostic::error(Code::SpaceTooLarge, message)
+            .with_help("declare fewer dimension values, or raise the limit with `--max-targets N`")
+    } else {
+        Diagnostic::warning(Code::SpaceTooLarge, format!("{message}; the lints that walk it (`shadowed`, `no-performance-validation`) did not run"))
+            .with_help("declare fewer dimension values; `galley coverage --max-targets N` walks a larger space")
+    })
 }
 
 /// The target at a position of a space.
@@ -282,9 +323,13 @@ pub fn query_at(space: &[(String, Vec<String>)], at: &[usize]) -> Query {
     q
 }
 
-/// Enumerate the space and resolve each distinct applied overlay set once.
-pub fn coverage(lib: &Library) -> Coverage {
+/// Enumerate the space and resolve each distinct applied overlay set once; a space of
+/// more than `max_targets` targets is refused before anything is enumerated.
+pub fn coverage(lib: &Library, max_targets: usize) -> Result<Coverage, Diagnostic> {
     let dimensions = space(lib);
+    if let Some(d) = space_too_large(&dimensions, max_targets, true) {
+        return Err(d);
+    }
     let resolver = Resolver::new(lib);
     let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -305,12 +350,12 @@ pub fn coverage(lib: &Library) -> Coverage {
         });
     }
     let dead = dead_overlays(lib, &outcomes);
-    Coverage {
+    Ok(Coverage {
         dimensions,
         targets,
         outcomes,
         dead,
-    }
+    })
 }
 
 fn resolve_outcome(
@@ -414,8 +459,9 @@ mod tests {
         let space = space(&lib);
         let index = MatchIndex::new(&lib, &space);
         let overlays: Vec<&OverlayInfo> = lib.overlays.values().collect();
-        let all = positions(&space);
+        let all: Vec<Vec<usize>> = positions(&space).collect();
         assert_eq!(all.len(), queries(&space).len());
+        assert_eq!(space_size(&space), Some(all.len()));
         let mut distinct = BTreeSet::new();
         for (at, query) in all.iter().zip(queries(&space)) {
             assert_eq!(query_at(&space, at), query);
@@ -428,5 +474,23 @@ mod tests {
             distinct.insert(bits);
         }
         assert!(distinct.len() > 10, "{} matched sets", distinct.len());
+    }
+
+    #[test]
+    fn a_space_over_the_limit_is_refused_with_its_count() {
+        let space: Vec<(String, Vec<String>)> = [("service", 501), ("accelerator", 501)]
+            .iter()
+            .map(|(d, n)| (d.to_string(), (0..*n).map(|i| format!("v{i}")).collect()))
+            .collect();
+        assert!(space_too_large(&space, 251_001, true).is_none());
+        let d = space_too_large(&space, 1000, true).expect("refused");
+        assert_eq!(d.code, Code::SpaceTooLarge);
+        assert!(d.message.contains("251001 targets"), "{}", d.message);
+        let huge: Vec<(String, Vec<String>)> = (0..50)
+            .map(|i| (format!("d{i}"), vec!["a".into(), "b".into(), "c".into()]))
+            .collect();
+        assert_eq!(space_size(&huge), None);
+        assert!(space_too_large(&huge, usize::MAX, true).is_some());
+        assert_eq!(positions(&space).take(3).count(), 3);
     }
 }

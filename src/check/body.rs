@@ -8,7 +8,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::version::ClusterVersion;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 pub struct BodyChecker<'a> {
     pub stdlib: &'a Stdlib,
@@ -120,6 +120,7 @@ impl BodyChecker<'_> {
                 check_reference_text(stmt.keyword(), v, diags)
             }
             ComponentStmt::Set(block) => check_set_block(block, diags),
+            ComponentStmt::Unset(paths) => check_unset_paths(&paths.node, diags),
             _ => {}
         }
     }
@@ -389,45 +390,115 @@ fn is_shell_meta(c: char) -> bool {
     "$`;|&<>()'\"\\*?!{}[]#~".contains(c)
 }
 
+/// How deep a `set` or `unset` may nest a value: path segments and map and list levels
+/// together, the one nesting limit of values. The parser already cuts deeper values
+/// (`galley::syntax::too-deep`); this keeps the checker safe for trees built any other way.
+pub const MAX_VALUE_DEPTH: usize = crate::syntax::yaml::MAX_NESTING;
+
+/// Duplicate keys, keys that are both a value and a map, and values nested too deep, in
+/// time linear in the size of the block: the paths go into one trie.
 fn check_set_block(block: &SetBlock, diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<Vec<&str>, Span> = BTreeMap::new();
-    let mut prefixes: BTreeSet<Vec<&str>> = BTreeSet::new();
+    // Trie nodes: the entry that set this path, if any, and whether a longer path runs
+    // through it. Children are keyed by (parent node, key).
+    let mut set_at: Vec<Option<(Span, bool)>> = vec![None];
+    let mut inner: Vec<bool> = vec![false];
+    let mut children: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut leaves: Vec<(usize, &Assign)> = Vec::new();
     for entry in &block.entries {
-        let keys: Vec<&str> = entry.path.keys().collect();
-        if let Some(&first) = seen.get(&keys) {
+        if too_deep(entry, diags) {
+            continue;
+        }
+        let mut node = 0;
+        for key in entry.path.keys() {
+            inner[node] = true;
+            let next = set_at.len();
+            node = *children.entry((node, key)).or_insert(next);
+            if node == next {
+                set_at.push(None);
+                inner.push(false);
+            }
+        }
+        if let Some((first, _)) = set_at[node] {
             diags.push(
                 Diagnostic::error(
                     Code::DuplicateField,
-                    format!("`{}` is set twice in one block", keys.join(".")),
+                    format!("`{}` is set twice in one block", dotted(&entry.path)),
                 )
                 .with_label(entry.path.span, "set again here")
                 .with_label(first, "first set here"),
             );
             continue;
         }
-        for i in 1..keys.len() {
-            prefixes.insert(keys[..i].to_vec());
-        }
-        seen.insert(keys, entry.path.span);
+        let leaf_value = !matches!(entry.value.kind, ValueKind::Map(_));
+        set_at[node] = Some((entry.path.span, leaf_value));
+        leaves.push((node, entry));
     }
-    for (keys, span) in &seen {
-        let is_leaf_value = block
-            .entries
-            .iter()
-            .find(|e| e.path.span == *span)
-            .is_some_and(|e| !matches!(e.value.kind, ValueKind::Map(_)));
-        if is_leaf_value && prefixes.contains(keys) {
+    for (node, entry) in leaves {
+        if set_at[node].is_some_and(|(_, leaf)| leaf) && inner[node] {
             diags.push(
                 Diagnostic::error(
                     Code::DuplicateField,
                     format!(
                         "`{}` is set to a value and also used as a map",
-                        keys.join(".")
+                        dotted(&entry.path)
                     ),
                 )
-                .with_label(*span, "set to a non-map value here")
+                .with_label(entry.path.span, "set to a non-map value here")
                 .with_help("a key is either a value or a map of further keys"),
             );
         }
+    }
+}
+
+fn dotted(path: &ValuePath) -> String {
+    path.keys().collect::<Vec<_>>().join(".")
+}
+
+/// How deep an assignment nests its value (path segments, then map and list levels),
+/// counted without recursion.
+fn depth(entry: &Assign) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&crate::syntax::ast::Value, usize)> =
+        vec![(&entry.value, entry.path.segments.len())];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match &v.kind {
+            ValueKind::Map(entries) => stack.extend(
+                entries
+                    .iter()
+                    .map(|e| (&e.value, d + e.path.segments.len())),
+            ),
+            ValueKind::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Reports an assignment that nests deeper than [`MAX_VALUE_DEPTH`].
+fn too_deep(entry: &Assign, diags: &mut Diagnostics) -> bool {
+    let depth = depth(entry);
+    if depth <= MAX_VALUE_DEPTH {
+        return false;
+    }
+    diags.push(path_too_deep(entry.path.span, depth));
+    true
+}
+
+fn path_too_deep(span: Span, depth: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::ValueTooDeep,
+        format!("this value nests {depth} levels deep, more than the {MAX_VALUE_DEPTH} galley allows"),
+    )
+    .with_label(span, format!("{depth} levels"))
+    .with_help(format!(
+        "keep paths and nested maps and lists within {MAX_VALUE_DEPTH} levels together; values this deep belong in a values file"
+    ))
+}
+
+/// `unset` paths deeper than [`MAX_VALUE_DEPTH`].
+fn check_unset_paths(paths: &[ValuePath], diags: &mut Diagnostics) {
+    for p in paths.iter().filter(|p| p.segments.len() > MAX_VALUE_DEPTH) {
+        diags.push(path_too_deep(p.span, p.segments.len()));
     }
 }

@@ -200,6 +200,9 @@ mod tests {
             next = successor(&space, &at);
             walked.push(at);
         }
-        assert_eq!(walked, crate::author::coverage::positions(&space));
+        assert_eq!(
+            walked,
+            crate::author::coverage::positions(&space).collect::<Vec<_>>()
+        );
     }
 }

@@ -24,7 +24,7 @@ use crate::resolve::{Resolver, applied_overlays, literal};
 use crate::source::{Files, Span};
 use crate::syntax::ast::{ComponentStmt, Constraint, Op};
 use crate::value::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Every lint finding that no comment silences, sorted by place.
@@ -59,7 +59,7 @@ fn query_of(o: &OverlayInfo) -> Query {
 }
 
 /// The recipe an overlay's chain gives, `base` first (errors are the checker's business).
-fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Recipe> {
+pub(super) fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Recipe> {
     let mut layers: Vec<&OverlayInfo> = chain(name, &lib.overlays);
     layers.reverse();
     let top = layers.last()?;
@@ -71,6 +71,7 @@ fn chain_recipe(lib: &Library, resolver: &Resolver<'_>, name: &str) -> Option<Re
 /// that won that path or a path below it.
 struct Seen {
     applied: Vec<String>,
+    applied_set: HashSet<String>,
     performance_checks: bool,
     winners: HashMap<String, Vec<String>>,
 }
@@ -140,6 +141,7 @@ impl Seen {
         }
         Seen {
             applied: recipe.applied_overlays.clone(),
+            applied_set: recipe.applied_overlays.iter().cloned().collect(),
             performance_checks: recipe
                 .validation
                 .performance
@@ -173,65 +175,42 @@ fn places(o: &OverlayInfo) -> Vec<(&str, String, Span, bool)> {
     out
 }
 
-/// What the lints resolve, on every core with one shared resolver: each parent overlay's
-/// chain, whose recipe the `no-op` lint compares its children with (those findings come
-/// back), and one recipe per distinct applied overlay set of the criteria space (in space
-/// order), each reduced to what the other lints read. Recipes are resolved, read and
-/// dropped on the worker threads. The targets that fail to resolve come back as well.
+/// What the lints resolve, on every core with one shared resolver: one recipe per
+/// distinct applied overlay set of the criteria space (in space order), each reduced to
+/// what the lints read; and the `no-op` findings, from one walk of the `extends` forest
+/// (`check::noop`). Recipes are resolved, read and dropped on the worker threads. The
+/// targets that fail to resolve come back as well.
 fn resolve_all<'l>(
     lib: &'l Library,
     resolver: &Resolver<'l>,
     places: &Places<'_>,
 ) -> (Vec<Diagnostic>, Vec<Seen>, Vec<Query>) {
-    enum Job<'l> {
-        Chain(&'l str),
-        Target(Query),
-    }
-    enum Done {
-        NoOp(Vec<Diagnostic>),
-        Target(Option<Seen>),
-        Failed(Query),
-    }
-    let parents: BTreeSet<&str> = lib
-        .overlays
-        .values()
-        .filter_map(|o| o.parent.as_deref())
-        .collect();
-    let mut jobs: Vec<Job<'_>> = parents.iter().map(|p| Job::Chain(p)).collect();
-    jobs.extend(distinct_targets(lib).into_iter().map(Job::Target));
-    let memo = TraceMemo::default();
-    let done = crate::parallel::map(&jobs, |job| match job {
-        Job::Chain(parent) => {
-            let mut found = Vec::new();
-            if let Some(recipe) = chain_recipe(lib, resolver, parent) {
-                for o in lib.overlays.values() {
-                    if o.parent.as_deref() == Some(*parent) {
-                        no_op(o, parent, &recipe, &mut found);
-                    }
-                }
-            }
-            Done::NoOp(found)
+    let mut found = crate::check::noop::no_ops(lib, resolver);
+    let targets = match distinct_targets(lib) {
+        Ok(targets) => targets,
+        Err(too_large) => {
+            found.push(too_large);
+            Vec::new()
         }
-        Job::Target(q) => match resolver.resolve(q) {
-            Ok(r) => Done::Target(Some(Seen::of(places, &r, &memo))),
-            Err(_) => Done::Failed(q.clone()),
-        },
+    };
+    let memo = TraceMemo::default();
+    let done = crate::parallel::map(&targets, |q| match resolver.resolve(q) {
+        Ok(r) => Ok(Seen::of(places, &r, &memo)),
+        Err(_) => Err(q.clone()),
     });
-    let mut no_ops = Vec::new();
     let mut seen = Vec::new();
     let mut failed = Vec::new();
     for d in done {
         match d {
-            Done::NoOp(found) => no_ops.extend(found),
-            Done::Target(s) => seen.extend(s),
-            Done::Failed(q) => failed.push(q),
+            Ok(s) => seen.push(s),
+            Err(q) => failed.push(q),
         }
     }
-    (no_ops, seen, failed)
+    (found, seen, failed)
 }
 
 /// A component field statement as (field, value text).
-fn field(stmt: &ComponentStmt) -> Option<(&'static str, String, Span)> {
+pub(super) fn field(stmt: &ComponentStmt) -> Option<(&'static str, String, Span)> {
     match stmt {
         ComponentStmt::Source(s) => Some(("source", s.node.clone(), s.span)),
         ComponentStmt::Chart(s) => Some(("chart", s.node.clone(), s.span)),
@@ -257,7 +236,7 @@ fn component_field(recipe: &Recipe, component: &str, f: &str) -> Option<String> 
 }
 
 /// Inline values of one component block: (dotted path, value, span).
-fn inline_values(stmt: &ComponentStmt) -> Vec<(Vec<String>, Value, Span)> {
+pub(super) fn inline_values(stmt: &ComponentStmt) -> Vec<(Vec<String>, Value, Span)> {
     match stmt {
         ComponentStmt::Set(block) => block
             .entries
@@ -287,7 +266,7 @@ fn value_at<'v>(v: &'v Value, keys: &[String]) -> Option<&'v Value> {
 }
 
 /// `no-op` for one overlay, against the recipe of its parent's chain.
-fn no_op(o: &OverlayInfo, parent: &str, recipe: &Recipe, out: &mut Vec<Diagnostic>) {
+pub(super) fn no_op(o: &OverlayInfo, parent: &str, recipe: &Recipe, out: &mut Vec<Diagnostic>) {
     for c in o.ast.components() {
         let name = &c.name.node;
         let Some(have) = recipe.component(name) else {
@@ -309,7 +288,7 @@ fn no_op(o: &OverlayInfo, parent: &str, recipe: &Recipe, out: &mut Vec<Diagnosti
     }
 }
 
-fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnostic {
+pub(super) fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnostic {
     Diagnostic::warning(
         Code::LintNoOp,
         format!(
@@ -325,9 +304,14 @@ fn no_op_diag(o: &OverlayInfo, parent: &str, path: &str, span: Span) -> Diagnost
 /// order that gets it. The applied set follows from the matched set, so targets are grouped
 /// by matched set first, which is cheap, and only one target of each group is looked at
 /// further.
-fn distinct_targets(lib: &Library) -> Vec<Query> {
-    use crate::author::coverage::{MatchIndex, positions, query_at, space};
+fn distinct_targets(lib: &Library) -> Result<Vec<Query>, Diagnostic> {
+    use crate::author::coverage::{
+        DEFAULT_MAX_TARGETS, MatchIndex, positions, query_at, space, space_too_large,
+    };
     let space = space(lib);
+    if let Some(d) = space_too_large(&space, DEFAULT_MAX_TARGETS, false) {
+        return Err(d);
+    }
     let index = MatchIndex::new(lib, &space);
     let mut matched_seen = std::collections::HashSet::new();
     let mut seen = BTreeSet::new();
@@ -345,14 +329,14 @@ fn distinct_targets(lib: &Library) -> Vec<Query> {
             out.push(q);
         }
     }
-    out
+    Ok(out)
 }
 
 fn shadowed(lib: &Library, places: &Places<'_>, recipes: &[Seen], out: &mut Vec<Diagnostic>) {
     for o in lib.overlays.values() {
         let applying: Vec<&Seen> = recipes
             .iter()
-            .filter(|r| r.applied.contains(&o.name))
+            .filter(|r| r.applied_set.contains(o.name.as_str()))
             .collect();
         if applying.is_empty() {
             continue;
@@ -483,17 +467,49 @@ fn requires(o: &crate::syntax::ast::Overlay) -> impl Iterator<Item = &Constraint
     })
 }
 
-fn looser_constraints(lib: &Library, out: &mut Vec<Diagnostic>) {
+/// Per overlay, the nearest ancestor's constraint of each name it inherits; each overlay's
+/// table is built once from its parent's (names come from the measurement catalog).
+type Inherited<'l> = HashMap<String, (&'l OverlayInfo, &'l Constraint)>;
+
+fn inherited_constraints(lib: &Library) -> HashMap<&str, Arc<Inherited<'_>>> {
+    let mut memo: HashMap<&str, Arc<Inherited<'_>>> = HashMap::new();
     for o in lib.overlays.values() {
-        let ancestors = chain(&o.name, &lib.overlays);
+        // The ancestors without a table yet, nearest first.
+        let mut todo: Vec<&OverlayInfo> = Vec::new();
+        let mut cur = Some(o);
+        while let Some(x) = cur.filter(|x| !memo.contains_key(x.name.as_str())) {
+            if todo.iter().any(|t| t.name == x.name) {
+                break;
+            }
+            todo.push(x);
+            cur = x.parent.as_deref().and_then(|p| lib.overlays.get(p));
+        }
+        for x in todo.into_iter().rev() {
+            let parent = x.parent.as_deref().and_then(|p| lib.overlays.get(p));
+            let mut table: Inherited<'_> = parent
+                .and_then(|p| memo.get(p.name.as_str()))
+                .map(|t| (**t).clone())
+                .unwrap_or_default();
+            if let Some(p) = parent {
+                for c in requires(&p.ast) {
+                    table.insert(c.path.aicr_name(), (p, c));
+                }
+            }
+            memo.insert(x.name.as_str(), Arc::new(table));
+        }
+    }
+    memo
+}
+
+fn looser_constraints(lib: &Library, out: &mut Vec<Diagnostic>) {
+    let inherited_by = inherited_constraints(lib);
+    for o in lib.overlays.values() {
+        let Some(table) = inherited_by.get(o.name.as_str()) else {
+            continue;
+        };
         for c in requires(&o.ast) {
             let name = c.path.aicr_name();
-            let inherited = ancestors.iter().skip(1).find_map(|a| {
-                requires(&a.ast)
-                    .find(|p| p.path.aicr_name() == name)
-                    .map(|p| (a, p))
-            });
-            if let Some((a, p)) = inherited
+            if let Some(&(a, p)) = table.get(&name)
                 && looser(c, p)
             {
                 out.push(

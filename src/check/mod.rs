@@ -23,6 +23,7 @@ pub mod conflicts;
 pub mod files;
 pub mod lint;
 pub mod load;
+pub mod noop;
 pub mod overlay;
 pub mod replace;
 pub mod stdlib;

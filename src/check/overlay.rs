@@ -7,7 +7,7 @@ use crate::check::stdlib::{
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Criteria, Item, Overlay, Syntax};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Normalised criteria: dimension → canonical value, wildcards (`any`) left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -285,24 +285,25 @@ fn check_extends(
     }
 }
 
+/// Each overlay's `extends` walk is followed until it meets an overlay an earlier walk
+/// already settled, so every overlay is visited once, whatever the chains' lengths.
 fn check_cycles(overlays: &BTreeMap<String, OverlayInfo>, diags: &mut Diagnostics) {
-    let mut reported: BTreeSet<String> = BTreeSet::new();
-    for start in overlays.keys() {
+    // The walk that first reached each overlay.
+    let mut walk_of: HashMap<&str, usize> = HashMap::new();
+    for (walk, start) in overlays.keys().enumerate() {
         let mut path: Vec<&str> = Vec::new();
         let mut cur = start.as_str();
         while let Some(o) = overlays.get(cur) {
-            if let Some(pos) = path.iter().position(|&n| n == cur) {
-                let cycle: Vec<&str> = path[pos..].to_vec();
-                let key = cycle
-                    .iter()
-                    .min()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                if reported.insert(key) {
-                    diags.push(cycle_diagnostic(&cycle, overlays));
+            match walk_of.get(cur) {
+                Some(&w) if w == walk => {
+                    let pos = path.iter().position(|&n| n == cur).unwrap_or(0);
+                    diags.push(cycle_diagnostic(&path[pos..], overlays));
+                    break;
                 }
-                break;
+                Some(_) => break,
+                None => {}
             }
+            walk_of.insert(cur, walk);
             path.push(cur);
             match &o.ast.extends {
                 Some(e) if o.name != BASE => cur = e.node.as_str(),
@@ -369,14 +370,15 @@ fn check_duplicate_criteria(overlays: &BTreeMap<String, OverlayInfo>, diags: &mu
 /// The overlay and its ancestors, nearest first (stops at a cycle or a missing parent).
 pub fn chain<'a>(name: &str, overlays: &'a BTreeMap<String, OverlayInfo>) -> Vec<&'a OverlayInfo> {
     let mut out: Vec<&OverlayInfo> = Vec::new();
-    let mut cur = Some(name.to_string());
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut cur = Some(name);
     while let Some(n) = cur {
-        let Some(o) = overlays.get(&n) else { break };
-        if out.iter().any(|x| x.name == o.name) {
+        let Some(o) = overlays.get(n) else { break };
+        if !seen.insert(o.name.as_str()) {
             break;
         }
         out.push(o);
-        cur = o.parent.clone();
+        cur = o.parent.as_deref();
     }
     out
 }

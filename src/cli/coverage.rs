@@ -21,6 +21,9 @@ pub struct Args {
     /// Exit 1 when the library has any of these (comma-separated)
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
     fail_on: Vec<FailOn>,
+    /// Refuse a criteria space of more targets than this (the space is counted first)
+    #[arg(long, value_name = "N", default_value_t = coverage::DEFAULT_MAX_TARGETS)]
+    max_targets: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -51,7 +54,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let cov = coverage::coverage(library);
+    let cov = match coverage::coverage(library, args.max_targets) {
+        Ok(cov) => cov,
+        Err(d) => {
+            super::print_diagnostics(&[d], &library.files);
+            return ExitCode::from(1);
+        }
+    };
     let text = match args.format {
         CoverageFormat::Json => {
             let mut s = serde_json::to_string_pretty(&to_json(&cov)).unwrap_or_default();

@@ -17,27 +17,228 @@
 use crate::ir::{Origin, Shadow, Shadowed, Trace};
 use crate::source::Span;
 use crate::value::{Map, Value};
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-/// A strict partial order on layer indices, precomputed.
-#[derive(Clone, Debug)]
-pub struct Rank {
-    above: Vec<Vec<bool>>,
-    /// Tier of each layer (0: values files, 1: inline values and fields).
-    pub tier: Vec<u8>,
+/// One overlay's place in the order: its priority, its nearest ancestor among the ranked
+/// overlays (by index), and its criteria as sorted ids of (dimension, value) pairs.
+#[derive(Clone, Debug, Default)]
+pub struct Place {
+    pub priority: i64,
+    pub parent: Option<usize>,
+    pub criteria: Vec<u32>,
 }
 
+/// A strict partial order on layer indices. Each layer belongs to an overlay (or to the
+/// registry, below everything) and a tier; a layer outranks another when its (tier,
+/// priority) is higher, or equal and its overlay extends the other's or its criteria
+/// strictly refine the other's. Nothing is stored per pair: `extends` is answered from
+/// each overlay's interval in a depth-first walk of the `extends` forest, so building a
+/// rank and asking it are linear, whatever the number of layers.
+#[derive(Clone, Debug)]
+pub struct Rank {
+    /// Per layer: its overlay (`None`: the registry's implicit layer).
+    overlay: Vec<Option<usize>>,
+    /// Tier of each layer (0: values files, 1: inline values and fields).
+    pub tier: Vec<u8>,
+    places: Vec<Place>,
+    /// Per overlay: its entry and last-descendant times in the walk.
+    enter: Vec<u32>,
+    leave: Vec<u32>,
+}
+
+/// A layer's group: layers of different groups are ordered by group alone.
+type Group = (u8, bool, i64);
+
 impl Rank {
-    pub fn new(n: usize, outranks: impl Fn(usize, usize) -> bool, tier: Vec<u8>) -> Rank {
-        let above = (0..n)
-            .map(|a| (0..n).map(|b| a != b && outranks(a, b)).collect())
-            .collect();
-        Rank { above, tier }
+    /// `layers`: per layer, its overlay (an index into `places`, or `None` for the
+    /// registry) and its tier.
+    pub fn new(places: Vec<Place>, layers: &[(Option<usize>, u8)]) -> Rank {
+        let (enter, leave) = walk(&places);
+        Rank {
+            overlay: layers.iter().map(|l| l.0).collect(),
+            tier: layers.iter().map(|l| l.1).collect(),
+            places,
+            enter,
+            leave,
+        }
+    }
+
+    fn group(&self, layer: usize) -> Group {
+        match self.overlay[layer] {
+            Some(o) => (self.tier[layer], true, self.places[o].priority),
+            None => (self.tier[layer], false, 0),
+        }
+    }
+
+    /// `a` is a strict descendant of `b` in the `extends` forest.
+    fn extends(&self, a: usize, b: usize) -> bool {
+        self.enter[b] < self.enter[a] && self.enter[a] <= self.leave[b]
     }
 
     pub fn outranks(&self, a: usize, b: usize) -> bool {
-        self.above[a][b]
+        if a == b {
+            return false;
+        }
+        let (ga, gb) = (self.group(a), self.group(b));
+        if ga != gb {
+            return ga > gb;
+        }
+        match (self.overlay[a], self.overlay[b]) {
+            (Some(oa), Some(ob)) => {
+                self.extends(oa, ob)
+                    || strictly_contains(&self.places[oa].criteria, &self.places[ob].criteria)
+            }
+            _ => false,
+        }
+    }
+
+    /// A key whose order extends the rank: `outranks(a, b)` implies `key(a) > key(b)`
+    /// (a descendant is entered later and names at least its parent's criteria).
+    pub fn sort_key(&self, layer: usize) -> (Group, usize, u32) {
+        let o = self.overlay[layer];
+        (
+            self.group(layer),
+            o.map_or(0, |o| self.places[o].criteria.len()),
+            o.map_or(0, |o| self.enter[o]),
+        )
+    }
+}
+
+/// Entry and leave times of a depth-first walk of the forest the parents form (a parent
+/// cycle, which the checker reports, is broken where the walk first meets it).
+fn walk(places: &[Place]) -> (Vec<u32>, Vec<u32>) {
+    let n = places.len();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, p) in places.iter().enumerate() {
+        if let Some(parent) = p.parent.filter(|&q| q < n && q != i) {
+            children[parent].push(i);
+        }
+    }
+    let mut enter = vec![u32::MAX; n];
+    let mut leave = vec![0u32; n];
+    let mut clock = 0u32;
+    let roots = (0..n).filter(|&i| places[i].parent.is_none_or(|q| q >= n || q == i));
+    for start in roots.chain(0..n) {
+        if enter[start] != u32::MAX {
+            continue;
+        }
+        // (node, next child to visit)
+        let mut stack = vec![(start, 0usize)];
+        enter[start] = clock;
+        clock += 1;
+        while let Some(top) = stack.last_mut() {
+            let (node, next) = *top;
+            if let Some(&child) = children[node].get(next) {
+                top.1 += 1;
+                if enter[child] == u32::MAX {
+                    enter[child] = clock;
+                    clock += 1;
+                    stack.push((child, 0));
+                }
+            } else {
+                leave[node] = clock - 1;
+                stack.pop();
+            }
+        }
+    }
+    (enter, leave)
+}
+
+/// Sorted `big` holds every id of sorted `small`, and more.
+fn strictly_contains(big: &[u32], small: &[u32]) -> bool {
+    if big.len() <= small.len() {
+        return false;
+    }
+    let mut it = big.iter();
+    small.iter().all(|s| it.any(|b| b == s))
+}
+
+/// Answers "does any of these layers outrank that one?" for a set of layers: by asking
+/// each layer of its group while the group is small, in logarithmic time once it is large.
+struct Beaters<'r> {
+    rank: &'r Rank,
+    best: Option<Group>,
+    groups: HashMap<Group, GroupIndex>,
+}
+
+/// The layers of one group, indexed when there are many.
+#[derive(Default)]
+struct GroupIndex {
+    layers: Vec<usize>,
+    /// The entry times of the layers' overlays, sorted (large groups only).
+    enters: Vec<u32>,
+    /// Every strict subset of the layers' criteria (large groups whose criteria differ).
+    subsets: HashSet<Vec<u32>>,
+}
+
+/// A group up to this size is asked layer by layer.
+const SMALL_GROUP: usize = 8;
+
+impl<'r> Beaters<'r> {
+    fn new(rank: &'r Rank, layers: impl Iterator<Item = usize>) -> Self {
+        let mut groups: HashMap<Group, GroupIndex> = HashMap::new();
+        let mut best = None;
+        for l in layers {
+            let g = rank.group(l);
+            best = best.max(Some(g));
+            groups.entry(g).or_default().layers.push(l);
+        }
+        for index in groups.values_mut().filter(|g| g.layers.len() > SMALL_GROUP) {
+            let overlays: Vec<usize> = index
+                .layers
+                .iter()
+                .filter_map(|&l| rank.overlay[l])
+                .collect();
+            index.enters = overlays.iter().map(|&o| rank.enter[o]).collect();
+            index.enters.sort_unstable();
+            let crits: HashSet<&[u32]> = overlays
+                .iter()
+                .map(|&o| rank.places[o].criteria.as_slice())
+                .collect();
+            if crits.len() > 1 {
+                for c in crits {
+                    strict_subsets(c, &mut index.subsets);
+                }
+            }
+        }
+        Beaters { rank, best, groups }
+    }
+
+    fn beats(&self, layer: usize) -> bool {
+        let g = self.rank.group(layer);
+        if self.best.is_some_and(|b| b > g) {
+            return true;
+        }
+        let Some(index) = self.groups.get(&g) else {
+            return false;
+        };
+        if index.layers.len() <= SMALL_GROUP {
+            return index.layers.iter().any(|&o| self.rank.outranks(o, layer));
+        }
+        let Some(o) = self.rank.overlay[layer] else {
+            return false;
+        };
+        let (enter, leave) = (self.rank.enter[o], self.rank.leave[o]);
+        let i = index.enters.partition_point(|&t| t <= enter);
+        (i < index.enters.len() && index.enters[i] <= leave)
+            || index
+                .subsets
+                .contains(self.rank.places[o].criteria.as_slice())
+    }
+}
+
+/// Every strict subset of a criteria set (at most 2^6: there are six dimensions).
+fn strict_subsets(c: &[u32], out: &mut HashSet<Vec<u32>>) {
+    let n = c.len().min(16);
+    for mask in 0..(1u32 << n) - 1 {
+        out.insert(
+            (0..n)
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| c[b])
+                .collect(),
+        );
     }
 }
 
@@ -46,8 +247,12 @@ impl Rank {
 /// with contradictory ranks (an `extends` cycle), every candidate counts as maximal, and
 /// disagreement surfaces as a conflict rather than a panic.
 pub fn maximal(layers: &[usize], rank: &Rank) -> Vec<usize> {
+    if layers.len() == 1 {
+        return vec![0];
+    }
+    let beaters = Beaters::new(rank, layers.iter().copied());
     let top: Vec<usize> = (0..layers.len())
-        .filter(|&i| !layers.iter().any(|&other| rank.outranks(other, layers[i])))
+        .filter(|&i| !beaters.beats(layers[i]))
         .collect();
     if top.is_empty() {
         (0..layers.len()).collect()
@@ -71,7 +276,7 @@ pub struct Conflict {
 /// says which overlay).
 #[derive(Clone, Debug)]
 pub enum Node {
-    Map(Vec<(String, Node)>, Span),
+    Map(IndexMap<String, Node>, Span),
     Atom(Value, Span),
     Unset(Span),
 }
@@ -96,9 +301,11 @@ impl Node {
         match (self, over) {
             (Node::Map(base, _), Node::Map(over, _)) => {
                 for (k, v) in over {
-                    match base.iter_mut().find(|(bk, _)| *bk == k) {
-                        Some((_, b)) => b.merge_from(v),
-                        None => base.push((k, v)),
+                    match base.get_mut(&k) {
+                        Some(b) => b.merge_from(v),
+                        None => {
+                            base.insert(k, v);
+                        }
                     }
                 }
             }
@@ -126,17 +333,13 @@ impl Node {
             return;
         };
         if !matches!(self, Node::Map(..)) {
-            *self = Node::Map(Vec::new(), leaf.span());
+            *self = Node::Map(IndexMap::new(), leaf.span());
         }
         let Node::Map(entries, _) = self else { return };
-        let slot = match entries.iter().position(|(k, _)| k == first) {
-            Some(i) => &mut entries[i].1,
-            None => {
-                entries.push((first.clone(), Node::Map(Vec::new(), leaf.span())));
-                let last = entries.len() - 1;
-                &mut entries[last].1
-            }
-        };
+        let span = leaf.span();
+        let slot = entries
+            .entry(first.clone())
+            .or_insert_with(|| Node::Map(IndexMap::new(), span));
         if rest.is_empty() {
             match leaf {
                 Node::Map(..) => slot.merge_from(leaf),
@@ -220,43 +423,33 @@ impl<'r> TreeMerge<'r> {
     }
 
     fn merge_maps(&mut self, path: &mut String, cands: &[(usize, &Node)], top: &[usize]) -> Value {
-        let cutters: Vec<usize> = cands
+        let mut in_top = vec![false; cands.len()];
+        for &i in top {
+            in_top[i] = true;
+        }
+        let mut cutting = cands
             .iter()
             .filter(|(_, n)| !matches!(n, Node::Map(..)))
             .map(|c| c.0)
-            .collect();
-        let live: Vec<(usize, &Vec<(String, Node)>)> = cands
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (layer, n))| match n {
-                Node::Map(entries, _)
-                    if top.contains(&i)
-                        || !cutters.iter().any(|&c| self.rank.outranks(c, *layer)) =>
-                {
-                    Some((*layer, entries))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut keys: Vec<&str> = Vec::new();
-        for (_, entries) in &live {
-            for (k, _) in entries.iter() {
-                if !keys.contains(&k.as_str()) {
-                    keys.push(k);
+            .peekable();
+        let cutters = cutting
+            .peek()
+            .is_some()
+            .then(|| Beaters::new(self.rank, cutting));
+        // Each key with its candidates, keys in order of first appearance and candidates
+        // in the order of `cands`.
+        let mut keys: IndexMap<&str, Vec<(usize, &Node)>> = IndexMap::new();
+        for (i, (layer, n)) in cands.iter().enumerate() {
+            if let Node::Map(entries, _) = n
+                && (in_top[i] || !cutters.as_ref().is_some_and(|c| c.beats(*layer)))
+            {
+                for (k, v) in entries {
+                    keys.entry(k.as_str()).or_default().push((*layer, v));
                 }
             }
         }
         let mut out = Map::new();
-        for key in keys {
-            let sub: Vec<(usize, &Node)> = live
-                .iter()
-                .filter_map(|(layer, entries)| {
-                    entries
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, n)| (*layer, n))
-                })
-                .collect();
+        for (key, sub) in keys {
             let len = path.len();
             path.push('.');
             path.push_str(key);
@@ -274,10 +467,14 @@ impl<'r> TreeMerge<'r> {
             return;
         }
         let (win_layer, win) = cands[top[0]];
+        let mut in_top = vec![false; cands.len()];
+        for &i in top {
+            in_top[i] = true;
+        }
         let shadowed = cands
             .iter()
             .enumerate()
-            .filter(|(i, _)| !top.contains(i))
+            .filter(|(i, _)| !in_top[*i])
             .map(|(_, (layer, n))| Shadowed {
                 origin: self.origin(*layer, n),
                 value: match n {
@@ -361,7 +558,21 @@ mod tests {
     }
 
     fn chain_rank(n: usize) -> Rank {
-        Rank::new(n, |a, b| a > b, vec![0; n])
+        let places = (0..n)
+            .map(|i| Place {
+                priority: 0,
+                parent: i.checked_sub(1),
+                criteria: Vec::new(),
+            })
+            .collect();
+        let layers: Vec<(Option<usize>, u8)> = (0..n).map(|i| (Some(i), 0)).collect();
+        Rank::new(places, &layers)
+    }
+
+    /// `n` unrelated overlays of equal priority and criteria: no layer outranks another.
+    fn flat_rank(n: usize) -> Rank {
+        let layers: Vec<(Option<usize>, u8)> = (0..n).map(|i| (Some(i), 0)).collect();
+        Rank::new(vec![Place::default(); n], &layers)
     }
 
     fn tree(v: &Value, _layer: usize) -> Node {
@@ -447,9 +658,105 @@ mod tests {
         }
     }
 
+    /// A random forest of overlays (parents before children), priorities 0..2, criteria
+    /// from four pairs; each overlay has a files layer and an inline layer, and the last
+    /// layer is the registry's.
+    fn arb_rank() -> impl proptest::strategy::Strategy<Value = Rank> {
+        use proptest::prelude::*;
+        proptest::collection::vec((any::<u8>(), 0i64..2, 0u8..16), 1..40).prop_map(|specs| {
+            let places: Vec<Place> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (parent, priority, crit))| Place {
+                    priority: *priority,
+                    parent: (i > 0 && parent % 4 != 0).then(|| usize::from(*parent) % i),
+                    criteria: (0..4).filter(|b| crit >> b & 1 == 1).collect(),
+                })
+                .collect();
+            let mut layers: Vec<(Option<usize>, u8)> = (0..2 * places.len())
+                .map(|l| (Some(l / 2), (l % 2) as u8))
+                .collect();
+            layers.push((None, 0));
+            Rank::new(places, &layers)
+        })
+    }
+
+    /// The rank's definition, from the parents and criteria directly.
+    fn outranks_by_definition(rank: &Rank, a: usize, b: usize) -> bool {
+        let group = |l: usize| match rank.overlay[l] {
+            Some(o) => (rank.tier[l], 1, rank.places[o].priority),
+            None => (rank.tier[l], 0, 0),
+        };
+        if a == b || group(a) != group(b) {
+            return a != b && group(a) > group(b);
+        }
+        let (Some(oa), Some(ob)) = (rank.overlay[a], rank.overlay[b]) else {
+            return false;
+        };
+        let mut up = rank.places[oa].parent;
+        let mut extends = false;
+        while let Some(p) = up {
+            extends |= p == ob;
+            up = rank.places[p].parent;
+        }
+        let (ca, cb) = (&rank.places[oa].criteria, &rank.places[ob].criteria);
+        extends || (ca.len() > cb.len() && cb.iter().all(|c| ca.contains(c)))
+    }
+
+    proptest::proptest! {
+        /// `outranks` and `maximal` (whose index takes over above 8 layers a group) agree
+        /// with the definition, pair by pair.
+        #[test]
+        fn the_rank_index_agrees_with_the_definition(
+            rank in arb_rank(),
+            picks in proptest::collection::vec(0usize..1000, 1..60),
+        ) {
+            let n = rank.tier.len();
+            let layers: Vec<usize> = picks.iter().map(|p| p % n).collect();
+            for &a in &layers {
+                for &b in &layers {
+                    proptest::prop_assert_eq!(rank.outranks(a, b), outranks_by_definition(&rank, a, b));
+                }
+            }
+            let mut expected: Vec<usize> = (0..layers.len())
+                .filter(|&i| !layers.iter().any(|&o| outranks_by_definition(&rank, o, layers[i])))
+                .collect();
+            if expected.is_empty() {
+                expected = (0..layers.len()).collect();
+            }
+            proptest::prop_assert_eq!(maximal(&layers, &rank), expected);
+            // The sort key extends the rank wherever the checker's rule holds: a child names
+            // every criterion its parent names.
+            let checked = rank.places.iter().all(|p| {
+                p.parent.is_none_or(|q| rank.places[q].criteria.iter().all(|c| p.criteria.contains(c)))
+            });
+            for &a in &layers {
+                for &b in &layers {
+                    if checked && rank.outranks(a, b) {
+                        proptest::prop_assert!(rank.sort_key(a) > rank.sort_key(b));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn contradictory_ranks_do_not_panic() {
-        let cyclic = Rank::new(2, |_, _| true, vec![0, 0]);
+        // An abstract overlay extending one with criteria: each outranks the other.
+        let places = vec![
+            Place {
+                priority: 0,
+                parent: Some(1),
+                criteria: Vec::new(),
+            },
+            Place {
+                priority: 0,
+                parent: None,
+                criteria: vec![7],
+            },
+        ];
+        let cyclic = Rank::new(places, &[(Some(0), 0), (Some(1), 0)]);
+        assert!(cyclic.outranks(0, 1) && cyclic.outranks(1, 0));
         assert_eq!(maximal(&[0, 1], &cyclic), vec![0, 1]);
     }
 
@@ -471,7 +778,7 @@ mod tests {
     fn incomparable_layers_that_disagree_conflict() {
         let a = tree(&json(r#"{"driver": {"version": "1"}}"#), 0);
         let b = tree(&json(r#"{"driver": {"version": "2"}}"#), 1);
-        let rank = Rank::new(2, |_, _| false, vec![0, 0]);
+        let rank = flat_rank(2);
         let names = owners(rank.tier.len());
         let mut m = TreeMerge::new(&rank, &names);
         m.tracing = true;
@@ -484,7 +791,7 @@ mod tests {
     fn incomparable_layers_that_agree_or_touch_different_keys_merge() {
         let a = tree(&json(r#"{"x": 1, "same": 2}"#), 0);
         let b = tree(&json(r#"{"y": 1, "same": 2}"#), 1);
-        let rank = Rank::new(2, |_, _| false, vec![0, 0]);
+        let rank = flat_rank(2);
         let names = owners(rank.tier.len());
         let mut m = TreeMerge::new(&rank, &names);
         m.tracing = true;

@@ -32,7 +32,7 @@ use criteria::{Query, matches};
 pub use lattice::Conflict;
 use lattice::{Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
@@ -156,7 +156,7 @@ impl<'l> Resolver<'l> {
         value
     }
 
-    fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
+    pub(crate) fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
         if let Some(hit) = self.trees.get(path) {
             return hit;
         }
@@ -221,14 +221,18 @@ pub fn applied_overlays<'l>(
         (spec(a), &a.name).cmp(&(spec(b), &b.name))
     });
     let mut applied = vec![base];
+    let mut taken: HashSet<&str> = HashSet::from([base.name.as_str()]);
     for o in matched {
-        let mut chain = crate::check::overlay::chain(&o.name, &lib.overlays);
-        chain.reverse();
-        for member in chain {
-            if !applied.iter().any(|a| a.name == member.name) {
-                applied.push(member);
-            }
+        // The chain up to the first overlay already applied (with it, all its ancestors
+        // are), root first.
+        let mut fresh: Vec<&OverlayInfo> = Vec::new();
+        let mut cur = Some(o);
+        while let Some(member) = cur.filter(|m| !taken.contains(m.name.as_str())) {
+            taken.insert(member.name.as_str());
+            fresh.push(member);
+            cur = member.parent.as_deref().and_then(|p| lib.overlays.get(p));
         }
+        applied.extend(fresh.into_iter().rev());
     }
     Ok(applied)
 }
@@ -252,41 +256,18 @@ impl<'l, 'r> Resolution<'l, 'r> {
     fn new(resolver: &'r Resolver<'l>, layers: &[&'l OverlayInfo]) -> Self {
         let lib = resolver.lib;
         let n = layers.len();
-        let ancestors: Vec<BTreeSet<&str>> = layers
-            .iter()
-            .map(|o| {
-                crate::check::overlay::chain(&o.name, &lib.overlays)
-                    .iter()
-                    .skip(1)
-                    .map(|a| a.name.as_str())
-                    .collect()
-            })
+        let places = places(lib, layers);
+        let rank = Rank::new(
+            places.clone(),
+            &(0..n).map(|i| (Some(i), 1)).collect::<Vec<_>>(),
+        );
+        // Layer `2i`: overlay i's values files (tier 0), `2i+1`: its inline values (tier 1),
+        // `2n`: the registry's implicit file, below every other layer.
+        let values_layers: Vec<(Option<usize>, u8)> = (0..2 * n)
+            .map(|l| (Some(l / 2), (l % 2) as u8))
+            .chain([(None, 0)])
             .collect();
-        let empty = CriteriaSet::default();
-        let crit = |i: usize| layers[i].criteria.as_ref().unwrap_or(&empty);
-        let outranks = |a: usize, b: usize| {
-            let (pa, pb) = (layers[a].priority, layers[b].priority);
-            pa > pb
-                || (pa == pb
-                    && (ancestors[a].contains(layers[b].name.as_str())
-                        || (crit(a).refines(crit(b)) && crit(a) != crit(b))))
-        };
-        let rank = Rank::new(n, outranks, vec![1; n]);
-        let implicit = 2 * n;
-        let values_outranks = |a: usize, b: usize| {
-            if b == implicit {
-                return a != implicit;
-            }
-            if a == implicit {
-                return false;
-            }
-            let (ta, tb) = (a % 2, b % 2);
-            ta > tb || (ta == tb && outranks(a / 2, b / 2))
-        };
-        let tiers = (0..=implicit)
-            .map(|i| if i == implicit { 0 } else { (i % 2) as u8 })
-            .collect();
-        let values_rank = Rank::new(implicit + 1, values_outranks, tiers);
+        let values_rank = Rank::new(places, &values_layers);
         let owners: Vec<Arc<str>> = layers.iter().map(|o| Arc::from(o.name.as_str())).collect();
         let mut values_owners: Vec<Arc<str>> =
             owners.iter().flat_map(|o| [o.clone(), o.clone()]).collect();
@@ -543,21 +524,22 @@ impl<'l, 'r> Resolution<'l, 'r> {
                     ComponentStmt::Set(block) => {
                         for entry in &block.entries {
                             let keys: Vec<String> = entry.path.keys().map(String::from).collect();
-                            let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), entry.span));
+                            let root = set_node
+                                .get_or_insert_with(|| Node::Map(Default::default(), entry.span));
                             root.set_path(&keys, value_node(&entry.value, entry.span));
                         }
                     }
                     ComponentStmt::Unset(paths) => {
                         for p in &paths.node {
                             let keys: Vec<String> = p.keys().map(String::from).collect();
-                            let root =
-                                set_node.get_or_insert_with(|| Node::Map(Vec::new(), p.span));
+                            let root = set_node
+                                .get_or_insert_with(|| Node::Map(Default::default(), p.span));
                             root.set_path(&keys, Node::Unset(p.span));
                         }
                     }
                     ComponentStmt::Enabled(b) => {
-                        let root = set_node.get_or_insert_with(|| Node::Map(Vec::new(), b.span));
+                        let root =
+                            set_node.get_or_insert_with(|| Node::Map(Default::default(), b.span));
                         root.set_path(
                             &["enabled".to_string()],
                             Node::Atom(Value::Bool(b.node), b.span),
@@ -744,79 +726,11 @@ impl<'l, 'r> Resolution<'l, 'r> {
     /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
     /// recording each default's place in the registry as its provenance.
     fn registry_defaults(&self, c: &mut Component, prov: &mut Provenance) {
-        let Some(entry) = self.lib.stdlib.registry.get(&c.name) else {
-            return;
-        };
-        let block = |helm: bool| {
-            entry.decl.body.iter().find_map(|s| match s {
-                RegistryStmt::Helm(b) if helm => Some(b),
-                RegistryStmt::Kustomize(b) if !helm => Some(b),
-                _ => None,
-            })
-        };
         let typed = self
             .blocks(&c.name)
             .iter()
             .any(|(_, b)| b.body.iter().any(|s| matches!(s, ComponentStmt::Type(_))));
-        if !typed {
-            c.kind = if block(false).is_some() {
-                ComponentType::Kustomize
-            } else {
-                ComponentType::Helm
-            };
-        }
-        let name = c.name.clone();
-        let mut fill = |field: &str, slot: &mut Option<String>, found: Option<(String, Span)>| {
-            if let Some((value, span)) = found
-                && slot.as_deref().is_none_or(str::is_empty)
-                && (!value.is_empty() || field == "source")
-            {
-                *slot = Some(value);
-                let winner = Origin {
-                    overlay: "registry".into(),
-                    span,
-                };
-                prov.paths.insert(
-                    format!("{name}.{field}"),
-                    Trace {
-                        winner,
-                        shadowed: Vec::new(),
-                    },
-                );
-            }
-        };
-        let get = |b: &ast::SourceBlock, key: &str| {
-            b.fields
-                .iter()
-                .find(|(k, _)| k.node == key)
-                .map(|(_, v)| (v.node.clone(), v.span))
-        };
-        let (source_key, source_block) = match c.kind {
-            ComponentType::Helm => ("repository", block(true)),
-            ComponentType::Kustomize => ("source", block(false)),
-        };
-        if let Some(b) = source_block {
-            let mut source = (!c.source.is_empty()).then(|| c.source.clone());
-            fill("source", &mut source, get(b, source_key));
-            c.source = source.unwrap_or_default();
-            fill("namespace", &mut c.namespace, get(b, "namespace"));
-            if c.kind == ComponentType::Helm {
-                fill("version", &mut c.version, get(b, "version"));
-                let chart = get(b, "chart")
-                    .map(|(ch, span)| (ch.rsplit('/').next().unwrap_or(&ch).to_string(), span));
-                fill("chart", &mut c.chart, chart);
-            } else {
-                fill("tag", &mut c.tag, get(b, "tag"));
-                fill("path", &mut c.path, get(b, "path"));
-            }
-        }
-        if block(true).is_none() && block(false).is_none() {
-            let ns = entry.decl.body.iter().find_map(|s| match s {
-                RegistryStmt::Namespace(n) => Some((n.node.clone(), n.span)),
-                _ => None,
-            });
-            fill("namespace", &mut c.namespace, ns);
-        }
+        registry_defaults(self.lib, c, typed, prov);
     }
 
     /// SHA-256 over the target, each applied overlay in canonical form (so layout, comments
@@ -850,6 +764,135 @@ impl<'l, 'r> Resolution<'l, 'r> {
             }
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Each layer's place in the rank: its priority, its nearest ancestor among the layers,
+/// and its criteria as interned (dimension, value) pairs (an abstract overlay has none).
+fn places(lib: &Library, layers: &[&OverlayInfo]) -> Vec<lattice::Place> {
+    let index: HashMap<&str, usize> = layers
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, o)| (o.name.as_str(), i))
+        .collect();
+    let mut pairs: HashMap<(&str, &str), u32> = HashMap::new();
+    layers
+        .iter()
+        .map(|o| {
+            let mut criteria: Vec<u32> = o
+                .criteria
+                .iter()
+                .flat_map(|c| c.values.iter())
+                .map(|(d, v)| {
+                    let next = pairs.len() as u32;
+                    *pairs.entry((d.as_str(), v.as_str())).or_insert(next)
+                })
+                .collect();
+            criteria.sort_unstable();
+            lattice::Place {
+                priority: o.priority,
+                parent: nearest_ancestor(lib, o, &index),
+                criteria,
+            }
+        })
+        .collect()
+}
+
+/// The nearest overlay `o` extends that is among the layers (by index).
+fn nearest_ancestor(lib: &Library, o: &OverlayInfo, index: &HashMap<&str, usize>) -> Option<usize> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut cur = o.parent.as_deref();
+    while let Some(name) = cur {
+        if let Some(&i) = index.get(name) {
+            return Some(i);
+        }
+        if !seen.insert(name) {
+            return None;
+        }
+        cur = lib.overlays.get(name).and_then(|p| p.parent.as_deref());
+    }
+    None
+}
+
+/// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
+/// recording each default's place in the registry as its provenance; `typed`: some block
+/// gave the component a `type`.
+pub(crate) fn registry_defaults(
+    lib: &Library,
+    c: &mut Component,
+    typed: bool,
+    prov: &mut Provenance,
+) {
+    let Some(entry) = lib.stdlib.registry.get(&c.name) else {
+        return;
+    };
+
+    let block = |helm: bool| {
+        entry.decl.body.iter().find_map(|s| match s {
+            RegistryStmt::Helm(b) if helm => Some(b),
+            RegistryStmt::Kustomize(b) if !helm => Some(b),
+            _ => None,
+        })
+    };
+    if !typed {
+        c.kind = if block(false).is_some() {
+            ComponentType::Kustomize
+        } else {
+            ComponentType::Helm
+        };
+    }
+    let name = c.name.clone();
+    let mut fill = |field: &str, slot: &mut Option<String>, found: Option<(String, Span)>| {
+        if let Some((value, span)) = found
+            && slot.as_deref().is_none_or(str::is_empty)
+            && (!value.is_empty() || field == "source")
+        {
+            *slot = Some(value);
+            let winner = Origin {
+                overlay: "registry".into(),
+                span,
+            };
+            prov.paths.insert(
+                format!("{name}.{field}"),
+                Trace {
+                    winner,
+                    shadowed: Vec::new(),
+                },
+            );
+        }
+    };
+    let get = |b: &ast::SourceBlock, key: &str| {
+        b.fields
+            .iter()
+            .find(|(k, _)| k.node == key)
+            .map(|(_, v)| (v.node.clone(), v.span))
+    };
+    let (source_key, source_block) = match c.kind {
+        ComponentType::Helm => ("repository", block(true)),
+        ComponentType::Kustomize => ("source", block(false)),
+    };
+    if let Some(b) = source_block {
+        let mut source = (!c.source.is_empty()).then(|| c.source.clone());
+        fill("source", &mut source, get(b, source_key));
+        c.source = source.unwrap_or_default();
+        fill("namespace", &mut c.namespace, get(b, "namespace"));
+        if c.kind == ComponentType::Helm {
+            fill("version", &mut c.version, get(b, "version"));
+            let chart = get(b, "chart")
+                .map(|(ch, span)| (ch.rsplit('/').next().unwrap_or(&ch).to_string(), span));
+            fill("chart", &mut c.chart, chart);
+        } else {
+            fill("tag", &mut c.tag, get(b, "tag"));
+            fill("path", &mut c.path, get(b, "path"));
+        }
+    }
+    if block(true).is_none() && block(false).is_none() {
+        let ns = entry.decl.body.iter().find_map(|s| match s {
+            RegistryStmt::Namespace(n) => Some((n.node.clone(), n.span)),
+            _ => None,
+        });
+        fill("namespace", &mut c.namespace, ns);
     }
 }
 
@@ -900,7 +943,7 @@ impl From<ir::Phase> for TraceValue {
 }
 
 /// One layer's values files, merged (usually just one, shared with the cache).
-fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+pub(crate) fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
     if files.len() <= 1 {
         return files.pop();
     }
@@ -912,7 +955,7 @@ fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
 }
 
 /// The field a statement sets, as a comparable value.
-fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
+pub(crate) fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
     let s = |v: &str| Value::String(v.to_string());
     let l = |items: Vec<String>| Value::List(items.into_iter().map(Value::String).collect());
     Some(match stmt {
@@ -970,10 +1013,10 @@ fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
 }
 
 /// A literal from a `set` block as a tree (map literals become maps).
-fn value_node(v: &ast::Value, span: Span) -> Node {
+pub(crate) fn value_node(v: &ast::Value, span: Span) -> Node {
     match &v.kind {
         ast::ValueKind::Map(entries) => {
-            let mut node = Node::Map(Vec::new(), span);
+            let mut node = Node::Map(Default::default(), span);
             for e in entries {
                 node.set_path(
                     &e.path.keys().map(String::from).collect::<Vec<_>>(),
@@ -1011,13 +1054,14 @@ pub fn literal(v: &ast::Value) -> Value {
 
 fn yaml_node(node: &yaml::Node) -> Node {
     match &node.kind {
-        yaml::NodeKind::Map(entries) => Node::Map(
-            entries
-                .iter()
-                .map(|(k, v)| (key_text(k), yaml_node(v)))
-                .collect(),
-            node.span,
-        ),
+        yaml::NodeKind::Map(entries) => {
+            let mut map = indexmap::IndexMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                // Two keys with one text (`1` and `"1"`): the first counts.
+                map.entry(key_text(k)).or_insert_with(|| yaml_node(v));
+            }
+            Node::Map(map, node.span)
+        }
         _ => Node::Atom(node.to_value(), node.span),
     }
 }
@@ -1029,16 +1073,14 @@ fn key_text(k: &yaml::Node) -> String {
     }
 }
 
-/// Inline values of every layer merged in rank order (the `overrides` the reference shows).
+/// Inline values of every layer merged in rank order, lowest first (the `overrides` the
+/// reference shows).
 fn merged_overrides(layers: &[(usize, Arc<Node>)], rank: &Rank) -> Value {
-    let mut remaining: Vec<&(usize, Arc<Node>)> = layers.iter().collect();
+    let mut ordered: Vec<&(usize, Arc<Node>)> = layers.iter().collect();
+    ordered.sort_by_key(|(layer, _)| rank.sort_key(*layer));
     let mut out = Value::Map(Default::default());
-    // Lowest first: repeatedly take the first layer that outranks none of the others.
-    while !remaining.is_empty() {
-        let i = (0..remaining.len())
-            .find(|&i| !remaining.iter().any(|o| rank.outranks(remaining[i].0, o.0)))
-            .unwrap_or(0);
-        out.merge_from(&node_value(&remaining.remove(i).1));
+    for (_, node) in ordered {
+        out.merge_from(&node_value(node));
     }
     out
 }
