@@ -76,7 +76,6 @@ codes! {
     MissingBase => "galley::check::missing-base", "a library without the root overlay `base`";
     InvalidReference => "galley::check::invalid-reference", "a chart source, version or URL that is malformed";
     TargetConflict => "galley::check::target-conflict", "targets of the criteria space whose matched overlays disagree and neither outranks the other";
-    ValueTooDeep => "galley::check::value-too-deep", "a `set` or `unset` value nested deeper than the 255-level nesting limit (a second line of defence behind `galley::syntax::too-deep`)";
     MergeConflict => "galley::merge::conflict", "two overlays that match one target disagree and neither outranks the other";
     ResolveUnknownDependency => "galley::resolve::unknown-dependency", "a resolved component needs a component the recipe does not include";
     DependencyCycle => "galley::resolve::dependency-cycle", "components that depend on each other in a cycle";

@@ -487,7 +487,7 @@ fn too_deep(entry: &Assign, diags: &mut Diagnostics) -> bool {
 
 fn path_too_deep(span: Span, depth: usize) -> Diagnostic {
     Diagnostic::error(
-        Code::ValueTooDeep,
+        Code::TooDeep,
         format!("this value nests {depth} levels deep, more than the {MAX_VALUE_DEPTH} galley allows"),
     )
     .with_label(span, format!("{depth} levels"))
