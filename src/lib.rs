@@ -15,6 +15,7 @@ pub mod diag;
 pub mod import;
 pub mod ir;
 pub mod measure;
+pub mod oci;
 pub mod parallel;
 pub mod render;
 pub mod resolve;

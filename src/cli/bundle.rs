@@ -17,9 +17,12 @@ pub struct Args {
     #[command(flatten)]
     criteria: CriteriaArgs,
     /// The directory to write; refused when it exists and is not empty, unless --force
-    /// (see "Where output goes" in docs/cli.md)
-    #[arg(long, short = 'o', value_name = "DIR", default_value = "bundle")]
+    /// (see "Where output goes" in docs/cli.md). `oci://HOST[:PORT]/REPO[:TAG]` pushes the
+    /// bundle to a registry instead (tag: galley's version; see docs/oci.md)
+    #[arg(long, short = 'o', value_name = "DIR|REFERENCE", default_value = "bundle")]
     output: Utf8PathBuf,
+    #[command(flatten)]
+    registry: super::oci::RegistryArgs,
     /// Replace an output directory galley wrote earlier (one holding `.galley-output`)
     #[arg(long)]
     force: bool,
@@ -72,6 +75,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(o) => o,
         Err(msg) => return usage_error(msg),
     };
+    let push_to = match push_reference(&args) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let (library, recipe) = match &args.recipe {
         Some(path) => {
             if criteria_given(&args.criteria) {
@@ -110,6 +117,13 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     print_diagnostics(&out.warnings, &library.files);
+    if let Some(reference) = push_to {
+        let files = crate::oci::Files {
+            files: out.tree.files.clone(),
+            executable: out.tree.executable.clone(),
+        };
+        return super::oci::push(&reference, files, args.registry);
+    }
     let target = crate::write::Target {
         dir: &args.output,
         force: args.force,
@@ -132,6 +146,27 @@ pub fn run(args: Args) -> ExitCode {
     );
     super::leave_to_exit((out, recipe));
     ExitCode::SUCCESS
+}
+
+/// The registry reference when `-o` is `oci://…`; registry flags only go with one.
+fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode> {
+    if !args.output.as_str().starts_with("oci://") {
+        if args.registry.any() {
+            return Err(usage_error(
+                "`--plain-http` and `--insecure-tls` apply to `-o oci://…`, not to a directory",
+            ));
+        }
+        return Ok(None);
+    }
+    if args.force {
+        return Err(usage_error(
+            "`--force` applies to an output directory; a push to a registry replaces the tag anyway",
+        ));
+    }
+    match crate::oci::Reference::parse(args.output.as_str()) {
+        Ok(r) => Ok(Some(r)),
+        Err(e) => Err(usage_error(e)),
+    }
 }
 
 /// The files and directories the bundle is made from, which `--force` must not replace.
