@@ -36,7 +36,7 @@ test: tools-min tools
 tools-min:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
-	@scripts/install-debs.sh graphviz man-db
+	@scripts/install-debs.sh graphviz man-db docker-registry
 
 build:
 	$(CARGO) build --locked

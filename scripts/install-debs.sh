@@ -2,13 +2,14 @@
 # Install the Debian packages some tests check galley's output with, when they are missing:
 #   graphviz  `dot` renders `galley graph --format dot` (tests/graph.rs)
 #   man-db    `man -l` renders the generated man pages (tests/integration.rs)
+#   docker-registry  the CNCF distribution registry `galley bundle -o oci://` pushes to (tests/oci.rs)
 # Only as root with apt-get; otherwise it says what it skipped, and those tests print SKIPPED.
 set -uo pipefail
 
 say() { printf 'install-debs: %s\n' "$*"; }
 declare -A probe=([graphviz]=dot [man-db]=man)
 missing=()
-for pkg in "${@:-graphviz man-db}"; do
+for pkg in "${@:-graphviz man-db docker-registry}"; do
   for p in $pkg; do
     command -v "${probe[$p]:-$p}" >/dev/null 2>&1 || missing+=("$p")
   done
