@@ -3,13 +3,14 @@
 #   graphviz  `dot` renders `galley graph --format dot` (tests/graph.rs)
 #   man-db    `man -l` renders the generated man pages (tests/integration.rs)
 #   docker-registry  the CNCF distribution registry `galley bundle -o oci://` pushes to (tests/oci.rs)
+#   apache2-utils  `htpasswd` makes the password file of the registry with basic auth (tests/oci_tls.rs)
 # Only as root with apt-get; otherwise it says what it skipped, and those tests print SKIPPED.
 set -uo pipefail
 
 say() { printf 'install-debs: %s\n' "$*"; }
-declare -A probe=([graphviz]=dot [man-db]=man)
+declare -A probe=([graphviz]=dot [man-db]=man [apache2-utils]=htpasswd)
 missing=()
-for pkg in "${@:-graphviz man-db docker-registry}"; do
+for pkg in "${@:-graphviz man-db docker-registry apache2-utils}"; do
   for p in $pkg; do
     command -v "${probe[$p]:-$p}" >/dev/null 2>&1 || missing+=("$p")
   done

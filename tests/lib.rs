@@ -27,6 +27,7 @@ mod measure;
 mod oci;
 mod oci_hostile;
 mod oci_support;
+mod oci_tls;
 mod output_safety;
 mod reference;
 mod resolve;

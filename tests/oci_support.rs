@@ -28,16 +28,28 @@ impl Registry {
     /// Start one on 127.0.0.1, or `None` (with SKIPPED) when the binary is missing and
     /// `GALLEY_REQUIRE_TOOLS` is not `1`.
     pub fn start() -> Option<Registry> {
-        let found = Command::new("docker-registry")
-            .arg("--version")
+        Registry::start_with(|_| String::new())
+    }
+
+    /// Whether `tool` runs; `false` (with SKIPPED) when missing and `GALLEY_REQUIRE_TOOLS`
+    /// is not `1`.
+    pub fn tool(tool: &str, probe: &str) -> bool {
+        let found = Command::new(tool)
+            .arg(probe)
             .output()
             .is_ok_and(|o| o.status.success());
         if !found {
             let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-            assert!(!required, "GALLEY_REQUIRE_TOOLS=1 but docker-registry is missing");
-            eprintln!(
-                "SKIPPED: `docker-registry` is not installed (`make tools-min` installs it as root)"
-            );
+            assert!(!required, "GALLEY_REQUIRE_TOOLS=1 but `{tool}` is missing");
+            eprintln!("SKIPPED: `{tool}` is not installed (`make tools-min` installs it as root)");
+        }
+        found
+    }
+
+    /// Start one with more configuration (`extra(dir)` appends YAML under `http:` first,
+    /// then top-level keys; see callers), waiting until its port accepts connections.
+    pub fn start_with(extra: impl Fn(&Path) -> String) -> Option<Registry> {
+        if !Registry::tool("docker-registry", "--version") {
             return None;
         }
         let dir = TempDir::new("registry");
@@ -48,8 +60,9 @@ impl Registry {
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
-                storage.display()
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{}",
+                storage.display(),
+                extra(dir.path())
             ),
         )
         .unwrap();
@@ -67,7 +80,7 @@ impl Registry {
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if get(&registry.addr, "/v2/", &[]).is_ok_and(|r| r.status == 200) {
+            if TcpStream::connect(&registry.addr).is_ok() {
                 return Some(registry);
             }
             std::thread::sleep(Duration::from_millis(100));
