@@ -67,7 +67,10 @@ fn push_twice_gives_one_digest_and_pull_gives_the_bundle_bytes() {
     assert_eq!(read_tree(&pulled), read_tree(&local));
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(&pulled.join("deploy.sh")), mode(&local.join("deploy.sh")));
+    assert_eq!(
+        mode(&pulled.join("deploy.sh")),
+        mode(&local.join("deploy.sh"))
+    );
     assert_eq!(mode(&pulled.join("deploy.sh")) & 0o111, 0o111);
 
     // By digest, too; and verify both ways.
@@ -79,7 +82,11 @@ fn push_twice_gives_one_digest_and_pull_gives_the_bundle_bytes() {
     assert_eq!(read_tree(&by_digest), read_tree(&local));
     let out = run(galley().arg("verify").arg(&pulled));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("files match checksums.txt"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("files match checksums.txt"),
+        "{}",
+        stdout(&out)
+    );
     let out = run(galley().args(["verify", &tag_ref, "--plain-http"]));
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -96,20 +103,35 @@ fn an_independent_client_reads_the_artifact_in_the_reference_layout() {
     assert_eq!(resp.status, 200);
     assert_eq!(resp.headers["docker-content-digest"], digest);
     let manifest: Value = serde_json::from_slice(&resp.body).unwrap();
-    assert_eq!(manifest["artifactType"], "application/vnd.nvidia.aicr.artifact");
-    assert_eq!(manifest["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+    assert_eq!(
+        manifest["artifactType"],
+        "application/vnd.nvidia.aicr.artifact"
+    );
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.oci.empty.v1+json"
+    );
     let layer = &manifest["layers"][0];
-    assert_eq!(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
+    assert_eq!(
+        layer["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
     assert_eq!(layer["annotations"]["org.opencontainers.image.title"], ".");
     assert_eq!(layer["annotations"]["io.deis.oras.content.unpack"], "true");
     let notes = &manifest["annotations"];
-    assert_eq!(notes["org.opencontainers.image.created"], "1970-01-01T00:00:00Z");
+    assert_eq!(
+        notes["org.opencontainers.image.created"],
+        "1970-01-01T00:00:00Z"
+    );
     for key in ["source", "title", "vendor", "version"] {
         let v = &notes[format!("org.opencontainers.image.{key}")];
         assert!(v.as_str().is_some_and(|s| !s.is_empty()), "{key}");
     }
 
-    let path = format!("/v2/interop/bundle/blobs/{}", layer["digest"].as_str().unwrap());
+    let path = format!(
+        "/v2/interop/bundle/blobs/{}",
+        layer["digest"].as_str().unwrap()
+    );
     let blob = get(&registry.addr, &path, &[]).unwrap();
     assert_eq!(blob.status, 200);
     assert_eq!(blob.body.len() as u64, layer["size"].as_u64().unwrap());
@@ -148,14 +170,22 @@ fn the_tag_defaults_to_galleys_version_and_source_date_epoch_sets_created() {
     assert!(out.status.success(), "{}", stderr(&out));
     let version = env!("CARGO_PKG_VERSION");
     let accept = [("Accept", "application/vnd.oci.image.manifest.v1+json")];
-    let resp = get(&registry.addr, &format!("/v2/dated/manifests/{version}"), &accept).unwrap();
+    let resp = get(
+        &registry.addr,
+        &format!("/v2/dated/manifests/{version}"),
+        &accept,
+    )
+    .unwrap();
     assert_eq!(resp.status, 200);
     let manifest: Value = serde_json::from_slice(&resp.body).unwrap();
     assert_eq!(
         manifest["annotations"]["org.opencontainers.image.created"],
         "2023-11-14T22:13:20Z"
     );
-    assert_eq!(manifest["annotations"]["org.opencontainers.image.version"], version);
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.version"],
+        version
+    );
 }
 
 #[test]
@@ -173,7 +203,10 @@ fn verify_reports_altered_missing_and_extra_files() {
     let err = stderr(&out);
     assert!(err.contains("`README.md`: sha256 is"), "{err}");
     assert!(err.contains("`recipe.yaml`: missing"), "{err}");
-    assert!(err.contains("`stray.txt`: not listed in `checksums.txt`"), "{err}");
+    assert!(
+        err.contains("`stray.txt`: not listed in `checksums.txt`"),
+        "{err}"
+    );
     assert!(err.contains("failed verification (3 problems)"), "{err}");
     let out = run(galley().arg("verify").arg(dir.path().join("absent")));
     assert_eq!(out.status.code(), Some(2));
@@ -188,7 +221,11 @@ fn bundle_refuses_bad_references_and_misplaced_flags() {
         .args(KUBEFLOW)
         .args(["-o", "oci://reg.example/UPPER:tag"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is not a repository"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a repository"),
+        "{}",
+        stderr(&out)
+    );
     let dir = TempDir::new("oci-flags");
     let out = run(galley()
         .arg("bundle")
@@ -197,6 +234,10 @@ fn bundle_refuses_bad_references_and_misplaced_flags() {
         .arg(dir.path().join("b"))
         .arg("--plain-http"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("apply to `-o oci://…`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("apply to `-o oci://…`"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.path().join("b").exists());
 }

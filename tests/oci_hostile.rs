@@ -32,9 +32,17 @@ fn hostile_tar(name: &str, kind: tar::EntryType, link: &str) -> Vec<u8> {
     h.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
     h.set_entry_type(kind);
     h.set_mode(0o644);
-    h.set_size(if kind == tar::EntryType::Regular { 1 } else { 0 });
+    h.set_size(if kind == tar::EntryType::Regular {
+        1
+    } else {
+        0
+    });
     h.set_cksum();
-    let data: &[u8] = if kind == tar::EntryType::Regular { b"x" } else { b"" };
+    let data: &[u8] = if kind == tar::EntryType::Regular {
+        b"x"
+    } else {
+        b""
+    };
     b.append(&h, data).unwrap();
     gzip(&b.into_inner().unwrap())
 }
@@ -54,7 +62,10 @@ fn serving(manifest: Vec<u8>, blob: Reply) -> String {
         if req.path.contains("/manifests/") {
             Reply::ok(manifest.clone())
         } else if req.path.contains("/blobs/") {
-            blob.lock().unwrap().take().unwrap_or(Reply::status(404, ""))
+            blob.lock()
+                .unwrap()
+                .take()
+                .unwrap_or(Reply::status(404, ""))
         } else {
             Reply::status(404, "")
         }
@@ -66,7 +77,11 @@ fn serving(manifest: Vec<u8>, blob: Reply) -> String {
 fn pull_fails(addr: &str, want: &str, code: i32) {
     let dir = TempDir::new("oci-hostile");
     let out = run(galley()
-        .args(["pull", &format!("oci://{addr}/evil/bundle:t"), "--plain-http"])
+        .args([
+            "pull",
+            &format!("oci://{addr}/evil/bundle:t"),
+            "--plain-http",
+        ])
         .arg("-o")
         .arg(dir.path().join("out")));
     let err = stderr(&out);
@@ -103,7 +118,12 @@ fn a_blob_longer_than_the_manifest_says_is_refused() {
 fn archives_with_escaping_entries_links_or_devices_are_refused() {
     use tar::EntryType::*;
     let cases = [
-        ("../x", Regular, "", "`../x`: `..` would leave the directory"),
+        (
+            "../x",
+            Regular,
+            "",
+            "`../x`: `..` would leave the directory",
+        ),
         ("/etc/x", Regular, "", "`/etc/x`: an absolute path"),
         ("root", Symlink, "/", "`root`: it is a symbolic link to `/`"),
         ("out", Link, "../../etc/passwd", "`out`: it is a hard link"),
@@ -128,11 +148,19 @@ fn a_gzip_bomb_stops_at_max_size() {
     let addr = serving(manifest(&digest(&blob), blob.len() as u64), Reply::ok(blob));
     let dir = TempDir::new("oci-bomb");
     let out = run(galley()
-        .args(["pull", &format!("oci://{addr}/evil/bundle:t"), "--plain-http"])
+        .args([
+            "pull",
+            &format!("oci://{addr}/evil/bundle:t"),
+            "--plain-http",
+        ])
         .args(["--max-size", "1M", "-o"])
         .arg(dir.path().join("out")));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("unpacks to more than 1048576 bytes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unpacks to more than 1048576 bytes"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.path().join("out").exists());
 }
 
@@ -152,12 +180,17 @@ fn a_connection_closed_mid_blob_is_an_error() {
 fn a_registry_that_is_down_is_a_usage_error() {
     let addr = format!("127.0.0.1:{}", free_port());
     pull_fails(&addr, "cannot reach the registry", 2);
-    let out = run(galley()
-        .arg("bundle")
-        .args(KUBEFLOW)
-        .args(["-o", &format!("oci://{addr}/x/y:t"), "--plain-http"]));
+    let out = run(galley().arg("bundle").args(KUBEFLOW).args([
+        "-o",
+        &format!("oci://{addr}/x/y:t"),
+        "--plain-http",
+    ]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot reach the registry"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot reach the registry"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -170,16 +203,26 @@ fn a_refused_upload_says_what_the_registry_answered_and_never_moves_the_tag() {
         ),
         _ => Reply::status(500, ""),
     }));
-    let out = run(galley()
-        .arg("bundle")
-        .args(KUBEFLOW)
-        .args(["-o", &format!("oci://{addr}/team/b:v1"), "--plain-http"]));
+    let out = run(galley().arg("bundle").args(KUBEFLOW).args([
+        "-o",
+        &format!("oci://{addr}/team/b:v1"),
+        "--plain-http",
+    ]));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("answered 403 Forbidden when starting an upload"), "{err}");
-    assert!(err.contains("DENIED: requested access to the resource is denied"), "{err}");
+    assert!(
+        err.contains("answered 403 Forbidden when starting an upload"),
+        "{err}"
+    );
+    assert!(
+        err.contains("DENIED: requested access to the resource is denied"),
+        "{err}"
+    );
     let seen = seen.lock().unwrap();
-    assert!(!seen.iter().any(|r| r.path.contains("/manifests/")), "{seen:?}");
+    assert!(
+        !seen.iter().any(|r| r.path.contains("/manifests/")),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -189,7 +232,11 @@ fn the_bearer_token_flow_uses_the_configured_credentials() {
     let port_cell = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
     let realm_addr = port_cell.clone();
     let (addr, seen) = fake_registry(Box::new(move |req: &Seen| {
-        let auth = req.headers.get("authorization").cloned().unwrap_or_default();
+        let auth = req
+            .headers
+            .get("authorization")
+            .cloned()
+            .unwrap_or_default();
         if req.path.starts_with("/token") {
             // user:secret
             return if auth == "Basic dXNlcjpzZWNyZXQ=" {
@@ -204,7 +251,9 @@ fn the_bearer_token_flow_uses_the_configured_credentials() {
                 status: 401,
                 headers: vec![(
                     "WWW-Authenticate".into(),
-                    format!(r#"Bearer realm="{realm}",service="fake",scope="repository:evil/bundle:pull""#),
+                    format!(
+                        r#"Bearer realm="{realm}",service="fake",scope="repository:evil/bundle:pull""#
+                    ),
                 )],
                 body: Vec::new(),
             };
@@ -239,7 +288,10 @@ fn the_bearer_token_flow_uses_the_configured_credentials() {
     };
     let out = pull(Some(&config), "out");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read(dir.path().join("out/fine.txt")).unwrap(), b"x");
+    assert_eq!(
+        std::fs::read(dir.path().join("out/fine.txt")).unwrap(),
+        b"x"
+    );
     let token_req = seen
         .lock()
         .unwrap()
@@ -247,11 +299,23 @@ fn the_bearer_token_flow_uses_the_configured_credentials() {
         .find(|r| r.path.starts_with("/token"))
         .cloned()
         .unwrap();
-    assert!(token_req.path.contains("service=fake"), "{}", token_req.path);
-    assert!(token_req.path.contains("scope=repository%3Aevil%2Fbundle%3Apull"));
+    assert!(
+        token_req.path.contains("service=fake"),
+        "{}",
+        token_req.path
+    );
+    assert!(
+        token_req
+            .path
+            .contains("scope=repository%3Aevil%2Fbundle%3Apull")
+    );
     // Without credentials the token endpoint refuses, and galley says so.
     let out = pull(None, "out2");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("answered 401 Unauthorized when getting a token"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("answered 401 Unauthorized when getting a token"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!dir.path().join("out2").exists());
 }

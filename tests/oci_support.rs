@@ -114,7 +114,11 @@ pub fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut headers = BTreeMap::new();
     loop {
         line.clear();
@@ -128,7 +132,10 @@ pub fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<
         }
     }
     let mut body = Vec::new();
-    match headers.get("content-length").and_then(|n| n.parse::<u64>().ok()) {
+    match headers
+        .get("content-length")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
         Some(n) => {
             reader.take(n).read_to_end(&mut body)?;
         }
@@ -153,7 +160,11 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }

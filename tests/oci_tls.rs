@@ -20,7 +20,10 @@ fn secure_registry() -> Option<Registry> {
         .is_ok_and(|o| o.status.success());
     if !have_htpasswd {
         let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "GALLEY_REQUIRE_TOOLS=1 but `htpasswd` is missing");
+        assert!(
+            !required,
+            "GALLEY_REQUIRE_TOOLS=1 but `htpasswd` is missing"
+        );
         eprintln!("SKIPPED: `htpasswd` is not installed (apache2-utils; `make tools-min`)");
         return None;
     }
@@ -28,21 +31,34 @@ fn secure_registry() -> Option<Registry> {
         let ok = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
             .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-            .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
             .arg("-keyout")
             .arg(dir.join("key.pem"))
             .arg("-out")
             .arg(dir.join("cert.pem"))
             .output()
             .unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
         let ok = Command::new("htpasswd")
             .args(["-Bbc"])
             .arg(dir.join("htpasswd"))
             .args(["user", "s3cret"])
             .output()
             .unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
         format!(
             "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: galley-test\n    path: {}\n",
             dir.join("cert.pem").display(),
@@ -106,14 +122,24 @@ fn basic_auth_over_tls_with_credential_files_and_insecure_tls() {
     // A wrong password: refused, said so.
     let wrong = home.join("wrong/config.json");
     write_auth(&wrong, &registry.addr, "dXNlcjpub3Bl");
-    let out = push(&[("DOCKER_CONFIG", wrong.parent().unwrap())], &["--insecure-tls"]);
+    let out = push(
+        &[("DOCKER_CONFIG", wrong.parent().unwrap())],
+        &["--insecure-tls"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("401 Unauthorized"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("401 Unauthorized"),
+        "{}",
+        stderr(&out)
+    );
 
     // DOCKER_CONFIG's auths.
     let docker = home.join("docker/config.json");
     write_auth(&docker, &registry.addr, AUTH);
-    let out = push(&[("DOCKER_CONFIG", docker.parent().unwrap())], &["--insecure-tls"]);
+    let out = push(
+        &[("DOCKER_CONFIG", docker.parent().unwrap())],
+        &["--insecure-tls"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let pinned = stdout(&out).trim().to_string();
 

@@ -19,7 +19,12 @@ pub struct Args {
     /// The directory to write; refused when it exists and is not empty, unless --force
     /// (see "Where output goes" in docs/cli.md). `oci://HOST[:PORT]/REPO[:TAG]` pushes the
     /// bundle to a registry instead (tag: galley's version; see docs/oci.md)
-    #[arg(long, short = 'o', value_name = "DIR|REFERENCE", default_value = "bundle")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR|REFERENCE",
+        default_value = "bundle"
+    )]
     output: Utf8PathBuf,
     #[command(flatten)]
     registry: super::oci::RegistryArgs,

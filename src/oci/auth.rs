@@ -101,7 +101,10 @@ mod tests {
         )
         .unwrap();
         let c = from_doc(&doc, "reg.example:5000").unwrap();
-        assert_eq!((c.username.as_str(), c.password.as_str()), ("user", "pa:ss"));
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("user", "pa:ss")
+        );
         let c = from_doc(&doc, "other.example").unwrap();
         assert_eq!(basic(&c), "Basic dTpw");
         assert!(from_doc(&doc, "reg.example").is_none());

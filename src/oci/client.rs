@@ -45,7 +45,10 @@ impl Client {
         };
         Client {
             agent: config.new_agent(),
-            base: format!("{scheme}://{}/v2/{}", reference.registry, reference.repository),
+            base: format!(
+                "{scheme}://{}/v2/{}",
+                reference.registry, reference.repository
+            ),
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
             credentials: auth::lookup(&reference.registry),
@@ -156,7 +159,12 @@ impl Client {
         Ok(bytes)
     }
 
-    fn read_body(&self, resp: &mut Response<Body>, limit: u64, what: &str) -> Result<Vec<u8>, Error> {
+    fn read_body(
+        &self,
+        resp: &mut Response<Body>,
+        limit: u64,
+        what: &str,
+    ) -> Result<Vec<u8>, Error> {
         resp.body_mut()
             .with_config()
             .limit(limit)
@@ -228,7 +236,10 @@ impl Client {
     fn answer(&self, challenge: &str) -> Result<(), Error> {
         let lower = challenge.to_ascii_lowercase();
         let value = if lower.starts_with("basic") {
-            let creds = self.credentials.as_ref().ok_or_else(|| self.no_credentials())?;
+            let creds = self
+                .credentials
+                .as_ref()
+                .ok_or_else(|| self.no_credentials())?;
             auth::basic(creds)
         } else if lower.starts_with("bearer") {
             format!("Bearer {}", self.token(challenge)?)
@@ -263,7 +274,10 @@ impl Client {
         let req = req
             .body(())
             .map_err(|e| Error::content(format!("the token realm `{realm}` is not a URL: {e}")))?;
-        let mut resp = self.agent.run(req).map_err(|e| self.unreachable(&url, &e))?;
+        let mut resp = self
+            .agent
+            .run(req)
+            .map_err(|e| self.unreachable(&url, &e))?;
         if resp.status().as_u16() != 200 {
             return Err(self.answered("getting a token", realm, resp));
         }
@@ -340,7 +354,11 @@ fn challenge_params(text: &str) -> Vec<(String, String)> {
         let Some((key, after)) = rest.split_once('=') else {
             break;
         };
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let (value, tail) = if let Some(quoted) = after.strip_prefix('"') {
             match quoted.split_once('"') {
                 Some((v, t)) => (v, t),
@@ -388,7 +406,10 @@ mod tests {
                 ("scope".into(), "repository:a/b:pull,push".into()),
             ]
         );
-        assert_eq!(encode("repository:a/b:pull,push"), "repository%3Aa%2Fb%3Apull%2Cpush");
+        assert_eq!(
+            encode("repository:a/b:pull,push"),
+            "repository%3Aa%2Fb%3Apull%2Cpush"
+        );
     }
 
     #[test]

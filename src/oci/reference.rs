@@ -94,7 +94,9 @@ fn valid_registry(host: &str) -> bool {
             !label.is_empty()
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     port_ok && name_ok
 }
@@ -108,7 +110,9 @@ fn valid_repository(repo: &str) -> bool {
             !bytes.is_empty()
                 && alnum(bytes[0])
                 && alnum(bytes[bytes.len() - 1])
-                && bytes.windows(2).all(|w| alnum(w[0]) || alnum(w[1]) || w == b"__" || w == b"--")
+                && bytes
+                    .windows(2)
+                    .all(|w| alnum(w[0]) || alnum(w[1]) || w == b"__" || w == b"--")
                 && bytes
                     .iter()
                     .all(|&b| alnum(b) || matches!(b, b'.' | b'_' | b'-'))

@@ -51,7 +51,9 @@ fn parse(text: &[u8]) -> Result<BTreeMap<&str, &str>, String> {
     for (n, line) in text.lines().enumerate() {
         let parsed = line.split_once("  ").filter(|(hex, path)| {
             hex.len() == 64
-                && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
                 && !path.is_empty()
         });
         let Some((hex, path)) = parsed else {
@@ -71,8 +73,8 @@ fn parse(text: &[u8]) -> Result<BTreeMap<&str, &str>, String> {
 /// Read the bundle directory `dir`: regular files only; a link or special file is an error
 /// naming it (a bundle holds neither).
 pub fn read_dir(dir: &Utf8Path) -> Result<Files, Error> {
-    let meta = std::fs::metadata(dir)
-        .map_err(|e| Error::usage(format!("cannot read `{dir}`: {e}")))?;
+    let meta =
+        std::fs::metadata(dir).map_err(|e| Error::usage(format!("cannot read `{dir}`: {e}")))?;
     if !meta.is_dir() {
         return Err(Error::usage(format!(
             "`{dir}` is not a directory\nhelp: give the directory `galley bundle -o DIR` or `galley pull -o DIR` wrote, or an `oci://` reference"

@@ -119,14 +119,22 @@ fn unpack_stops_a_gzip_bomb_at_the_cap() {
     let gz = raw_entry("big", EntryType::Regular, "", &big);
     assert!(gz.len() < 1 << 20);
     let e = unpack(&gz, 1 << 20).unwrap_err();
-    assert!(e.message.contains("more than 1048576 bytes"), "{}", e.message);
+    assert!(
+        e.message.contains("more than 1048576 bytes"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("--max-size"));
 }
 
 #[test]
 fn unpack_refuses_garbage_and_duplicates() {
     let e = unpack(b"not gzip at all", 1 << 20).unwrap_err();
-    assert!(e.message.contains("not a readable tar+gzip"), "{}", e.message);
+    assert!(
+        e.message.contains("not a readable tar+gzip"),
+        "{}",
+        e.message
+    );
     let mut b = tar::Builder::new(Vec::new());
     for _ in 0..2 {
         let mut h = header(EntryType::Regular, 0o644, 1, 0);
