@@ -25,6 +25,7 @@ mod library;
 mod lint;
 mod measure;
 mod oci;
+mod oci_attest;
 mod oci_hostile;
 mod oci_support;
 mod oci_tls;

@@ -28,6 +28,13 @@ pub struct Args {
     output: Utf8PathBuf,
     #[command(flatten)]
     registry: super::oci::RegistryArgs,
+    /// Sign the bundle: an in-toto statement with SLSA provenance over every file, in a DSSE
+    /// envelope written as attestation/bundle.intoto.dsse.json (needs --signing-key)
+    #[arg(long, requires = "signing_key")]
+    attest: bool,
+    /// The Ed25519 private key, PKCS#8 PEM, that --attest signs with
+    #[arg(long, value_name = "KEY.pem", requires = "attest")]
+    signing_key: Option<Utf8PathBuf>,
     /// Replace an output directory galley wrote earlier (one holding `.galley-output`)
     #[arg(long)]
     force: bool,
@@ -114,7 +121,7 @@ pub fn run(args: Args) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let out = match bundle::bundle(library, &recipe, &opts) {
+    let mut out = match bundle::bundle(library, &recipe, &opts) {
         Ok(b) => b,
         Err(diags) => {
             print_diagnostics(&diags, &library.files);
@@ -122,11 +129,17 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     print_diagnostics(&out.warnings, &library.files);
+    let tree = std::mem::take(&mut out.tree);
+    let mut files = crate::oci::Files {
+        files: tree.files,
+        executable: tree.executable,
+    };
+    if let Some(key) = &args.signing_key
+        && let Err(code) = super::oci::attest(&mut files, key, &out.plan, opts.deployer)
+    {
+        return code;
+    }
     if let Some(reference) = push_to {
-        let files = crate::oci::Files {
-            files: out.tree.files.clone(),
-            executable: out.tree.executable.clone(),
-        };
         return super::oci::push(&reference, files, args.registry);
     }
     let target = crate::write::Target {
@@ -134,7 +147,7 @@ pub fn run(args: Args) -> ExitCode {
         force: args.force,
         inputs: inputs(&args),
     };
-    if let Err(e) = crate::write::write_tree(&target, &out.tree.files, &out.tree.executable) {
+    if let Err(e) = crate::write::write_tree(&target, &files.files, &files.executable) {
         return usage_error(e);
     }
     eprintln!(
@@ -146,10 +159,10 @@ pub fn run(args: Args) -> ExitCode {
         } else {
             "s"
         },
-        out.tree.files.len(),
+        files.files.len(),
         args.output
     );
-    super::leave_to_exit((out, recipe));
+    super::leave_to_exit((out, recipe, files));
     ExitCode::SUCCESS
 }
 
@@ -177,7 +190,7 @@ fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode
 /// The files and directories the bundle is made from, which `--force` must not replace.
 fn inputs(args: &Args) -> Vec<&camino::Utf8Path> {
     let c = &args.criteria;
-    let files = [&args.recipe, &c.criteria, &c.snapshot];
+    let files = [&args.recipe, &c.criteria, &c.snapshot, &args.signing_key];
     files
         .into_iter()
         .flatten()

@@ -2,7 +2,7 @@
 //! `galley bundle -o oci://…`. See `docs/oci.md`.
 
 use super::{emit, usage_error};
-use crate::oci::{self, ErrorKind, Files, Reference, Transport};
+use crate::oci::{self, ErrorKind, Files, Reference, Transport, attest};
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
 
@@ -56,6 +56,10 @@ pub struct VerifyArgs {
     bundle: String,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Also check the bundle's attestation: signed by this Ed25519 public key (PEM), its
+    /// subjects exactly the bundle's files
+    #[arg(long, value_name = "PUB.pem")]
+    key: Option<Utf8PathBuf>,
     /// The most bytes an artifact may have, compressed or unpacked (suffix K, M or G)
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     max_size: u64,
@@ -145,7 +149,44 @@ pub fn pull(args: PullArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Sign `files` for `bundle --attest --signing-key KEY`: the envelope becomes a file.
+pub fn attest(
+    files: &mut Files,
+    key: &camino::Utf8Path,
+    plan: &crate::bundle::Plan,
+    deployer: crate::bundle::Deployer,
+) -> Result<(), ExitCode> {
+    let pem = std::fs::read_to_string(key)
+        .map_err(|e| usage_error(format!("cannot read the signing key `{key}`: {e}")))?;
+    let signing = attest::signing_key(&pem).map_err(|e| usage_error(format!("`{key}`: {e}")))?;
+    let criteria = crate::bundle::criteria_lines(&plan.recipe);
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let provenance = attest::Provenance {
+        fingerprint: &plan.recipe.fingerprint,
+        criteria: &criteria,
+        deployer: deployer.as_str(),
+        arguments: &arguments,
+    };
+    let statement = attest::statement(files, &provenance);
+    let envelope = attest::envelope(&statement, &signing);
+    files
+        .files
+        .insert(attest::ATTESTATION.to_string(), envelope);
+    Ok(())
+}
+
+/// The public key `verify --key` checks with.
+fn public_key(path: &camino::Utf8Path) -> Result<ed25519_dalek::VerifyingKey, ExitCode> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| usage_error(format!("cannot read the key `{path}`: {e}")))?;
+    attest::verifying_key(&pem).map_err(|e| usage_error(format!("`{path}`: {e}")))
+}
+
 pub fn verify(args: VerifyArgs) -> ExitCode {
+    let key = match args.key.as_deref().map(public_key).transpose() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
     let loaded = if args.bundle.starts_with("oci://") {
         Reference::parse(&args.bundle).and_then(|r| {
             oci::pull(
@@ -166,15 +207,34 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return fail(&e),
     };
-    let problems = oci::verify::check(&files);
+    let mut problems = oci::verify::check(&files);
+    let attested = files.files.contains_key(attest::ATTESTATION);
+    match &key {
+        Some(k) => problems.extend(attest::check(&files, k)),
+        None if attested => eprintln!(
+            "note: `{}` is not checked: give `--key PUB.pem` to check its signature",
+            attest::ATTESTATION
+        ),
+        None => {}
+    }
     if problems.is_empty() {
         let listed = files
             .files
             .keys()
-            .filter(|p| *p != oci::verify::CHECKSUMS && *p != crate::write::MARKER)
+            .filter(|p| {
+                ![
+                    oci::verify::CHECKSUMS,
+                    crate::write::MARKER,
+                    attest::ATTESTATION,
+                ]
+                .contains(&p.as_str())
+            })
             .count();
+        let signed = key
+            .map(|k| format!("; attestation signed by key {}", attest::key_id(&k)))
+            .unwrap_or_default();
         emit(&format!(
-            "verified {}: {listed} files match checksums.txt\n",
+            "verified {}: {listed} files match checksums.txt{signed}\n",
             args.bundle
         ));
         return ExitCode::SUCCESS;

@@ -7,6 +7,7 @@
 //! pull both. [`client`] is a small OCI distribution client over `ureq`; [`auth`] reads the
 //! usual credential files.
 
+pub mod attest;
 pub mod auth;
 pub mod client;
 pub mod layer;

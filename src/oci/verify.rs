@@ -1,6 +1,6 @@
 //! `galley verify`: a bundle's files against its `checksums.txt` — every listed file present
-//! with its sha256, no file missing, none extra. `checksums.txt` itself and galley's output
-//! marker are not listed (see docs/bundles.md).
+//! with its sha256, no file missing, none extra. `checksums.txt` itself, galley's output
+//! marker and the attestation (which signs `checksums.txt`) are not listed (docs/oci.md).
 
 use super::{Error, Files};
 use crate::write::MARKER;
@@ -36,7 +36,8 @@ pub fn check(files: &Files) -> Vec<String> {
         }
     }
     for path in files.files.keys() {
-        if path != CHECKSUMS && path != MARKER && !listed.contains_key(path.as_str()) {
+        let exempt = [CHECKSUMS, MARKER, super::attest::ATTESTATION].contains(&path.as_str());
+        if !exempt && !listed.contains_key(path.as_str()) {
             problems.push(format!("`{path}`: not listed in `{CHECKSUMS}`"));
         }
     }
