@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 pub struct Registry {
     child: Child,
     pub addr: String,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 impl Drop for Registry {
@@ -25,6 +25,11 @@ impl Drop for Registry {
 }
 
 impl Registry {
+    /// The registry's own directory (configuration, certificates, storage).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Start one on 127.0.0.1, or `None` (with SKIPPED) when the binary is missing and
     /// `GALLEY_REQUIRE_TOOLS` is not `1`.
     pub fn start() -> Option<Registry> {
@@ -73,11 +78,7 @@ impl Registry {
             .stderr(Stdio::null())
             .spawn()
             .expect("docker-registry starts");
-        let registry = Registry {
-            child,
-            addr,
-            _dir: dir,
-        };
+        let registry = Registry { child, addr, dir };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if TcpStream::connect(&registry.addr).is_ok() {

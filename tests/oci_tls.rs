@@ -1,5 +1,5 @@
-//! A registry with htpasswd basic auth behind TLS with a self-signed certificate: the
-//! credential files and `--insecure-tls` (issue 15 item 6).
+//! A registry with htpasswd basic auth behind TLS with a certificate from a private CA: the
+//! credential files, `--insecure-tls` and `--ca-file` (issue 15 item 6).
 
 use crate::oci_support::{Registry, read_tree};
 use crate::support::{KUBEFLOW, TempDir, galley, run, stderr, stdout};
@@ -28,26 +28,7 @@ fn secure_registry() -> Option<Registry> {
         return None;
     }
     Registry::start_with(|dir: &Path| {
-        let ok = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-            .args([
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(dir.join("key.pem"))
-            .arg("-out")
-            .arg(dir.join("cert.pem"))
-            .output()
-            .unwrap();
-        assert!(
-            ok.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
+        make_certificates(dir);
         let ok = Command::new("htpasswd")
             .args(["-Bbc"])
             .arg(dir.join("htpasswd"))
@@ -66,6 +47,60 @@ fn secure_registry() -> Option<Registry> {
             dir.join("htpasswd").display()
         )
     })
+}
+
+/// A private CA (`ca.pem`) and the registry's certificate for 127.0.0.1 signed by it
+/// (`cert.pem`, `key.pem`).
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-days", "1", "-subj", "/CN=galley-test-ca"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+    openssl(&ca);
+    let mut csr = vec!["req", "-subj", "/CN=127.0.0.1"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "key.pem", "-out", "leaf.csr"]);
+    openssl(&csr);
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "cert.pem",
+    ]);
 }
 
 /// `galley` with no credentials but what `env` gives (HOME is the temporary directory).
@@ -105,7 +140,7 @@ fn basic_auth_over_tls_with_credential_files_and_insecure_tls() {
             .args(extra))
     };
 
-    // A self-signed certificate is refused without --insecure-tls.
+    // A certificate from an unknown CA is refused without --insecure-tls or --ca-file.
     let out = push(&[], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--insecure-tls"), "{}", stderr(&out));
@@ -142,6 +177,24 @@ fn basic_auth_over_tls_with_credential_files_and_insecure_tls() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let pinned = stdout(&out).trim().to_string();
+
+    // The private CA: verified TLS, the same artifact.
+    let ca = registry.dir().join("ca.pem");
+    let ca = ca.to_str().unwrap();
+    let out = push(
+        &[("DOCKER_CONFIG", docker.parent().unwrap())],
+        &["--ca-file", ca],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), pinned);
+    let not_a_ca = registry.dir().join("htpasswd");
+    let out = push(&[], &["--ca-file", not_a_ca.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("holds no PEM certificate"),
+        "{}",
+        stderr(&out)
+    );
 
     // REGISTRY_AUTH_FILE, and ~/.docker/config.json, for the pull.
     let podman = home.join("auth.json");

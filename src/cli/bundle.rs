@@ -171,7 +171,7 @@ fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode
     if !args.output.as_str().starts_with("oci://") {
         if args.registry.any() {
             return Err(usage_error(
-                "`--plain-http` and `--insecure-tls` apply to `-o oci://…`, not to a directory",
+                "`--plain-http`, `--insecure-tls` and `--ca-file` apply to `-o oci://…`, not to a directory",
             ));
         }
         return Ok(None);

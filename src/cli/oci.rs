@@ -7,7 +7,7 @@ use camino::Utf8PathBuf;
 use std::process::ExitCode;
 
 /// How to reach a registry (shared by bundle, pull and verify).
-#[derive(clap::Args, Debug, Clone, Copy, Default)]
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct RegistryArgs {
     /// Talk to the registry over plain HTTP (a registry without TLS)
     #[arg(long)]
@@ -15,18 +15,23 @@ pub struct RegistryArgs {
     /// Accept the registry's TLS certificate without checking it (a self-signed one)
     #[arg(long)]
     pub insecure_tls: bool,
+    /// Trust the CA certificates in this PEM file (a registry with a private CA) instead of
+    /// the built-in web roots
+    #[arg(long, value_name = "CA.pem")]
+    pub ca_file: Option<Utf8PathBuf>,
 }
 
 impl RegistryArgs {
-    pub fn transport(self) -> Transport {
+    pub fn transport(&self) -> Transport {
         Transport {
             plain_http: self.plain_http,
             insecure_tls: self.insecure_tls,
+            ca_file: self.ca_file.clone(),
         }
     }
 
-    pub fn any(self) -> bool {
-        self.plain_http || self.insecure_tls
+    pub fn any(&self) -> bool {
+        self.plain_http || self.insecure_tls || self.ca_file.is_some()
     }
 }
 
@@ -102,7 +107,7 @@ pub fn push(reference: &Reference, files: Files, registry: RegistryArgs) -> Exit
     match oci::push(
         reference,
         &files,
-        registry.transport(),
+        &registry.transport(),
         env!("CARGO_PKG_VERSION"),
     ) {
         Ok(pinned) => {
@@ -125,7 +130,7 @@ pub fn pull(args: PullArgs) -> ExitCode {
     };
     let files = match oci::pull(
         &reference,
-        args.registry.transport(),
+        &args.registry.transport(),
         env!("CARGO_PKG_VERSION"),
         args.max_size,
     ) {
@@ -191,14 +196,14 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         Reference::parse(&args.bundle).and_then(|r| {
             oci::pull(
                 &r,
-                args.registry.transport(),
+                &args.registry.transport(),
                 env!("CARGO_PKG_VERSION"),
                 args.max_size,
             )
         })
     } else if args.registry.any() {
         return usage_error(
-            "`--plain-http` and `--insecure-tls` apply to an `oci://` reference, not to a directory",
+            "`--plain-http`, `--insecure-tls` and `--ca-file` apply to an `oci://` reference, not to a directory",
         );
     } else {
         oci::verify::read_dir(camino::Utf8Path::new(&args.bundle))

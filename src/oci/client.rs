@@ -8,6 +8,7 @@ use super::{Error, Reference, Transport, digest_of};
 use std::cell::RefCell;
 use std::time::Duration;
 use ureq::http::{Method, Request, Response};
+use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
 use ureq::{Agent, Body};
 
 /// The largest manifest or token answer galley reads (4 MiB, as the distribution registry).
@@ -27,10 +28,8 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(reference: &Reference, transport: Transport, push: bool) -> Client {
-        let tls = ureq::tls::TlsConfig::builder()
-            .disable_verification(transport.insecure_tls)
-            .build();
+    pub fn new(reference: &Reference, transport: &Transport, push: bool) -> Result<Client, Error> {
+        let tls = tls_config(transport)?;
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .tls_config(tls)
@@ -43,7 +42,7 @@ impl Client {
         } else {
             "https"
         };
-        Client {
+        Ok(Client {
             agent: config.new_agent(),
             base: format!(
                 "{scheme}://{}/v2/{}",
@@ -54,7 +53,7 @@ impl Client {
             credentials: auth::lookup(&reference.registry),
             authorization: RefCell::new(None),
             actions: if push { "pull,push" } else { "pull" },
-        }
+        })
     }
 
     /// Whether the registry has the blob `digest`.
@@ -313,7 +312,7 @@ impl Client {
 
     fn unreachable(&self, url: &str, e: &ureq::Error) -> Error {
         Error::usage(format!(
-            "cannot reach the registry `{}` ({url}): {e}\nhelp: check the address; a registry without TLS needs `--plain-http`, one with a self-signed certificate `--insecure-tls`",
+            "cannot reach the registry `{}` ({url}): {e}\nhelp: check the address; a registry without TLS needs `--plain-http`, one with a certificate from a private CA `--ca-file CA.pem` (or `--insecure-tls`)",
             self.registry
         ))
     }
@@ -333,6 +332,28 @@ impl Client {
             self.registry
         ))
     }
+}
+
+/// Verification off (`--insecure-tls`), or the roots of `--ca-file`, or the built-in web roots.
+fn tls_config(transport: &Transport) -> Result<TlsConfig, Error> {
+    let mut builder = TlsConfig::builder().disable_verification(transport.insecure_tls);
+    if let Some(path) = &transport.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::usage(format!("cannot read `--ca-file {path}`: {e}")))?;
+        let certs: Vec<_> = parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(Error::usage(format!(
+                "`--ca-file {path}` holds no PEM certificate\nhelp: give the registry's CA certificate (`-----BEGIN CERTIFICATE-----`)"
+            )));
+        }
+        builder = builder.root_certs(RootCerts::new_with_certs(&certs));
+    }
+    Ok(builder.build())
 }
 
 /// `: CODE: message` from an OCI error body, or nothing.

@@ -44,12 +44,14 @@ pub struct Files {
 }
 
 /// How `pull` and `push` reach a registry.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Transport {
     /// `http://` instead of `https://`.
     pub plain_http: bool,
     /// Accept any TLS certificate.
     pub insecure_tls: bool,
+    /// Trust the CA certificates in this PEM file instead of the built-in web roots.
+    pub ca_file: Option<camino::Utf8PathBuf>,
 }
 
 /// An OCI failure: what went wrong, said for the command line, and whether it is the

@@ -11,7 +11,7 @@ use super::{Error, Files, Reference, Transport, layer};
 pub fn push(
     reference: &Reference,
     files: &Files,
-    transport: Transport,
+    transport: &Transport,
     default_tag: &str,
 ) -> Result<String, Error> {
     let tag = match &reference.pin {
@@ -30,7 +30,7 @@ pub fn push(
         version: env!("CARGO_PKG_VERSION"),
     };
     let manifest = manifest::build(&packed, &notes);
-    let client = Client::new(reference, transport, true);
+    let client = Client::new(reference, transport, true)?;
     client.push_blob(EMPTY_CONFIG)?;
     client.push_blob(&packed.gzip)?;
     let digest = client.push_manifest(&manifest, tag)?;
@@ -42,11 +42,11 @@ pub fn push(
 /// `cap` bytes.
 pub fn pull(
     reference: &Reference,
-    transport: Transport,
+    transport: &Transport,
     default_tag: &str,
     cap: u64,
 ) -> Result<Files, Error> {
-    let client = Client::new(reference, transport, false);
+    let client = Client::new(reference, transport, false)?;
     let pin = reference.pin_or(default_tag);
     let bytes = client.manifest(pin)?;
     if let Some(Pin::Digest(want)) = &reference.pin {
