@@ -75,7 +75,7 @@ impl Client {
         }
         let url = format!("{}/blobs/uploads/", self.base);
         let resp = self.send(Method::POST, &url, &[], None, None)?;
-        if resp.status().as_u16() != 202 {
+        if !resp.status().is_success() {
             return Err(self.answered("starting an upload", &url, resp));
         }
         let location = resp
@@ -96,7 +96,7 @@ impl Client {
             Some("application/octet-stream"),
             None,
         )?;
-        if resp.status().as_u16() != 201 {
+        if !resp.status().is_success() {
             return Err(self.answered("uploading a blob", &put, resp));
         }
         Ok(())
@@ -118,7 +118,7 @@ impl Client {
     pub fn push_manifest(&self, manifest: &[u8], tag_or_digest: &str) -> Result<String, Error> {
         let url = format!("{}/manifests/{tag_or_digest}", self.base);
         let resp = self.send(Method::PUT, &url, manifest, Some(MANIFEST_TYPE), None)?;
-        if resp.status().as_u16() != 201 {
+        if !resp.status().is_success() {
             return Err(self.answered("pushing the manifest", &url, resp));
         }
         Ok(digest_of(manifest))

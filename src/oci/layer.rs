@@ -9,8 +9,10 @@
 use super::{Error, Files, digest_of};
 use flate2::Compression;
 use flate2::read::GzDecoder;
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
+use std::rc::Rc;
 use tar::{EntryType, Header};
 
 /// A packed layer: the gzip bytes, their digest, and the digest of the tar inside.
@@ -80,11 +82,13 @@ fn header(kind: EntryType, mode: u32, size: u64, mtime: u64) -> Header {
     h
 }
 
-/// Counts what passes through, failing past `cap` bytes.
+/// Counts what passes through, failing past `cap` bytes (and saying so in `exceeded`, which
+/// survives however the tar reader wraps the error).
 struct Capped<R> {
     inner: R,
     read: u64,
     cap: u64,
+    exceeded: Rc<Cell<bool>>,
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -92,24 +96,25 @@ impl<R: Read> Read for Capped<R> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.cap {
-            return Err(std::io::Error::other(CAP_EXCEEDED));
+            self.exceeded.set(true);
+            return Err(std::io::Error::other("size cap exceeded"));
         }
         Ok(n)
     }
 }
 
-const CAP_EXCEEDED: &str = "galley: size cap exceeded";
-
 /// Unpack a `tar+gzip` layer into files, refusing what could leave the directory and
 /// stopping once more than `cap` bytes come out of the gzip stream.
 pub fn unpack(gzip: &[u8], cap: u64) -> Result<Files, Error> {
+    let exceeded = Rc::new(Cell::new(false));
     let capped = Capped {
         inner: GzDecoder::new(gzip),
         read: 0,
         cap,
+        exceeded: exceeded.clone(),
     };
     let mut archive = tar::Archive::new(capped);
-    let io = |e: std::io::Error| read_error(&e, cap);
+    let io = |e: std::io::Error| read_error(&e, exceeded.get(), cap);
     let mut out = Files::default();
     for entry in archive.entries().map_err(io)? {
         let mut entry = entry.map_err(io)?;
@@ -141,8 +146,8 @@ pub fn unpack(gzip: &[u8], cap: u64) -> Result<Files, Error> {
     Ok(out)
 }
 
-fn read_error(e: &std::io::Error, cap: u64) -> Error {
-    if e.to_string().contains(CAP_EXCEEDED) {
+fn read_error(e: &std::io::Error, exceeded: bool, cap: u64) -> Error {
+    if exceeded {
         Error::content(format!(
             "refusing the archive: it unpacks to more than {cap} bytes\nhelp: raise `--max-size` if the bundle is really this large"
         ))

@@ -143,3 +143,16 @@ fn unpack_refuses_garbage_and_duplicates() {
     let e = unpack(&gzip(&b.into_inner().unwrap()), 1 << 20).unwrap_err();
     assert!(e.message.contains("`a` appears twice"), "{}", e.message);
 }
+
+#[test]
+fn the_cap_holds_when_it_falls_in_a_header() {
+    // Many small entries: the cap is crossed while the tar reader reads a header block.
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..64 {
+        let mut h = header(EntryType::Regular, 0o644, 0, 0);
+        b.append_data(&mut h, format!("f{i}"), std::io::empty()).unwrap();
+    }
+    let gz = gzip(&b.into_inner().unwrap());
+    let e = unpack(&gz, 4096 + 100).unwrap_err();
+    assert!(e.message.contains("unpacks to more than 4196 bytes"), "{}", e.message);
+}
