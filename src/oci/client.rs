@@ -259,6 +259,12 @@ impl Client {
                 self.registry
             ))
         })?;
+        if !realm.starts_with("https://") && !self.base.starts_with("http://") {
+            return Err(Error::content(format!(
+                "the registry `{}` asks galley to get a token from `{realm}`, which is not https; galley does not send credentials or tokens in the clear\nhelp: fix the registry's token realm, or use `--plain-http` for a registry that is plain HTTP throughout",
+                self.registry
+            )));
+        }
         let scope = get("scope")
             .map(str::to_string)
             .unwrap_or_else(|| format!("repository:{}:{}", self.repository, self.actions));
@@ -431,6 +437,18 @@ mod tests {
             encode("repository:a/b:pull,push"),
             "repository%3Aa%2Fb%3Apull%2Cpush"
         );
+    }
+
+    #[test]
+    fn a_token_realm_without_tls_is_refused_for_a_tls_registry() {
+        let r = Reference::parse("oci://reg.example/a/b:t").unwrap();
+        let c = Client::new(&r, &Transport::default(), false).unwrap();
+        let e = c
+            .token(r#"Bearer realm="http://127.0.0.1:9/token",service="x""#)
+            .unwrap_err();
+        assert!(e.message.contains("which is not https"), "{}", e.message);
+        let e = c.token(r#"Bearer service="x""#).unwrap_err();
+        assert!(e.message.contains("no `realm`"), "{}", e.message);
     }
 
     #[test]

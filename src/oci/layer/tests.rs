@@ -150,9 +150,14 @@ fn the_cap_holds_when_it_falls_in_a_header() {
     let mut b = tar::Builder::new(Vec::new());
     for i in 0..64 {
         let mut h = header(EntryType::Regular, 0o644, 0, 0);
-        b.append_data(&mut h, format!("f{i}"), std::io::empty()).unwrap();
+        b.append_data(&mut h, format!("f{i}"), std::io::empty())
+            .unwrap();
     }
     let gz = gzip(&b.into_inner().unwrap());
     let e = unpack(&gz, 4096 + 100).unwrap_err();
-    assert!(e.message.contains("unpacks to more than 4196 bytes"), "{}", e.message);
+    assert!(
+        e.message.contains("unpacks to more than 4196 bytes"),
+        "{}",
+        e.message
+    );
 }
