@@ -2,7 +2,7 @@
 //! `pull` gives back the bytes of `bundle -o DIR`, an independent client reads the artifact,
 //! `verify` checks directories and artifacts.
 
-use crate::oci_support::{Registry, get, read_tree};
+use crate::oci_support::{Registry, get, read_tree, tools_python};
 use crate::support::{KUBEFLOW, TempDir, galley, run, stderr, stdout};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -240,4 +240,42 @@ fn bundle_refuses_bad_references_and_misplaced_flags() {
         stderr(&out)
     );
     assert!(!dir.path().join("b").exists());
+}
+
+#[test]
+fn galley_pulls_a_directory_pushed_by_oras_py() {
+    let Some(python) = tools_python("oras.client") else {
+        return;
+    };
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let dir = TempDir::new("oci-oras");
+    let local = dir.path().join("bundle");
+    bundle_dir(&local);
+    std::fs::remove_file(local.join(".galley-output")).unwrap();
+    // oras-py tars the directory under its name, with `title: bundle`.
+    let script = format!(
+        "import oras.client\nc = oras.client.OrasClient(hostname='{0}', insecure=True)\nr = c.push(target='{0}/oras/bundle:v1', files=['bundle'])\nassert r.status_code == 201, r.status_code\n",
+        registry.addr
+    );
+    let out = std::process::Command::new(&python)
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pulled = dir.path().join("pulled");
+    let out = run(galley()
+        .args(["pull", &format!("oci://{}/oras/bundle:v1", registry.addr)])
+        .args(["--plain-http", "-o"])
+        .arg(&pulled));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(galley().arg("verify").arg(pulled.join("bundle")));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_tree(&pulled.join("bundle")), read_tree(&local));
 }

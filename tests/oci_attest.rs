@@ -1,7 +1,7 @@
 //! `bundle --attest --signing-key`, `verify --key` (issue 15 item 5): the DSSE envelope
 //! verifies with galley and with Python's securesystemslib, and travels with a pushed bundle.
 
-use crate::oci_support::Registry;
+use crate::oci_support::{Registry, tools_python};
 use crate::support::{KUBEFLOW, TempDir, galley, root, run, stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,27 +31,6 @@ fn keypair(dir: &Path, name: &str) -> Option<(PathBuf, PathBuf)> {
             .success();
     assert!(ok, "openssl makes an Ed25519 key");
     Some((private, public))
-}
-
-/// A Python with securesystemslib: `GALLEY_DSSE_PYTHON`, else `.tools/venv/bin/python`.
-fn dsse_python() -> Option<PathBuf> {
-    let python = std::env::var_os("GALLEY_DSSE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".tools/venv/bin/python"));
-    let ok = Command::new(&python)
-        .args(["-c", "import securesystemslib.dsse, cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "GALLEY_REQUIRE_TOOLS=1 but securesystemslib is missing"
-    );
-    eprintln!("SKIPPED: securesystemslib is not in .tools/venv (`make tools` installs it)");
-    None
 }
 
 fn attested_bundle(dir: &Path, key: &Path) -> PathBuf {
@@ -97,7 +76,7 @@ fn an_attested_bundle_verifies_with_galley_and_securesystemslib() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("is not checked"), "{}", stderr(&out));
 
-    if let Some(python) = dsse_python() {
+    if let Some(python) = tools_python("securesystemslib.dsse, cryptography") {
         let script = root().join("tests/fixtures/oci/dsse_verify.py");
         let out = Command::new(&python)
             .arg(&script)

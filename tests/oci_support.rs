@@ -293,3 +293,26 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, handler: &Handler) {
         }
     }
 }
+
+/// A Python that imports `modules`: `GALLEY_PYTHON`, else `.tools/venv/bin/python` (where
+/// `make tools` installs securesystemslib and oras); `None` with SKIPPED when it lacks them
+/// and `GALLEY_REQUIRE_TOOLS` is not `1`.
+pub fn tools_python(modules: &str) -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("GALLEY_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::support::root().join(".tools/venv/bin/python"));
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "GALLEY_REQUIRE_TOOLS=1 but Python lacks {modules}"
+    );
+    eprintln!("SKIPPED: {modules} not in .tools/venv (`make tools` installs it)");
+    None
+}

@@ -161,3 +161,26 @@ fn the_cap_holds_when_it_falls_in_a_header() {
         e.message
     );
 }
+
+#[test]
+fn unpack_takes_oras_style_names() {
+    // Go ORAS packs a directory titled "." as `.`, `./x` or `x`; directories end in `/`.
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, kind, data) in [
+        (".", EntryType::Directory, &b""[..]),
+        ("./a/", EntryType::Directory, b""),
+        ("./a/b.txt", EntryType::Regular, b"b"),
+        ("c.txt", EntryType::Regular, b"c"),
+    ] {
+        let mut h = Header::new_old();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_entry_type(kind);
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+    let files = unpack(&gzip(&b.into_inner().unwrap()), 1 << 20).unwrap();
+    let names: Vec<_> = files.files.keys().cloned().collect();
+    assert_eq!(names, ["a/b.txt", "c.txt"]);
+}
