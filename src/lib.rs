@@ -17,6 +17,7 @@ pub mod import;
 pub mod input;
 pub mod ir;
 pub mod measure;
+pub mod oci;
 pub mod parallel;
 pub mod render;
 pub mod resolve;

@@ -17,9 +17,24 @@ pub struct Args {
     #[command(flatten)]
     criteria: CriteriaArgs,
     /// The directory to write; refused when it exists and is not empty, unless --force
-    /// (see "Where output goes" in docs/cli.md)
-    #[arg(long, short = 'o', value_name = "DIR", default_value = "bundle")]
+    /// (see "Where output goes" in docs/cli.md). `oci://HOST[:PORT]/REPO[:TAG]` pushes the
+    /// bundle to a registry instead (tag: galley's version; see docs/oci.md)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "DIR|REFERENCE",
+        default_value = "bundle"
+    )]
     output: Utf8PathBuf,
+    #[command(flatten)]
+    registry: super::oci::RegistryArgs,
+    /// Sign the bundle: an in-toto statement with SLSA provenance over every file, in a DSSE
+    /// envelope written as attestation/bundle.intoto.dsse.json (needs --signing-key)
+    #[arg(long, requires = "signing_key")]
+    attest: bool,
+    /// The Ed25519 private key, PKCS#8 PEM, that --attest signs with
+    #[arg(long, value_name = "KEY.pem", requires = "attest")]
+    signing_key: Option<Utf8PathBuf>,
     /// Replace an output directory galley wrote earlier (one holding `.galley-output`)
     #[arg(long)]
     force: bool,
@@ -72,6 +87,10 @@ pub fn run(args: Args) -> ExitCode {
         Ok(o) => o,
         Err(msg) => return usage_error(msg),
     };
+    let push_to = match push_reference(&args) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let (library, recipe) = match &args.recipe {
         Some(path) => {
             if criteria_given(&args.criteria) {
@@ -102,7 +121,7 @@ pub fn run(args: Args) -> ExitCode {
             Err(code) => return code,
         },
     };
-    let out = match bundle::bundle(library, &recipe, &opts) {
+    let mut out = match bundle::bundle(library, &recipe, &opts) {
         Ok(b) => b,
         Err(diags) => {
             print_diagnostics(&diags, &library.files);
@@ -110,12 +129,25 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     print_diagnostics(&out.warnings, &library.files);
+    let tree = std::mem::take(&mut out.tree);
+    let mut files = crate::oci::Files {
+        files: tree.files,
+        executable: tree.executable,
+    };
+    if let Some(key) = &args.signing_key
+        && let Err(code) = super::oci::attest(&mut files, key, &out.plan, opts.deployer)
+    {
+        return code;
+    }
+    if let Some(reference) = push_to {
+        return super::oci::push(&reference, files, args.registry);
+    }
     let target = crate::write::Target {
         dir: &args.output,
         force: args.force,
         inputs: inputs(&args),
     };
-    if let Err(e) = crate::write::write_tree(&target, &out.tree.files, &out.tree.executable) {
+    if let Err(e) = crate::write::write_tree(&target, &files.files, &files.executable) {
         return usage_error(e);
     }
     eprintln!(
@@ -127,17 +159,38 @@ pub fn run(args: Args) -> ExitCode {
         } else {
             "s"
         },
-        out.tree.files.len(),
+        files.files.len(),
         args.output
     );
-    super::leave_to_exit((out, recipe));
+    super::leave_to_exit((out, recipe, files));
     ExitCode::SUCCESS
+}
+
+/// The registry reference when `-o` is `oci://…`; registry flags only go with one.
+fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode> {
+    if !args.output.as_str().starts_with("oci://") {
+        if args.registry.any() {
+            return Err(usage_error(
+                "`--plain-http`, `--insecure-tls` and `--ca-file` apply to `-o oci://…`, not to a directory",
+            ));
+        }
+        return Ok(None);
+    }
+    if args.force {
+        return Err(usage_error(
+            "`--force` applies to an output directory; a push to a registry replaces the tag anyway",
+        ));
+    }
+    match crate::oci::Reference::parse(args.output.as_str()) {
+        Ok(r) => Ok(Some(r)),
+        Err(e) => Err(usage_error(e)),
+    }
 }
 
 /// The files and directories the bundle is made from, which `--force` must not replace.
 fn inputs(args: &Args) -> Vec<&camino::Utf8Path> {
     let c = &args.criteria;
-    let files = [&args.recipe, &c.criteria, &c.snapshot];
+    let files = [&args.recipe, &c.criteria, &c.snapshot, &args.signing_key];
     files
         .into_iter()
         .flatten()

@@ -14,6 +14,7 @@ mod fmt;
 mod graph;
 mod import;
 mod integration;
+mod oci;
 mod query;
 mod recipe;
 mod sarif;
@@ -84,6 +85,14 @@ enum Command {
     Diff(Box<diff::Args>),
     /// Draw a recipe's dependency graph with its deployment waves
     Graph(graph::Args),
+    /// Fetch a bundle pushed with `bundle -o oci://…` into a directory, checking every digest
+    Pull(oci::PullArgs),
+    /// Check a bundle directory or `oci://` artifact against its checksums.txt
+    ///
+    /// Every file listed in checksums.txt must be there with its sha256, and no other file
+    /// (`.galley-output` aside). Exit 0 verified, 1 verification failed (file by file), 2
+    /// bad usage or an unreadable bundle.
+    Verify(oci::VerifyArgs),
     /// Print a shell completion script
     Completion(integration::CompletionArgs),
     /// Print the JSON Schema of a document galley reads or writes
@@ -110,6 +119,8 @@ pub fn main() -> ExitCode {
             cli.command,
             Command::Fmt(_)
                 | Command::Snapshot(_)
+                | Command::Pull(_)
+                | Command::Verify(_)
                 | Command::Completion(_)
                 | Command::Schema(_)
                 | Command::Man(_)
@@ -135,6 +146,8 @@ pub fn main() -> ExitCode {
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(*args),
         Command::Graph(args) => graph::run(args),
+        Command::Pull(args) => oci::pull(args),
+        Command::Verify(args) => oci::verify(args),
         Command::Completion(args) => integration::completion(args),
         Command::Schema(args) => integration::schema(args),
         Command::Man(args) => integration::man(args),
