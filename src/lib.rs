@@ -18,6 +18,7 @@ pub mod measure;
 pub mod parallel;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod validate;

@@ -4,7 +4,7 @@
 //! Exit codes: 0 success; 1 the input has problems (errors found, files would be
 //! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
 
-mod bundle;
+pub(crate) mod bundle;
 mod check;
 mod coverage;
 mod diff;
@@ -13,11 +13,11 @@ mod fmt;
 mod graph;
 mod import;
 mod integration;
-mod query;
-mod recipe;
+pub(crate) mod query;
+pub(crate) mod recipe;
 mod sarif;
 mod snapshot;
-mod target;
+pub(crate) mod target;
 mod validate;
 
 use crate::diag::Diagnostic;
@@ -81,6 +81,8 @@ enum Command {
     Diff(Box<diff::Args>),
     /// Draw a recipe's dependency graph with its deployment waves
     Graph(graph::Args),
+    /// Serve recipes, queries and bundles over HTTP (the reference's REST API)
+    Serve(Box<crate::serve::Args>),
     /// Print a shell completion script
     Completion(integration::CompletionArgs),
     /// Print the JSON Schema of a document galley reads or writes
@@ -131,6 +133,7 @@ pub fn main() -> ExitCode {
         Command::Coverage(args) => coverage::run(args),
         Command::Diff(args) => diff::run(*args),
         Command::Graph(args) => graph::run(args),
+        Command::Serve(args) => crate::serve::run(*args),
         Command::Completion(args) => integration::completion(args),
         Command::Schema(args) => integration::schema(args),
         Command::Man(args) => integration::man(args),
