@@ -30,3 +30,6 @@ mod resolve;
 mod set_values;
 mod traps_bundle;
 mod validate;
+mod serve;
+mod serve_hostile;
+mod serve_support;

@@ -40,7 +40,7 @@ mod tests {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(one)).unwrap();
         assert_eq!(archive.len(), 2);
         let first = archive.by_index(0).unwrap();
-        assert_eq!(first.name(), "a.sh");
+        assert_eq!(first.name().unwrap(), "a.sh");
         assert_eq!(first.unix_mode().map(|m| m & 0o777), Some(0o755));
     }
 }

@@ -397,3 +397,46 @@ pub fn text_response(text: String, content_type: &'static str) -> Response<Body>
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_panic_in_the_work_is_a_500_for_that_request_alone() {
+        let rt = runtime();
+        let id = RequestId("r-1".into());
+        let resp = rt.block_on(blocking(&id, || panic!("a bug")));
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let resp = rt.block_on(blocking(&id, || Ok(text_response("ok".into(), "text/plain"))));
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn ready_is_503_while_draining() {
+        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
+        let app = std::sync::Arc::new(super::super::app::App {
+            library,
+            resolver: crate::resolve::Resolver::new(library),
+            allow: Default::default(),
+            limiter: None,
+            metrics: Default::default(),
+            draining: Default::default(),
+            bundles: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            max_body: 1024,
+            body_timeout: std::time::Duration::from_secs(1),
+        });
+        let rt = runtime();
+        assert_eq!(rt.block_on(ready(State(app.clone()))).status(), StatusCode::OK);
+        app.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        let resp = rt.block_on(ready(State(app)));
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
