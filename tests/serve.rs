@@ -118,7 +118,9 @@ fn query_get_and_post_are_the_cli_value_byte_for_byte() {
     assert_eq!(got.body, want, "a scalar prints bare, as the CLI prints it");
 
     let missing = get(
-        &server.url(&format!("/v1/query?{KUBEFLOW_QUERY}&selector=components.nope")),
+        &server.url(&format!(
+            "/v1/query?{KUBEFLOW_QUERY}&selector=components.nope"
+        )),
         &[],
     );
     assert_eq!(missing.status, 404);
@@ -148,7 +150,11 @@ fn tree(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 if rel != ".galley-output" {
                     out.insert(rel, std::fs::read(&path).unwrap());
                 }
@@ -235,17 +241,38 @@ fn bundle_is_a_zip_of_the_files_the_cli_writes() {
         );
         assert!(files == want, "{query}: a file differs from the CLI's");
         assert!(files.contains_key("checksums.txt"));
-        assert_eq!(got.header("x-bundle-files"), Some(want.len().to_string().as_str()));
+        assert_eq!(
+            got.header("x-bundle-files"),
+            Some(want.len().to_string().as_str())
+        );
         let size: usize = want.values().map(Vec::len).sum();
         assert_eq!(got.header("x-bundle-size"), Some(size.to_string().as_str()));
         assert!(got.header("x-bundle-duration").unwrap().ends_with("ms"));
     }
-    let needs = post(&server.url("/v1/bundle?bundlers=gpu-operator"), &[], &recipe);
+    let needs = post(
+        &server.url("/v1/bundle?bundlers=gpu-operator"),
+        &[],
+        &recipe,
+    );
     assert_eq!(needs.status, 422, "a bundler without what it needs");
-    assert!(needs.json()["message"].as_str().unwrap().contains("which is disabled"));
-    let unknown = post(&server.url("/v1/bundle?bundlers=gpu-operater"), &[], &recipe);
+    assert!(
+        needs.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("which is disabled")
+    );
+    let unknown = post(
+        &server.url("/v1/bundle?bundlers=gpu-operater"),
+        &[],
+        &recipe,
+    );
     assert_eq!(unknown.status, 400);
-    assert!(unknown.json()["message"].as_str().unwrap().contains("`gpu-operator`"));
+    assert!(
+        unknown.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("`gpu-operator`")
+    );
     let again = post(
         &server.url("/v1/bundle?deployer=helm"),
         &[("content-type", "application/json")],
@@ -279,7 +306,12 @@ fn service_routes_and_metrics() {
     assert_eq!(fresh.header("x-request-id").map(str::len), Some(36));
     get(&server.url(&format!("/v1/recipe?{KUBEFLOW_QUERY}")), &[]);
     let metrics = get(&server.url("/metrics"), &[]);
-    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(
+        metrics
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = metrics.text();
     for name in [
         "aicr_http_requests_total{method=\"GET\",path=\"/v1/recipe\",status=\"200\"} 1",
@@ -309,7 +341,14 @@ fn errors_have_the_reference_shape_and_galley_diagnostics() {
     let bad = get(&server.url("/v1/recipe?service=ekss"), &[]);
     assert_eq!(bad.status, 400);
     let e = bad.json();
-    for key in ["code", "message", "details", "requestId", "timestamp", "retryable"] {
+    for key in [
+        "code",
+        "message",
+        "details",
+        "requestId",
+        "timestamp",
+        "retryable",
+    ] {
         assert!(e.get(key).is_some(), "no `{key}`: {e}");
     }
     assert_eq!(e["code"], "INVALID_REQUEST");
@@ -333,17 +372,30 @@ fn errors_have_the_reference_shape_and_galley_diagnostics() {
 
     let unknown = get(&server.url("/v1/recipe?servce=eks"), &[]);
     assert_eq!(unknown.status, 400);
-    assert!(unknown.json()["message"].as_str().unwrap().contains("`service`"));
+    assert!(
+        unknown.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("`service`")
+    );
 
     let deployer = post(&server.url("/v1/bundle?deployer=helmm"), &[], b"{}");
     assert_eq!(deployer.status, 400);
-    assert!(deployer.json()["message"].as_str().unwrap().contains("`helm`"));
+    assert!(
+        deployer.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("`helm`")
+    );
 }
 
 #[test]
 fn a_recipe_with_a_conflict_is_a_422_with_both_places() {
     let server = Server::start(&["--data", "tests/fixtures/check/target-conflict"]);
-    let got = get(&server.url("/v1/recipe?service=gke&accelerator=l40&os=rhel"), &[]);
+    let got = get(
+        &server.url("/v1/recipe?service=gke&accelerator=l40&os=rhel"),
+        &[],
+    );
     assert_eq!(got.status, 422, "{}", got.text());
     let e = got.json();
     assert_eq!(e["code"], "RECIPE_CONFLICT");
@@ -351,7 +403,11 @@ fn a_recipe_with_a_conflict_is_a_422_with_both_places() {
     assert_eq!(diag["code"], "galley::merge::conflict");
     let labels = diag["labels"].as_array().unwrap();
     assert_eq!(labels.len(), 2, "{diag}");
-    assert!(labels.iter().all(|l| l["file"].as_str().unwrap().ends_with("gke.ovl")));
+    assert!(
+        labels
+            .iter()
+            .all(|l| l["file"].as_str().unwrap().ends_with("gke.ovl"))
+    );
     assert_ne!(labels[0]["line"], labels[1]["line"]);
     assert!(diag["help"].as_str().unwrap().contains("priority"));
 }
@@ -369,7 +425,12 @@ fn allowlists_from_flags_and_the_reference_variables() {
     for refused in ["service=aks", "accelerator=gb200", "service=eks&gpu=a100"] {
         let got = get(&server.url(&format!("/v1/recipe?{refused}")), &[]);
         assert_eq!(got.status, 400, "{refused}");
-        assert!(got.json()["message"].as_str().unwrap().contains("not allowed"));
+        assert!(
+            got.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("not allowed")
+        );
     }
 }
 
@@ -377,7 +438,11 @@ fn allowlists_from_flags_and_the_reference_variables() {
 fn a_bad_allowlist_or_port_is_a_usage_error() {
     let out = run(galley().args(["serve", "--allow", "service=ekss"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("did you mean `eks`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `eks`"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(galley().args(["serve"]).env("PORT", "http"));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("PORT"), "{}", stderr(&out));

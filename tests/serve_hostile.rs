@@ -38,7 +38,10 @@ fn hostile_bodies_and_query_strings_get_clean_4xx() {
     assert_eq!(status_of(&got), Some(413), "{got}");
 
     for (body, what) in [
-        ("{\"kind\": \"RecipeCriteria\", \"spec\": {", "truncated JSON"),
+        (
+            "{\"kind\": \"RecipeCriteria\", \"spec\": {",
+            "truncated JSON",
+        ),
         ("spec: [unclosed", "malformed YAML"),
         ("spec:\n  service: 7.5\n", "a number where a string goes"),
         ("\u{0}\u{1}binary", "binary"),
@@ -68,7 +71,10 @@ fn hostile_bodies_and_query_strings_get_clean_4xx() {
         s.write_all(truncated.as_bytes()).unwrap();
     }
     let still = get(&server.url("/health"), &[]);
-    assert_eq!(still.status, 200, "the server goes on after a truncated body");
+    assert_eq!(
+        still.status, 200,
+        "the server goes on after a truncated body"
+    );
 }
 
 #[test]
@@ -76,17 +82,22 @@ fn set_values_with_shell_syntax_are_data_never_run() {
     let server = Server::start(&[]);
     let marker = std::env::temp_dir().join(format!("galley-serve-pwned-{}", std::process::id()));
     let _ = std::fs::remove_file(&marker);
-    let payload = format!("gpu-operator:driver.version=$(touch {0});touch {0}`touch {0}`", marker.display());
-    let encoded: String = payload
-        .bytes()
-        .map(|b| format!("%{b:02X}"))
-        .collect();
+    let payload = format!(
+        "gpu-operator:driver.version=$(touch {0});touch {0}`touch {0}`",
+        marker.display()
+    );
+    let encoded: String = payload.bytes().map(|b| format!("%{b:02X}")).collect();
     let got = post(
         &server.url(&format!("/v1/bundle?set={encoded}")),
         &[("content-type", "application/json")],
         &recipe_json(),
     );
-    assert!(matches!(got.status, 200 | 400), "{} {}", got.status, got.text());
+    assert!(
+        matches!(got.status, 200 | 400),
+        "{} {}",
+        got.status,
+        got.text()
+    );
     assert!(!marker.exists(), "a --set value was run by a shell");
     if got.status == 200 {
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(got.body)).unwrap();
@@ -108,7 +119,10 @@ fn a_slow_client_is_dropped_after_the_header_timeout_while_others_are_served() {
     let slow = std::thread::spawn(move || {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
         let start = Instant::now();
-        for b in b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".iter().cycle() {
+        for b in b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
             if s.write_all(&[*b]).is_err() {
                 return start.elapsed();
             }
@@ -172,10 +186,22 @@ fn the_rate_limit_answers_429_with_retry_after() {
     }
     assert_eq!(statuses[0].0, 200);
     let refused = statuses.iter().find(|(s, _)| *s == 429).expect("a 429");
-    assert!(refused.1.as_deref().is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
-    assert_eq!(get(&server.url("/health"), &[]).status, 200, "probes are not limited");
+    assert!(
+        refused
+            .1
+            .as_deref()
+            .is_some_and(|s| s.parse::<u64>().unwrap() >= 1)
+    );
+    assert_eq!(
+        get(&server.url("/health"), &[]).status,
+        200,
+        "probes are not limited"
+    );
     let metrics = get(&server.url("/metrics"), &[]).text();
-    assert!(!metrics.contains("aicr_rate_limit_rejects_total 0"), "{metrics}");
+    assert!(
+        !metrics.contains("aicr_rate_limit_rejects_total 0"),
+        "{metrics}"
+    );
 }
 
 #[test]
@@ -231,7 +257,12 @@ fn sigterm_mid_load_drains_in_flight_requests_and_exits_0() {
             let base = server.base.clone();
             let recipe = recipe.clone();
             std::thread::spawn(move || {
-                post(&format!("{base}/v1/bundle?deployer=argocd&repo=https://git.example.com/r.git"), &[], &recipe).status
+                post(
+                    &format!("{base}/v1/bundle?deployer=argocd&repo=https://git.example.com/r.git"),
+                    &[],
+                    &recipe,
+                )
+                .status
             })
         })
         .collect();
@@ -241,9 +272,17 @@ fn sigterm_mid_load_drains_in_flight_requests_and_exits_0() {
     assert_eq!(unsafe_free_kill(pid), 0);
     for t in threads {
         let status = t.join().expect("client");
-        assert!(matches!(status, 200 | 503), "an in-flight request got {status}");
+        assert!(
+            matches!(status, 200 | 503),
+            "an in-flight request got {status}"
+        );
     }
-    assert_eq!(server.wait(Duration::from_secs(30)), Some(0), "{}", server.log());
+    assert_eq!(
+        server.wait(Duration::from_secs(30)),
+        Some(0),
+        "{}",
+        server.log()
+    );
     assert!(server.log().contains("\"msg\":\"draining\""));
 }
 

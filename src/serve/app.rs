@@ -65,7 +65,9 @@ pub async fn middleware(State(app): State<Shared>, mut req: Request, next: Next)
         .map(|l| l.check(client, start));
     let mut resp = match &verdict {
         Some(v) if !v.allowed => {
-            app.metrics.rate_limit_rejects.fetch_add(1, Ordering::Relaxed);
+            app.metrics
+                .rate_limit_rejects
+                .fetch_add(1, Ordering::Relaxed);
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_LIMIT_EXCEEDED",

@@ -14,7 +14,11 @@ pub fn zip_tree(
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     for (path, bytes) in files {
-        let mode = if executable.contains(path) { 0o755 } else { 0o644 };
+        let mode = if executable.contains(path) {
+            0o755
+        } else {
+            0o644
+        };
         zip.start_file(path.as_str(), base.unix_permissions(mode))
             .and_then(|()| zip.write_all(bytes).map_err(Into::into))
             .map_err(|e| format!("cannot add `{path}` to the zip: {e}"))?;

@@ -8,10 +8,10 @@ use super::routes::{blocking, read_body};
 use crate::bundle::Deployer;
 use crate::cli::bundle::{Flags, options_from};
 use crate::diag::Code;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::Extension;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -65,14 +65,18 @@ pub async fn bundle(
         Ok(t) => t,
         Err(e) => return e.into_response(&id.0),
     };
-    app.metrics.bundles_in_flight.fetch_add(1, Ordering::Relaxed);
+    app.metrics
+        .bundles_in_flight
+        .fetch_add(1, Ordering::Relaxed);
     let work_app = app.clone();
     let resp = blocking(&id, move || {
         let _permit = permit;
         build(&work_app, &text, asked)
     })
     .await;
-    app.metrics.bundles_in_flight.fetch_sub(1, Ordering::Relaxed);
+    app.metrics
+        .bundles_in_flight
+        .fetch_sub(1, Ordering::Relaxed);
     resp
 }
 
@@ -141,10 +145,15 @@ fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Response<Body>, A
         let usage = diags.iter().any(|d| {
             matches!(
                 d.code,
-                Code::BundleFlag | Code::BundleUnknownComponent | Code::BundleSetPath | Code::BundleRepo
+                Code::BundleFlag
+                    | Code::BundleUnknownComponent
+                    | Code::BundleSetPath
+                    | Code::BundleRepo
             )
         });
-        let first = diags.first().map_or_else(String::new, |d| d.message.clone());
+        let first = diags
+            .first()
+            .map_or_else(String::new, |d| d.message.clone());
         let error = if usage {
             ApiError::bad_request(first)
         } else {
@@ -161,7 +170,10 @@ fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Response<Body>, A
     let size: usize = out.tree.files.values().map(Vec::len).sum();
     let mut resp = Response::new(Body::from(zip));
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"bundles.zip\""),

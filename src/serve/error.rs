@@ -10,7 +10,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    pub details: Value,
+    pub details: Box<Value>,
     /// Seconds a client should wait before trying again (`Retry-After`).
     pub retry_after: Option<u64>,
 }
@@ -21,7 +21,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            details: Value::Object(Default::default()),
+            details: Box::new(Value::Object(Default::default())),
             retry_after: None,
         }
     }
@@ -39,15 +39,11 @@ impl ApiError {
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            message,
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", message)
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
+        self.details = Box::new(details);
         self
     }
 

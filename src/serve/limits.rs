@@ -50,8 +50,8 @@ impl RateLimiter {
             });
         }
         let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
-        let refilled =
-            (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
+        let refilled = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
+            .min(self.burst);
         let allowed = refilled >= 1.0;
         *tokens = if allowed { refilled - 1.0 } else { refilled };
         *at = now;
@@ -92,14 +92,19 @@ impl Allowlist {
         let mut list = Allowlist::default();
         for (var, dim) in ENV_VARS {
             if let Some(raw) = env(var).filter(|v| !v.trim().is_empty()) {
-                list.add(dim, &raw, dims).map_err(|e| format!("{var}: {e}"))?;
+                list.add(dim, &raw, dims)
+                    .map_err(|e| format!("{var}: {e}"))?;
             }
         }
         for flag in flags {
             let (dim, values) = flag.split_once('=').ok_or_else(|| {
                 format!("invalid --allow `{flag}`: expected DIMENSION=VALUE[,VALUE...]")
             })?;
-            let dim = if dim.trim() == "gpu" { "accelerator" } else { dim.trim() };
+            let dim = if dim.trim() == "gpu" {
+                "accelerator"
+            } else {
+                dim.trim()
+            };
             list.add(dim, values, dims)
                 .map_err(|e| format!("invalid --allow `{flag}`: {e}"))?;
         }

@@ -54,12 +54,42 @@ impl Metrics {
         self.render_requests(&mut out);
         self.render_durations(&mut out);
         let gauges: [(&str, &str, &str, i128); 6] = [
-            ("aicr_http_requests_in_flight", "gauge", "Requests being served.", i128::from(self.in_flight.load(Ordering::Relaxed))),
-            ("aicr_rate_limit_rejects_total", "counter", "Requests refused by the rate limit.", i128::from(self.rate_limit_rejects.load(Ordering::Relaxed))),
-            ("galley_bundle_builds_in_flight", "gauge", "Bundles being built.", i128::from(self.bundles_in_flight.load(Ordering::Relaxed))),
-            ("galley_bundle_builds_rejected_total", "counter", "Bundle requests refused because the build cap was reached.", i128::from(self.bundles_busy.load(Ordering::Relaxed))),
-            ("galley_library_overlays", "gauge", "Overlays in the loaded library.", overlays as i128),
-            ("galley_build_info", "gauge", "The galley version serving.", 1),
+            (
+                "aicr_http_requests_in_flight",
+                "gauge",
+                "Requests being served.",
+                i128::from(self.in_flight.load(Ordering::Relaxed)),
+            ),
+            (
+                "aicr_rate_limit_rejects_total",
+                "counter",
+                "Requests refused by the rate limit.",
+                i128::from(self.rate_limit_rejects.load(Ordering::Relaxed)),
+            ),
+            (
+                "galley_bundle_builds_in_flight",
+                "gauge",
+                "Bundles being built.",
+                i128::from(self.bundles_in_flight.load(Ordering::Relaxed)),
+            ),
+            (
+                "galley_bundle_builds_rejected_total",
+                "counter",
+                "Bundle requests refused because the build cap was reached.",
+                i128::from(self.bundles_busy.load(Ordering::Relaxed)),
+            ),
+            (
+                "galley_library_overlays",
+                "gauge",
+                "Overlays in the loaded library.",
+                overlays as i128,
+            ),
+            (
+                "galley_build_info",
+                "gauge",
+                "The galley version serving.",
+                1,
+            ),
         ];
         for (name, kind, help, value) in gauges {
             let labels = if name == "galley_build_info" {
@@ -67,13 +97,18 @@ impl Metrics {
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}"
+            );
         }
         out
     }
 
     fn render_requests(&self, out: &mut String) {
-        out.push_str("# HELP aicr_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP aicr_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE aicr_http_requests_total counter\n");
         let requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         for ((method, path, status), n) in requests.iter() {
@@ -115,7 +150,9 @@ mod tests {
         m.record("GET", "/v1/recipe", 200, 0.002);
         m.record("GET", "/v1/recipe", 400, 0.2);
         let text = m.render(3);
-        assert!(text.contains("aicr_http_requests_total{method=\"GET\",path=\"/v1/recipe\",status=\"200\"} 1"));
+        assert!(text.contains(
+            "aicr_http_requests_total{method=\"GET\",path=\"/v1/recipe\",status=\"200\"} 1"
+        ));
         assert!(text.contains("le=\"0.0025\"} 1\n"), "{text}");
         assert!(text.contains("le=\"0.25\"} 2\n"), "{text}");
         assert!(text.contains("_count{method=\"GET\",path=\"/v1/recipe\"} 2"));

@@ -116,9 +116,13 @@ fn shutdown_timeout(args: &Args) -> Result<Duration, String> {
         return Ok(Duration::from_secs(s));
     }
     match std::env::var("SHUTDOWN_TIMEOUT_SECONDS") {
-        Ok(raw) => raw.trim().parse::<u64>().map(Duration::from_secs).map_err(|_| {
-            format!("invalid SHUTDOWN_TIMEOUT_SECONDS `{raw}`: expected whole seconds")
-        }),
+        Ok(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| {
+                format!("invalid SHUTDOWN_TIMEOUT_SECONDS `{raw}`: expected whole seconds")
+            }),
         Err(_) => Ok(Duration::from_secs(30)),
     }
 }

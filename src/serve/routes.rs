@@ -117,7 +117,11 @@ async fn recipe_post(
     .await
 }
 
-fn recipe_response(app: &Shared, target: &Query, format: DocFormat) -> Result<Response<Body>, ApiError> {
+fn recipe_response(
+    app: &Shared,
+    target: &Query,
+    format: DocFormat,
+) -> Result<Response<Body>, ApiError> {
     let recipe = resolve(app, target)?;
     let doc = crate::ir::result::RecipeResult::new(&recipe, false);
     let text = crate::cli::recipe::render(&doc, format);
@@ -178,7 +182,10 @@ fn query_body(app: &Shared, text: &str) -> Result<(Query, String), ApiError> {
             "the body is a mapping with `criteria` and `selector`",
         ));
     };
-    if let Some(key) = map.keys().find(|k| !matches!(k.as_str(), "criteria" | "selector")) {
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "criteria" | "selector"))
+    {
         return Err(ApiError::bad_request(format!(
             "unknown field `{key}` in the body; expected `criteria` and `selector`"
         )));
@@ -274,7 +281,10 @@ fn criteria_error(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> Api
         crate::diag::did_you_mean(&raw.to_ascii_lowercase(), valid.iter().map(String::as_str));
     let help = match (&e, &suggestion) {
         (ValueError::NotACount, _) => "give a non-negative integer (0 means any)".to_string(),
-        (_, Some(s)) => format!("did you mean `{s}`? valid values: {}, any", valid.join(", ")),
+        (_, Some(s)) => format!(
+            "did you mean `{s}`? valid values: {}, any",
+            valid.join(", ")
+        ),
         _ => format!("valid values: {}, any", valid.join(", ")),
     };
     let message = invalid_value(dims, dim, raw, e);
@@ -294,7 +304,9 @@ fn criteria_error(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> Api
 /// diagnostics, each with its places.
 pub fn resolve(app: &Shared, target: &Query) -> Result<crate::ir::Recipe, ApiError> {
     app.resolver.resolve(target).map_err(|diags| {
-        let first = diags.first().map_or_else(String::new, |d| d.message.clone());
+        let first = diags
+            .first()
+            .map_or_else(String::new, |d| d.message.clone());
         let code = if diags.iter().any(|d| d.code == Code::MergeConflict) {
             "RECIPE_CONFLICT"
         } else {
@@ -303,7 +315,10 @@ pub fn resolve(app: &Shared, target: &Query) -> Result<crate::ir::Recipe, ApiErr
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             code,
-            format!("the recipe for {} cannot be resolved: {first}", target.describe()),
+            format!(
+                "the recipe for {} cannot be resolved: {first}",
+                target.describe()
+            ),
         )
         .with_details(diagnostic_details(&diags, &app.library.files))
     })
@@ -352,7 +367,9 @@ pub async fn read_body(app: &Shared, req: Request) -> Result<String, ApiError> {
         }
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
         Ok(Err(e)) => {
-            return Err(ApiError::bad_request(format!("the request body could not be read: {e}")));
+            return Err(ApiError::bad_request(format!(
+                "the request body could not be read: {e}"
+            )));
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
@@ -415,7 +432,9 @@ mod tests {
         let id = RequestId("r-1".into());
         let resp = rt.block_on(blocking(&id, || panic!("a bug")));
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let resp = rt.block_on(blocking(&id, || Ok(text_response("ok".into(), "text/plain"))));
+        let resp = rt.block_on(blocking(&id, || {
+            Ok(text_response("ok".into(), "text/plain"))
+        }));
         assert_eq!(resp.status(), StatusCode::OK);
     }
 
@@ -434,8 +453,12 @@ mod tests {
             body_timeout: std::time::Duration::from_secs(1),
         });
         let rt = runtime();
-        assert_eq!(rt.block_on(ready(State(app.clone()))).status(), StatusCode::OK);
-        app.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            rt.block_on(ready(State(app.clone()))).status(),
+            StatusCode::OK
+        );
+        app.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let resp = rt.block_on(ready(State(app)));
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     }

@@ -67,9 +67,18 @@ async fn serve(app: Shared, config: Config) -> ExitCode {
     }
     app.draining.store(true, Ordering::Relaxed);
     drop(listener);
-    eprintln!("{}", serde_json::json!({"level": "info", "msg": "draining", "timeout_s": config.shutdown.as_secs()}));
-    if tokio::time::timeout(config.shutdown, graceful.shutdown()).await.is_err() {
-        eprintln!("{}", serde_json::json!({"level": "warn", "msg": "shutdown timeout reached; open connections closed"}));
+    eprintln!(
+        "{}",
+        serde_json::json!({"level": "info", "msg": "draining", "timeout_s": config.shutdown.as_secs()})
+    );
+    if tokio::time::timeout(config.shutdown, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "{}",
+            serde_json::json!({"level": "warn", "msg": "shutdown timeout reached; open connections closed"})
+        );
     }
     eprintln!("{}", serde_json::json!({"level": "info", "msg": "stopped"}));
     ExitCode::SUCCESS
