@@ -293,7 +293,13 @@ fn service_routes_and_metrics() {
     assert_eq!(index["service"], "galley");
     assert_eq!(
         index["routes"],
-        serde_json::json!(["/v1/recipe", "/v1/query", "/v1/bundle"])
+        serde_json::json!([
+            "/v1/recipe",
+            "/v1/query",
+            "/v1/bundle",
+            "/v1/explain",
+            "/v1/coverage"
+        ])
     );
     let health = get(&server.url("/health"), &[]);
     assert_eq!(health.status, 200);
@@ -532,4 +538,37 @@ fn the_openapi_document_passes_openapi_spec_validator() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn explain_and_coverage_are_the_cli_json_byte_for_byte() {
+    let server = Server::start(&[]);
+    let mut args = vec!["explain", "gpu-operator.driver.version"];
+    args.extend(KUBEFLOW);
+    args.extend(["--format", "json"]);
+    let want = cli(&args);
+    let got = get(
+        &server.url(&format!(
+            "/v1/explain?{KUBEFLOW_QUERY}&path=gpu-operator.driver.version"
+        )),
+        &[],
+    );
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(got.text(), String::from_utf8_lossy(&want));
+    let nothing = get(
+        &server.url(&format!(
+            "/v1/explain?{KUBEFLOW_QUERY}&path=gpu-operator.nope"
+        )),
+        &[],
+    );
+    assert_eq!(nothing.status, 404, "{}", nothing.text());
+    let missing = get(&server.url("/v1/explain?service=eks"), &[]);
+    assert_eq!(missing.status, 400);
+
+    let want = cli(&["coverage", "--format", "json"]);
+    for _ in 0..2 {
+        let got = get(&server.url("/v1/coverage"), &[]);
+        assert_eq!(got.status, 200);
+        assert_eq!(got.text(), String::from_utf8_lossy(&want));
+    }
 }

@@ -6,9 +6,9 @@
 
 pub(crate) mod bundle;
 mod check;
-mod coverage;
+pub(crate) mod coverage;
 mod diff;
-mod explain;
+pub(crate) mod explain;
 mod fmt;
 mod graph;
 mod import;

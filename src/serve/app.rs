@@ -27,6 +27,8 @@ pub struct App {
     pub bundles: Arc<Semaphore>,
     pub max_body: usize,
     pub body_timeout: Duration,
+    /// `GET /v1/coverage`'s body, computed on first use.
+    pub coverage: std::sync::OnceLock<String>,
 }
 
 pub type Shared = Arc<App>;

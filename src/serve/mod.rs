@@ -7,6 +7,7 @@
 
 mod app;
 mod archive;
+mod author;
 mod bundle;
 mod error;
 mod limits;
@@ -88,6 +89,7 @@ pub fn run(args: Args) -> ExitCode {
         bundles: Arc::new(tokio::sync::Semaphore::new(args.max_bundles.max(1))),
         max_body: args.max_body,
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
+        coverage: Default::default(),
     });
     let config = server::Config {
         addr,

@@ -15,11 +15,13 @@ use axum::{Extension, Router, routing};
 use serde_json::json;
 
 /// Every route, as `GET /` lists them and the metrics label them.
-pub const ROUTES: [&str; 8] = [
+pub const ROUTES: [&str; 10] = [
     "/",
     "/v1/recipe",
     "/v1/query",
     "/v1/bundle",
+    "/v1/explain",
+    "/v1/coverage",
     "/health",
     "/ready",
     "/metrics",
@@ -27,7 +29,7 @@ pub const ROUTES: [&str; 8] = [
 ];
 
 /// The criteria parameters (`gpu` is the reference's alias of `accelerator`).
-const CRITERIA: [&str; 7] = [
+pub const CRITERIA: [&str; 7] = [
     "service",
     "accelerator",
     "gpu",
@@ -43,6 +45,8 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/recipe", routing::get(recipe_get).post(recipe_post))
         .route("/v1/query", routing::get(query_get).post(query_post))
         .route("/v1/bundle", routing::post(super::bundle::bundle))
+        .route("/v1/explain", routing::get(super::author::explain))
+        .route("/v1/coverage", routing::get(super::author::coverage))
         .route("/health", routing::get(health))
         .route("/ready", routing::get(ready))
         .route("/metrics", routing::get(metrics))
@@ -55,7 +59,7 @@ pub fn router(app: Shared) -> Router {
 }
 
 async fn index() -> Response<Body> {
-    let routes = &ROUTES[1..4];
+    let routes = &ROUTES[1..6];
     json_response(
         &json!({ "service": "galley", "version": env!("CARGO_PKG_VERSION"), "routes": routes }),
     )
@@ -475,6 +479,7 @@ mod tests {
             bundles: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             max_body: 1024,
             body_timeout: std::time::Duration::from_secs(1),
+            coverage: Default::default(),
         });
         let rt = runtime();
         assert_eq!(
