@@ -28,6 +28,7 @@ mod output_safety;
 mod reference;
 mod resolve;
 mod serve;
+mod serve_chart;
 mod serve_hostile;
 mod serve_support;
 mod set_values;
