@@ -298,7 +298,8 @@ fn service_routes_and_metrics() {
             "/v1/query",
             "/v1/bundle",
             "/v1/explain",
-            "/v1/coverage"
+            "/v1/coverage",
+            "/v1/validate"
         ])
     );
     let health = get(&server.url("/health"), &[]);
@@ -571,4 +572,61 @@ fn explain_and_coverage_are_the_cli_json_byte_for_byte() {
         assert_eq!(got.status, 200);
         assert_eq!(got.text(), String::from_utf8_lossy(&want));
     }
+}
+
+#[test]
+fn validate_is_the_cli_ctrf_report_byte_for_byte() {
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    let server = Server::start_with(&[], &epoch);
+    let snapshot_path = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
+    let dir = TempDir::new("serve-validate");
+    let recipe = kubeflow_recipe_json();
+    let recipe_file = dir.path().join("recipe.json");
+    std::fs::write(&recipe_file, &recipe).unwrap();
+    let out = run(galley()
+        .args(["validate", "-s", snapshot_path, "-r"])
+        .arg(&recipe_file)
+        .args(["--phase", "readiness"])
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    let snapshot = std::fs::read_to_string(crate::support::root().join(snapshot_path)).unwrap();
+    let indented: String = snapshot
+        .lines()
+        .filter(|l| !l.starts_with("---"))
+        .map(|l| format!("  {l}\n"))
+        .collect();
+    let body = format!(
+        "recipe: {}\nsnapshot:\n{indented}",
+        String::from_utf8_lossy(&recipe).replace('\n', " ")
+    );
+    let got = post(
+        &server.url("/v1/validate?phase=readiness"),
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(got.status, 200, "{}", got.text());
+    let want = String::from_utf8_lossy(&out.stdout).replace(snapshot_path, "snapshot");
+    assert_eq!(got.text(), want);
+    let report = got.json();
+    assert!(report["results"]["summary"]["tests"].as_u64().unwrap() > 0);
+
+    let missing = post(&server.url("/v1/validate"), &[], b"{\"recipe\": {}}");
+    assert_eq!(missing.status, 400);
+    assert!(
+        missing.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("`snapshot`")
+    );
+    let phase = post(
+        &server.url("/v1/validate?phase=readyness"),
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(phase.status, 400);
+    assert!(
+        phase.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("`readiness`")
+    );
 }

@@ -18,7 +18,7 @@ pub(crate) mod recipe;
 mod sarif;
 mod snapshot;
 pub(crate) mod target;
-mod validate;
+pub(crate) mod validate;
 
 use crate::diag::Diagnostic;
 use crate::render::{self, Style};

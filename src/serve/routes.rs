@@ -15,13 +15,14 @@ use axum::{Extension, Router, routing};
 use serde_json::json;
 
 /// Every route, as `GET /` lists them and the metrics label them.
-pub const ROUTES: [&str; 10] = [
+pub const ROUTES: [&str; 11] = [
     "/",
     "/v1/recipe",
     "/v1/query",
     "/v1/bundle",
     "/v1/explain",
     "/v1/coverage",
+    "/v1/validate",
     "/health",
     "/ready",
     "/metrics",
@@ -47,6 +48,7 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/bundle", routing::post(super::bundle::bundle))
         .route("/v1/explain", routing::get(super::author::explain))
         .route("/v1/coverage", routing::get(super::author::coverage))
+        .route("/v1/validate", routing::post(super::author::validate))
         .route("/health", routing::get(health))
         .route("/ready", routing::get(ready))
         .route("/metrics", routing::get(metrics))
@@ -59,7 +61,7 @@ pub fn router(app: Shared) -> Router {
 }
 
 async fn index() -> Response<Body> {
-    let routes = &ROUTES[1..6];
+    let routes = &ROUTES[1..7];
     json_response(
         &json!({ "service": "galley", "version": env!("CARGO_PKG_VERSION"), "routes": routes }),
     )
