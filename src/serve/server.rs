@@ -94,13 +94,19 @@ async fn answer(
     use tower_service::Service;
     let mut req = req.map(Body::new);
     req.extensions_mut().insert(Peer(peer));
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let mut router = router;
     let task = tokio::spawn(async move { router.call(req).await });
     Ok(match task.await {
         Ok(Ok(resp)) => resp,
         Ok(Err(never)) => match never {},
         Err(_) => ApiError::internal("the server failed while answering this request")
-            .into_response("unknown"),
+            .into_response(&id),
     })
 }
 
