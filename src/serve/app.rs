@@ -6,7 +6,9 @@ use super::limits::{Allowlist, RateLimiter};
 use super::metrics::Metrics;
 use crate::check::Library;
 use crate::resolve::Resolver;
+use crate::resolve::criteria::Query;
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode};
 use axum::middleware::Next;
@@ -29,6 +31,33 @@ pub struct App {
     pub body_timeout: Duration,
     /// `GET /v1/coverage`'s body, computed on first use.
     pub coverage: std::sync::OnceLock<String>,
+    /// Rendered recipes by target and format (YAML or not): the library never changes while
+    /// the server runs, so neither does a target's recipe.
+    pub recipes: RecipeCache,
+}
+
+/// At most [`RecipeCache::CAP`] rendered recipes; beyond it nothing new is kept (the
+/// criteria space is finite, but `nodes` is any number).
+#[derive(Default)]
+pub struct RecipeCache(std::sync::Mutex<std::collections::HashMap<(Query, bool), Bytes>>);
+
+impl RecipeCache {
+    pub const CAP: usize = 4096;
+
+    pub fn get(&self, key: &(Query, bool)) -> Option<Bytes> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    pub fn insert(&self, key: (Query, bool), bytes: Bytes) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() < Self::CAP {
+            map.insert(key, bytes);
+        }
+    }
 }
 
 pub type Shared = Arc<App>;
@@ -181,6 +210,21 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
+    #[test]
+    fn the_recipe_cache_keeps_at_most_its_cap() {
+        let cache = RecipeCache::default();
+        for n in 0..RecipeCache::CAP + 10 {
+            let mut q = Query::any();
+            q.values.insert("nodes".into(), n.to_string());
+            cache.insert((q, false), Bytes::from_static(b"x"));
+        }
+        assert_eq!(cache.0.lock().unwrap().len(), RecipeCache::CAP);
+        let mut q = Query::any();
+        q.values.insert("nodes".into(), "0".into());
+        assert!(cache.get(&(q.clone(), false)).is_some());
+        assert!(cache.get(&(q, true)).is_none());
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn run(args: Args) -> ExitCode {
         max_body: args.max_body,
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
         coverage: Default::default(),
+        recipes: Default::default(),
     });
     let config = server::Config {
         addr,

@@ -98,15 +98,23 @@ async fn recipe_get(
     headers: HeaderMap,
     req: Request,
 ) -> Response<Body> {
-    let query = req.uri().query().map(str::to_string);
     let format = format_of(&headers);
-    blocking(&id, move || {
-        let params = Params::parse(query.as_deref())?;
+    let target = Params::parse(req.uri().query()).and_then(|params| {
         params.only(&CRITERIA)?;
-        let target = criteria_from_params(&app, &params)?;
-        recipe_response(&app, &target, format)
-    })
-    .await
+        criteria_from_params(&app, &params)
+    });
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => return e.into_response(&id.0),
+    };
+    // A recipe answered before is answered here, without a trip to the blocking pool.
+    if let Some(bytes) = app
+        .recipes
+        .get(&(target.clone(), format == DocFormat::Yaml))
+    {
+        return recipe_bytes_response(bytes, format);
+    }
+    blocking(&id, move || recipe_response(&app, &target, format)).await
 }
 
 async fn recipe_post(
@@ -137,15 +145,29 @@ fn recipe_response(
     target: &Query,
     format: DocFormat,
 ) -> Result<Response<Body>, ApiError> {
+    let key = (target.clone(), format == DocFormat::Yaml);
+    if let Some(bytes) = app.recipes.get(&key) {
+        return Ok(recipe_bytes_response(bytes, format));
+    }
     let recipe = resolve(app, target)?;
     let doc = crate::ir::result::RecipeResult::new(&recipe, false);
-    let text = crate::cli::recipe::render(&doc, format);
-    let mut resp = text_response(text, content_type(format));
-    resp.headers_mut().insert(
+    let bytes = axum::body::Bytes::from(crate::cli::recipe::render(&doc, format));
+    app.recipes.insert(key, bytes.clone());
+    Ok(recipe_bytes_response(bytes, format))
+}
+
+fn recipe_bytes_response(bytes: axum::body::Bytes, format: DocFormat) -> Response<Body> {
+    let mut resp = Response::new(Body::from(bytes));
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(format)),
+    );
+    headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=600"),
     );
-    Ok(resp)
+    resp
 }
 
 async fn query_get(
@@ -482,6 +504,7 @@ mod tests {
             max_body: 1024,
             body_timeout: std::time::Duration::from_secs(1),
             coverage: Default::default(),
+            recipes: Default::default(),
         });
         let rt = runtime();
         assert_eq!(

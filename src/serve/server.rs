@@ -105,8 +105,9 @@ async fn answer(
     Ok(match task.await {
         Ok(Ok(resp)) => resp,
         Ok(Err(never)) => match never {},
-        Err(_) => ApiError::internal("the server failed while answering this request")
-            .into_response(&id),
+        Err(_) => {
+            ApiError::internal("the server failed while answering this request").into_response(&id)
+        }
     })
 }
 
