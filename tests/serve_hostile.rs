@@ -266,10 +266,45 @@ fn sigterm_mid_load_drains_in_flight_requests_and_exits_0() {
             })
         })
         .collect();
+    // One request is surely in flight: its headers are in, its body is not.
+    let body = r#"{"kind": "RecipeCriteria", "spec": {"service": "eks"}}"#;
+    let mut held = std::net::TcpStream::connect(&server.addr).unwrap();
+    held.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        held,
+        "POST /v1/recipe HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
     // Let the requests reach the server, then ask it to stop.
-    std::thread::sleep(Duration::from_millis(100));
+    let waited = Instant::now();
+    while std::net::TcpStream::connect(&server.addr).is_ok() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the listener is still open 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let pid = server.pid();
     assert_eq!(unsafe_free_kill(pid), 0);
+    let waited = Instant::now();
+    while std::net::TcpStream::connect(&server.addr).is_ok() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the listener is still open 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        std::net::TcpStream::connect(&server.addr).is_err(),
+        "the listener is closed while draining"
+    );
+    held.write_all(body.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut held, &mut answer);
+    assert_eq!(status_of(&answer), Some(200), "{answer}");
+    assert!(answer.contains("\"kind\": \"RecipeResult\""), "{answer}");
     for t in threads {
         let status = t.join().expect("client");
         assert!(
