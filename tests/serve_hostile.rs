@@ -278,28 +278,18 @@ fn sigterm_mid_load_drains_in_flight_requests_and_exits_0() {
     )
     .unwrap();
     // Let the requests reach the server, then ask it to stop.
-    let waited = Instant::now();
-    while std::net::TcpStream::connect(&server.addr).is_ok() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(10),
-            "the listener is still open 10 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    std::thread::sleep(Duration::from_millis(200));
     let pid = server.pid();
     assert_eq!(unsafe_free_kill(pid), 0);
     let waited = Instant::now();
     while std::net::TcpStream::connect(&server.addr).is_ok() {
         assert!(
             waited.elapsed() < Duration::from_secs(10),
-            "the listener is still open 10 s after SIGTERM"
+            "the listener is still open 10 s after SIGTERM: {}",
+            server.log()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(
-        std::net::TcpStream::connect(&server.addr).is_err(),
-        "the listener is closed while draining"
-    );
     held.write_all(body.as_bytes()).unwrap();
     let mut answer = String::new();
     let _ = std::io::Read::read_to_string(&mut held, &mut answer);
