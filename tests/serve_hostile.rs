@@ -77,6 +77,44 @@ fn hostile_bodies_and_query_strings_get_clean_4xx() {
     );
 }
 
+/// Peak resident memory of a process, from `/proc`.
+fn peak_rss_mib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024
+}
+
+#[test]
+fn a_burst_of_alias_bombs_is_parsed_a_few_at_a_time() {
+    let server = Server::start(&[]);
+    let bomb = std::sync::Arc::new(alias_bomb());
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let url = server.url("/v1/recipe");
+            let bomb = bomb.clone();
+            std::thread::spawn(move || post(&url, &[], bomb.as_bytes()).status)
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 400);
+    }
+    let peak = peak_rss_mib(server.pid());
+    assert!(
+        peak < 600,
+        "16 alias bombs at once took the server to {peak} MiB"
+    );
+}
+
+fn alias_bomb() -> String {
+    let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+    for i in 1..7 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
+
 #[test]
 fn set_values_with_shell_syntax_are_data_never_run() {
     let server = Server::start(&[]);

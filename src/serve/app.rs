@@ -34,6 +34,8 @@ pub struct App {
     /// Rendered recipes by target and format (YAML or not): the library never changes while
     /// the server runs, so neither does a target's recipe.
     pub recipes: RecipeCache,
+    /// Request bodies parsed at once.
+    pub parsing: Arc<Semaphore>,
 }
 
 /// At most [`RecipeCache::CAP`] rendered recipes; beyond it nothing new is kept (the

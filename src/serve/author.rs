@@ -79,7 +79,7 @@ pub async fn validate(
         let phases = phases(&params.all("phase"))?;
         let start = crate::measure::clock::now_millis();
         let mut files = crate::source::Files::new();
-        let (recipe, snapshot, results) = validate_parts(&text, &mut files)?;
+        let (recipe, snapshot, results) = validate_parts(&text.text, &mut files)?;
         let (inputs, _warnings) =
             crate::cli::validate::parse_inputs(&files, recipe, snapshot, &results).map_err(
                 |d| {

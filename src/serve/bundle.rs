@@ -71,7 +71,7 @@ pub async fn bundle(
     let work_app = app.clone();
     let resp = blocking(&id, move || {
         let _permit = permit;
-        build(&work_app, &text, asked)
+        build(&work_app, &text.text, asked)
     })
     .await;
     app.metrics

@@ -22,6 +22,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Request bodies parsed at once: a YAML alias bomb may expand to the parser's budget of a
+/// million nodes (about 80 MiB) before it is refused.
+const PARSING: usize = 4;
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Address to listen on [default: 127.0.0.1:8080, or 127.0.0.1:$PORT when PORT is set]
@@ -91,6 +95,7 @@ pub fn run(args: Args) -> ExitCode {
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
         coverage: Default::default(),
         recipes: Default::default(),
+        parsing: Arc::new(tokio::sync::Semaphore::new(PARSING)),
     });
     let config = server::Config {
         addr,

@@ -131,7 +131,7 @@ async fn recipe_post(
     blocking(&id, move || {
         let dims = &app.library.stdlib.dimensions;
         let target =
-            crate::resolve::criteria::from_criteria_file(&text, dims).map_err(|message| {
+            crate::resolve::criteria::from_criteria_file(&text.text, dims).map_err(|message| {
                 ApiError::bad_request(format!("the body is not a `RecipeCriteria`: {message}"))
             })?;
         app.allow.check(&target)?;
@@ -202,7 +202,7 @@ async fn query_post(
         Err(e) => return e.into_response(&id.0),
     };
     blocking(&id, move || {
-        let (target, selector) = query_body(&app, &text)?;
+        let (target, selector) = query_body(&app, &text.text)?;
         app.allow.check(&target)?;
         query_response(&app, &target, &selector, format)
     })
@@ -376,7 +376,7 @@ where
 }
 
 /// The body as UTF-8 text, within the size cap and the body timeout.
-pub async fn read_body(app: &Shared, req: Request) -> Result<String, ApiError> {
+pub async fn read_body(app: &Shared, req: Request) -> Result<BodyText, ApiError> {
     use http_body_util::BodyExt;
     let too_large = || {
         ApiError::new(
@@ -410,8 +410,26 @@ pub async fn read_body(app: &Shared, req: Request) -> Result<String, ApiError> {
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
+    // Parsing a body may expand YAML aliases up to the parser's node budget: a few at a
+    // time, so a burst of alias bombs cannot take all the memory at once.
+    let permit = app
+        .parsing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("the server is shutting down"))?;
+    Ok(BodyText {
+        text,
+        _permit: permit,
+    })
+}
+
+/// A request body, and the right to parse it (see [`read_body`]).
+pub struct BodyText {
+    pub text: String,
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// YAML when the client asks for it, else JSON.
@@ -505,6 +523,7 @@ mod tests {
             body_timeout: std::time::Duration::from_secs(1),
             coverage: Default::default(),
             recipes: Default::default(),
+            parsing: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         });
         let rt = runtime();
         assert_eq!(
