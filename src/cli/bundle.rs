@@ -47,6 +47,14 @@ pub struct Args {
     /// The branch of --repo to follow
     #[arg(long, value_name = "BRANCH", default_value = "main", value_parser = revision)]
     revision: String,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+/// The flags that shape a bundle beyond its deployer, as text; `galley serve` fills the same
+/// struct from query parameters, so the CLI and the server build [`Options`] one way.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Flags {
     /// Override a value: COMPONENT:path.to.key=value (repeatable; the component's name or
     /// any registry alias; `enabled=false` drops the component). The value keeps the type of
     /// the value it replaces (a string stays a string: `570.10` stays "570.10"; a boolean
@@ -55,31 +63,31 @@ pub struct Args {
     /// `1.5`; not `570.10`, `1e3`, `007`), anything else is a string. A value in matching
     /// quotes ('"nvcr.io"') is a string without the quotes
     #[arg(long = "set", value_name = "COMPONENT:PATH=VALUE")]
-    set: Vec<String>,
+    pub set: Vec<String>,
     /// Like --set, but the value is always a string, taken verbatim (quotes included);
     /// applied after every --set, as in Helm
     #[arg(long = "set-string", value_name = "COMPONENT:PATH=VALUE")]
-    set_string: Vec<String>,
+    pub set_string: Vec<String>,
     /// Node selector for system pods, key=value (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
-    system_node_selector: Vec<String>,
+    pub system_node_selector: Vec<String>,
     /// Toleration for system pods, key=value:Effect or key:Effect (repeatable; default:
     /// tolerate everything)
     #[arg(long, value_name = "TOLERATION")]
-    system_node_toleration: Vec<String>,
+    pub system_node_toleration: Vec<String>,
     /// Node selector for GPU pods, key=value (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
-    accelerated_node_selector: Vec<String>,
+    pub accelerated_node_selector: Vec<String>,
     /// Toleration for GPU pods, key=value:Effect or key:Effect (repeatable; default:
     /// tolerate everything)
     #[arg(long, value_name = "TOLERATION")]
-    accelerated_node_toleration: Vec<String>,
+    pub accelerated_node_toleration: Vec<String>,
     /// The taint that keeps workloads off GPU nodes until they are ready, key=value:Effect
     #[arg(long, value_name = "TAINT")]
-    workload_gate: Option<String>,
+    pub workload_gate: Option<String>,
     /// Label selector of the workloads node tuning must not disrupt, key=value (repeatable)
     #[arg(long, value_name = "KEY=VALUE")]
-    workload_selector: Vec<String>,
+    pub workload_selector: Vec<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -227,6 +235,23 @@ fn exit_for(diags: &[Diagnostic]) -> ExitCode {
 }
 
 fn options(args: &Args) -> Result<Options, String> {
+    options_from(
+        args.deployer,
+        args.repo.clone(),
+        args.revision.clone(),
+        &args.flags,
+        args.criteria.nodes.as_deref(),
+    )
+}
+
+/// [`Options`] from the flags as text: every malformed flag is an error naming it.
+pub fn options_from(
+    deployer: Deployer,
+    repo: Option<String>,
+    revision: String,
+    given: &Flags,
+    nodes: Option<&str>,
+) -> Result<Options, String> {
     let selectors = |list: &[String], flag: &str| -> Result<Vec<(String, String)>, String> {
         let mut out: Vec<(String, String)> = Vec::new();
         for raw in list {
@@ -241,42 +266,36 @@ fn options(args: &Args) -> Result<Options, String> {
             .map(|raw| flags::parse_toleration(raw, flag))
             .collect::<Result<Vec<_>, _>>()
     };
-    let nodes = match args.criteria.nodes.as_deref() {
+    let nodes = match nodes {
         None => 0,
         Some(raw) => raw
             .parse::<u64>()
             .map_err(|_| format!("invalid --nodes `{raw}`: expected a non-negative integer"))?,
     };
+    let f = given;
     Ok(Options {
-        deployer: args.deployer,
-        repo: args.repo.clone(),
-        revision: args.revision.clone(),
-        sets: args
+        deployer,
+        repo,
+        revision,
+        sets: f
             .set
             .iter()
             .map(|raw| flags::parse_set(raw, false))
-            .chain(
-                args.set_string
-                    .iter()
-                    .map(|raw| flags::parse_set(raw, true)),
-            )
+            .chain(f.set_string.iter().map(|raw| flags::parse_set(raw, true)))
             .collect::<Result<_, _>>()?,
-        system_selector: selectors(&args.system_node_selector, "system-node-selector")?,
-        system_tolerations: tolerations(&args.system_node_toleration, "system-node-toleration")?,
-        accelerated_selector: selectors(
-            &args.accelerated_node_selector,
-            "accelerated-node-selector",
-        )?,
+        system_selector: selectors(&f.system_node_selector, "system-node-selector")?,
+        system_tolerations: tolerations(&f.system_node_toleration, "system-node-toleration")?,
+        accelerated_selector: selectors(&f.accelerated_node_selector, "accelerated-node-selector")?,
         accelerated_tolerations: tolerations(
-            &args.accelerated_node_toleration,
+            &f.accelerated_node_toleration,
             "accelerated-node-toleration",
         )?,
-        workload_gate: args
+        workload_gate: f
             .workload_gate
             .as_deref()
             .map(|raw| flags::parse_taint(raw, "workload-gate"))
             .transpose()?,
-        workload_selector: selectors(&args.workload_selector, "workload-selector")?,
+        workload_selector: selectors(&f.workload_selector, "workload-selector")?,
         nodes,
     })
 }

@@ -62,11 +62,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let text = match args.format {
-        CoverageFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&to_json(&cov)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        CoverageFormat::Json => json_text(&cov),
         CoverageFormat::Table => render(&cov, library, args.targets, false),
         CoverageFormat::Markdown => render(&cov, library, args.targets, true),
     };
@@ -84,6 +80,13 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The report as `--format json` prints it (`galley serve`'s `/v1/coverage` too).
+pub(crate) fn json_text(cov: &Coverage) -> String {
+    let mut s = serde_json::to_string_pretty(&to_json(cov)).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn failing_targets(cov: &Coverage, pick: impl Fn(Failure) -> bool) -> usize {

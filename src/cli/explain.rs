@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct Entry {
+pub(crate) struct Entry {
     path: String,
     value: Option<Value>,
     winner: Place,
@@ -62,32 +62,15 @@ pub fn run(args: Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let prefix = match key_prefix(&args.what, &recipe) {
-        Ok(p) => p,
+    let entries = match entries(library, &recipe, &args.what) {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(3);
         }
     };
-    let entries: Vec<Entry> = recipe
-        .provenance
-        .under(&prefix)
-        .iter()
-        .map(|(path, trace)| entry(path, trace, &recipe, library))
-        .collect();
-    if entries.is_empty() {
-        eprintln!(
-            "error: nothing in the recipe for `{}` ({}) was set by an overlay",
-            args.what,
-            recipe.criteria.describe()
-        );
-        return ExitCode::from(3);
-    }
     match args.format {
-        Format::Json => super::emit(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&entries).unwrap_or_default()
-        )),
+        Format::Json => super::emit(&json(&entries)),
         Format::Human => {
             for e in &entries {
                 super::emit(&human(e));
@@ -95,6 +78,37 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Where each value under `what` came from; an error when `what` names nothing the
+/// overlays set (`galley serve`'s `/v1/explain` answers with the same entries).
+pub(crate) fn entries(
+    library: &Library,
+    recipe: &Recipe,
+    what: &str,
+) -> Result<Vec<Entry>, String> {
+    let prefix = key_prefix(what, recipe)?;
+    let entries: Vec<Entry> = recipe
+        .provenance
+        .under(&prefix)
+        .iter()
+        .map(|(path, trace)| entry(path, trace, recipe, library))
+        .collect();
+    if entries.is_empty() {
+        return Err(format!(
+            "nothing in the recipe for `{what}` ({}) was set by an overlay",
+            recipe.criteria.describe()
+        ));
+    }
+    Ok(entries)
+}
+
+/// The entries as `--format json` prints them.
+pub(crate) fn json(entries: &[Entry]) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(entries).unwrap_or_default()
+    )
 }
 
 /// The provenance key for what the user asked about.

@@ -4,23 +4,23 @@
 //! Exit codes: 0 success; 1 the input has problems (errors found, files would be
 //! reformatted); 2 bad usage or unreadable input (clap's own usage errors exit 2 as well).
 
-mod bundle;
+pub(crate) mod bundle;
 mod check;
-mod coverage;
+pub(crate) mod coverage;
 mod diff;
-mod explain;
+pub(crate) mod explain;
 mod export;
 mod fmt;
 mod graph;
 mod import;
 mod integration;
 mod oci;
-mod query;
-mod recipe;
+pub(crate) mod query;
+pub(crate) mod recipe;
 mod sarif;
 mod snapshot;
-mod target;
-mod validate;
+pub(crate) mod target;
+pub(crate) mod validate;
 
 use crate::diag::Diagnostic;
 use crate::render::{self, Style};
@@ -93,6 +93,8 @@ enum Command {
     /// (`.galley-output` aside). Exit 0 verified, 1 verification failed (file by file), 2
     /// bad usage or an unreadable bundle.
     Verify(oci::VerifyArgs),
+    /// Serve recipes, queries and bundles over HTTP (the reference's REST API)
+    Serve(Box<crate::serve::Args>),
     /// Print a shell completion script
     Completion(integration::CompletionArgs),
     /// Print the JSON Schema of a document galley reads or writes
@@ -148,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Pull(args) => oci::pull(args),
         Command::Verify(args) => oci::verify(args),
+        Command::Serve(args) => crate::serve::run(*args),
         Command::Completion(args) => integration::completion(args),
         Command::Schema(args) => integration::schema(args),
         Command::Man(args) => integration::man(args),

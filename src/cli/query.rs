@@ -43,7 +43,7 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 /// Scalars print bare (the reference's behaviour); JSON prints everything as JSON.
-fn render(value: &Value, format: DocFormat) -> String {
+pub(crate) fn render(value: &Value, format: DocFormat) -> String {
     match (format, value) {
         (DocFormat::Json, v) => {
             format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())

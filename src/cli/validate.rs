@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum PhaseArg {
+pub(crate) enum PhaseArg {
     Readiness,
     Deployment,
     Performance,
@@ -69,13 +69,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
+    let (json, tests) = report_json(&inputs, &library.stdlib.catalog, &phases, start);
     let input = validate::Input {
         recipe: &inputs.recipe,
         measurements: &inputs.measurements,
         catalog: &library.stdlib.catalog,
         tests: &inputs.tests,
     };
-    let tests = validate::validate(&input, &phases);
     for t in validate::unused_tests(&input, &phases) {
         eprintln!(
             "note: CTRF test `{}` matches no check of the chosen phases; left out",
@@ -83,8 +83,7 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let stop = clock::now_millis().max(start);
-    let report = ctrf::report(&tests, start, stop);
-    let code = write_output(args.output.as_ref(), &ctrf::to_json(&report));
+    let code = write_output(args.output.as_ref(), &json);
     if code != ExitCode::SUCCESS {
         return code;
     }
@@ -137,7 +136,7 @@ fn skipped_text(tests: &[validate::TestResult], skipped: usize) -> String {
     }
 }
 
-fn phases(args: &[PhaseArg]) -> Vec<PhaseName> {
+pub(crate) fn phases(args: &[PhaseArg]) -> Vec<PhaseName> {
     if args.is_empty() || args.contains(&PhaseArg::All) {
         return PhaseName::ALL.to_vec();
     }
@@ -151,7 +150,7 @@ fn phases(args: &[PhaseArg]) -> Vec<PhaseName> {
         .collect()
 }
 
-struct Inputs {
+pub(crate) struct Inputs {
     recipe: RecipeDoc,
     measurements: Measurements,
     tests: Vec<ExternalTest>,
@@ -160,37 +159,76 @@ struct Inputs {
 /// Read the recipe, the snapshot and every results file; any problem is printed and ends
 /// the command with exit 2.
 fn read_inputs(args: &Args, files: &mut Files) -> Result<Inputs, ExitCode> {
-    let fail = |d: crate::diag::Diagnostic, files: &Files| {
+    let recipe = read_file(&args.recipe, files)?;
+    let snapshot = read_file(&args.snapshot, files)?;
+    let results = args
+        .results
+        .iter()
+        .map(|p| read_file(p, files))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (inputs, warnings) = parse_inputs(files, recipe, snapshot, &results).map_err(|d| {
         print_diagnostics(std::slice::from_ref(&d), files);
         ExitCode::from(2)
-    };
-    let id = read_file(&args.recipe, files)?;
-    let recipe = crate::ir::recipe_doc::read(id, files.text(id)).map_err(|d| fail(d, files))?;
-    let id = read_file(&args.snapshot, files)?;
-    let (snap, warnings) = snapshot::read(id, files.text(id)).map_err(|d| fail(d, files))?;
+    })?;
     print_diagnostics(&warnings, files);
+    Ok(inputs)
+}
+
+/// The recipe, the snapshot and the results files, already in `files`, read into what
+/// [`validate::validate`] takes; the warnings come back beside them, the first error alone.
+/// `galley serve`'s `/v1/validate` reads its body's parts the same way.
+pub(crate) fn parse_inputs(
+    files: &Files,
+    recipe: FileId,
+    snapshot: FileId,
+    results: &[FileId],
+) -> Result<(Inputs, Vec<crate::diag::Diagnostic>), crate::diag::Diagnostic> {
+    let recipe = crate::ir::recipe_doc::read(recipe, files.text(recipe))?;
+    let (snap, mut warnings) = snapshot::read(snapshot, files.text(snapshot))?;
     let mut measurements = Measurements::new();
-    measurements.add_snapshot(&snap, args.snapshot.as_str());
+    measurements.add_snapshot(&snap, files.name(snapshot));
     let mut tests = Vec::new();
-    for path in &args.results {
-        let id = read_file(path, files)?;
-        let (doc, warnings) = results::read(id, files.text(id)).map_err(|d| fail(d, files))?;
-        print_diagnostics(&warnings, files);
+    for &id in results {
+        let (doc, more) = results::read(id, files.text(id))?;
+        warnings.extend(more);
+        let name = files.name(id);
         match doc {
             ResultsDoc::Ctrf(t) => tests.extend(t),
             ResultsDoc::Measurements(list) => {
                 for (segments, reading) in list {
-                    measurements.add(segments, reading, path.as_str());
+                    measurements.add(segments, reading, name);
                 }
             }
-            ResultsDoc::Snapshot(s) => measurements.add_snapshot(&s, path.as_str()),
+            ResultsDoc::Snapshot(s) => measurements.add_snapshot(&s, name),
         }
     }
-    Ok(Inputs {
-        recipe,
-        measurements,
-        tests,
-    })
+    Ok((
+        Inputs {
+            recipe,
+            measurements,
+            tests,
+        },
+        warnings,
+    ))
+}
+
+/// The CTRF report of `inputs` for `phases`, as `-o` writes it, with the tests.
+pub(crate) fn report_json(
+    inputs: &Inputs,
+    catalog: &crate::check::stdlib::Catalog,
+    phases: &[PhaseName],
+    start: i64,
+) -> (String, Vec<validate::TestResult>) {
+    let input = validate::Input {
+        recipe: &inputs.recipe,
+        measurements: &inputs.measurements,
+        catalog,
+        tests: &inputs.tests,
+    };
+    let tests = validate::validate(&input, phases);
+    let stop = clock::now_millis().max(start);
+    let report = ctrf::report(&tests, start, stop);
+    (ctrf::to_json(&report), tests)
 }
 
 fn read_file(path: &Utf8PathBuf, files: &mut Files) -> Result<FileId, ExitCode> {
