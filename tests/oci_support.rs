@@ -294,13 +294,19 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, handler: &Handler) {
     }
 }
 
-/// A Python that imports `modules`: `GALLEY_PYTHON`, else `.tools/venv/bin/python` (where
+/// A Python that imports `modules`: `GALLEY_PYTHON`, else the tools venv's
+/// (`$GALLEY_TOOLS/venv/bin/python`, `GALLEY_TOOLS` defaulting to `.tools`, where
 /// `make tools` installs securesystemslib and oras); `None` with SKIPPED when it lacks them
 /// and `GALLEY_REQUIRE_TOOLS` is not `1`.
 pub fn tools_python(modules: &str) -> Option<std::path::PathBuf> {
     let python = std::env::var_os("GALLEY_PYTHON")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| crate::support::root().join(".tools/venv/bin/python"));
+        .unwrap_or_else(|| {
+            std::env::var_os("GALLEY_TOOLS")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| crate::support::root().join(".tools"))
+                .join("venv/bin/python")
+        });
     let ok = Command::new(&python)
         .args(["-c", &format!("import {modules}")])
         .output()
