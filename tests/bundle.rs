@@ -1,25 +1,8 @@
 //! `galley bundle`: inputs, flags, hostile recipes, atomic output, determinism.
 
-use crate::support::{KUBEFLOW, TempDir, galley, run, stderr};
+use crate::support::{KUBEFLOW, TempDir, galley, read_tree, run, stderr};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
 
 fn bundle(out: &Path, args: &[&str]) -> std::process::Output {
     run(galley().arg("bundle").args(args).arg("-o").arg(out))

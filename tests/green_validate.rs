@@ -1,25 +1,9 @@
 //! `galley validate` says how many tests were skipped and why, and `--fail-on-skip` makes a
 //! run that checked nothing fail (issue 12 §3).
 
-use crate::support::{KUBEFLOW, TempDir, galley, run, stderr, stdout};
+use crate::support::{TempDir, galley, run, stderr, stdout};
+use crate::validate::{FIXTURE_SNAPSHOT as SNAPSHOT, kubeflow_recipe, validate};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-const SNAPSHOT: &str = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
-
-fn kubeflow_recipe(dir: &TempDir) -> PathBuf {
-    let path = dir.path().join("recipe.yaml");
-    let out = run(galley().arg("recipe").args(KUBEFLOW).arg("-o").arg(&path));
-    assert!(out.status.success(), "{}", stderr(&out));
-    path
-}
-
-fn validate(recipe: &Path, extra: &[&str]) -> std::process::Output {
-    run(galley()
-        .args(["validate", "-s", SNAPSHOT, "-r"])
-        .arg(recipe)
-        .args(extra))
-}
 
 /// Skipped tests in the CTRF report, by suite kind (`check`, `constraint`).
 fn skipped(out: &std::process::Output, kind: &str) -> usize {

@@ -142,25 +142,8 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 
 /// Every file under `dir` by relative path, leaving out galley's output marker.
 fn tree(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                if rel != ".galley-output" {
-                    out.insert(rel, std::fs::read(&path).unwrap());
-                }
-            }
-        }
-    }
+    let mut out = crate::support::read_tree(dir);
+    out.remove(".galley-output");
     out
 }
 

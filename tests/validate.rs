@@ -5,16 +5,17 @@ use crate::support::{KUBEFLOW, TempDir, galley, root, run, stderr, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const FIXTURE_SNAPSHOT: &str = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
+pub const FIXTURE_SNAPSHOT: &str = "tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml";
 /// The kubeflow target's recipe, written by `galley recipe`.
-fn kubeflow_recipe(dir: &TempDir) -> PathBuf {
+pub fn kubeflow_recipe(dir: &TempDir) -> PathBuf {
     let path = dir.path().join("recipe.yaml");
     let out = run(galley().arg("recipe").args(KUBEFLOW).arg("-o").arg(&path));
     assert!(out.status.success(), "{}", stderr(&out));
     path
 }
 
-fn validate(recipe: &Path, extra: &[&str]) -> std::process::Output {
+/// `galley validate` of `recipe` against the fixture snapshot.
+pub fn validate(recipe: &Path, extra: &[&str]) -> std::process::Output {
     run(galley()
         .args(["validate", "-s", FIXTURE_SNAPSHOT, "-r"])
         .arg(recipe)

@@ -84,11 +84,7 @@ pub async fn validate(
     req: Request,
 ) -> Response<Body> {
     let query = req.uri().query().map(str::to_string);
-    let text = match super::routes::read_body(&app, req).await {
-        Ok(t) => t,
-        Err(e) => return e.into_response(&id.0),
-    };
-    blocking(&id, move || {
+    super::routes::blocking_with_body(app, &id, req, move |app, text| {
         let params = Params::parse(query.as_deref())?;
         params.only(&["phase"])?;
         let phases = phases(&params.all("phase"))?;

@@ -124,11 +124,7 @@ async fn recipe_post(
     req: Request,
 ) -> Response<Body> {
     let format = format_of(&headers);
-    let text = match read_body(&app, req).await {
-        Ok(t) => t,
-        Err(e) => return e.into_response(&id.0),
-    };
-    blocking(&id, move || {
+    blocking_with_body(app, &id, req, move |app, text| {
         let dims = &app.library.stdlib.dimensions;
         let target =
             crate::resolve::criteria::from_criteria_file(&text.text, dims).map_err(|message| {
@@ -197,11 +193,7 @@ async fn query_post(
     req: Request,
 ) -> Response<Body> {
     let format = format_of(&headers);
-    let text = match read_body(&app, req).await {
-        Ok(t) => t,
-        Err(e) => return e.into_response(&id.0),
-    };
-    blocking(&id, move || {
+    blocking_with_body(app, &id, req, move |app, text| {
         let (target, selector) = query_body(&app, &text.text)?;
         app.allow.check(&target)?;
         query_response(&app, &target, &selector, format)
@@ -372,6 +364,23 @@ where
         Ok(Err(e)) => e.into_response(&id.0),
         Err(_) => ApiError::internal("the server failed while answering this request")
             .into_response(&id.0),
+    }
+}
+
+/// The body (within the size cap and the body timeout), then `work` on it on the blocking
+/// pool: the shape of every route that reads a body before it answers.
+pub async fn blocking_with_body<F>(
+    app: Shared,
+    id: &RequestId,
+    req: Request,
+    work: F,
+) -> Response<Body>
+where
+    F: FnOnce(Shared, BodyText) -> Result<Response<Body>, ApiError> + Send + 'static,
+{
+    match read_body(&app, req).await {
+        Ok(text) => blocking(id, move || work(app, text)).await,
+        Err(e) => e.into_response(&id.0),
     }
 }
 
