@@ -66,6 +66,11 @@ pub enum NodeKind {
 }
 
 impl Node {
+    /// A mapping or a sequence: what no markup file reads as.
+    fn is_collection(&self) -> bool {
+        matches!(self.kind, NodeKind::Map(_) | NodeKind::Seq(_))
+    }
+
     /// The same tree with every span pointing into `file` (a tree parsed under another id,
     /// such as the build script's pre-parsed documents).
     pub fn in_file(mut self, file: FileId) -> Node {
@@ -110,9 +115,25 @@ fn read_stream(
     first_only: bool,
     nesting: usize,
 ) -> Result<Vec<Node>, Diagnostic> {
-    if let Some(d) = sniff::not_yaml(file, text) {
+    if let Some(d) = sniff::binary(file, text) {
         return Err(d);
     }
+    // Markup on the first line is refused only when the text does not read as YAML
+    // collections: `<a: x>` is a YAML mapping, an XML file a plain scalar or a scan error.
+    let markup = sniff::markup(file, text);
+    match (markup, parse_stream(file, text, first_only, nesting)) {
+        (Some(m), Ok(docs)) if !docs.iter().any(Node::is_collection) => Err(m),
+        (Some(m), Err(_)) => Err(m),
+        (_, parsed) => parsed,
+    }
+}
+
+fn parse_stream(
+    file: FileId,
+    text: &str,
+    first_only: bool,
+    nesting: usize,
+) -> Result<Vec<Node>, Diagnostic> {
     let mut options = Options::default();
     options.set_emit_comments(false);
     options.flow_nesting_limit = nesting;
