@@ -233,6 +233,7 @@ fn exit_for(diags: &[Diagnostic]) -> ExitCode {
                 | Code::BundleRepo
                 | Code::ResultParse
                 | Code::ResultShape
+                | Code::YamlUnknownField
         )
     });
     ExitCode::from(if usage { 2 } else { 1 })
