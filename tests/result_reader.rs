@@ -29,13 +29,15 @@ fn appended(extra: &str) -> Vec<u8> {
 }
 
 /// `(name, document, extra flags, expected exit code, expected code)`.
-fn table() -> Vec<(
+type Case = (
     &'static str,
     Vec<u8>,
     &'static [&'static str],
     i32,
     &'static str,
-)> {
+);
+
+fn table() -> Vec<Case> {
     const SHAPE: &str = "galley::result::shape";
     const PARSE: &str = "galley::result::parse";
     const UNKNOWN: &str = "galley::yaml::unknown-field";

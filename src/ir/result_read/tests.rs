@@ -106,3 +106,44 @@ fn every_problem_is_reported_at_once() {
     let text = "constraints: [{value: x}]\ncomponentRefs: [{name: a, type: x}, {name: a}]\n";
     assert_eq!(codes(text, false).len(), 3);
 }
+
+#[test]
+fn every_key_the_writer_emits_is_a_field_the_reader_knows() {
+    use crate::ir::result::ComponentRef;
+    let full = ComponentRef {
+        name: "a".into(),
+        namespace: Some("n".into()),
+        chart: Some("c".into()),
+        kind: "Helm",
+        source: "s".into(),
+        version: Some("1".into()),
+        tag: Some("t".into()),
+        values_file: Some("v.yaml".into()),
+        overrides: Some(Value::Map(Default::default())),
+        patches: vec!["p".into()],
+        dependency_refs: vec!["b".into()],
+        manifest_files: vec!["m".into()],
+        path: Some("p".into()),
+        cleanup: true,
+        expected_resources: vec![ExpectedResource {
+            kind: "Pod".into(),
+            name: "p".into(),
+            namespace: None,
+        }],
+        health_check_asserts: Some("h".into()),
+        values: Some(Value::Map(Default::default())),
+    };
+    let json = serde_json::to_value(&full).unwrap();
+    let written: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let known: Vec<&str> = COMPONENT_FIELDS.iter().filter_map(|f| f.key).collect();
+    let mut sorted = known.clone();
+    sorted.sort_unstable();
+    let mut written_sorted = written.clone();
+    written_sorted.sort_unstable();
+    assert_eq!(written_sorted, sorted);
+}
