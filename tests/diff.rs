@@ -189,7 +189,7 @@ fn errors_exit_2() {
     }
     let out = run(galley().args(["diff", bad.to_str().unwrap(), bad.to_str().unwrap()]));
     assert!(
-        stderr(&out).contains("galley::yaml::shape"),
+        stderr(&out).contains("galley::result::shape"),
         "{}",
         stderr(&out)
     );

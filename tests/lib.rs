@@ -36,6 +36,7 @@ mod oci_tls;
 mod output_safety;
 mod reference;
 mod resolve;
+mod result_reader;
 mod scaling;
 mod serve;
 mod serve_chart;

@@ -188,6 +188,10 @@ fn malformed_inputs_exit_2_with_a_diagnostic() {
             cmd.arg("-r").arg(&recipe).arg("-s").arg(&path);
         } else if name.starts_with("recipe") {
             cmd.arg("-r").arg(&path).args(["-s", FIXTURE_SNAPSHOT]);
+            // An unknown phase is an unknown field: a warning, an error under --strict.
+            if name == "recipe-unknown-phase.yaml" {
+                cmd.arg("--strict");
+            }
         } else {
             cmd.arg("-r")
                 .arg(&recipe)

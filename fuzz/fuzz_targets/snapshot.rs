@@ -16,7 +16,7 @@ fuzz_target!(|text: &str| {
         let _ = snap.table();
     }
     let _ = results::read(FileId(0), text);
-    if let Ok(recipe) = galley::ir::recipe_doc::read(FileId(0), text) {
+    if let Ok((recipe, _)) = galley::validate::recipe::read(FileId(0), text, false) {
         for c in &recipe.constraints {
             let _ = constraint::check(c, &m, &Catalog::default());
         }

@@ -7,7 +7,7 @@
 //! walked key by key, anything else (scalars, lists, `null`) is one leaf.
 
 use crate::ir::Recipe;
-use crate::ir::result_doc::{LIST_FIELDS, ReadRecipe, SCALAR_FIELDS};
+use crate::ir::result_view::ReadRecipe;
 use crate::ir::{Provenance, Trace};
 use crate::value::Value;
 use serde::Serialize;
@@ -83,35 +83,14 @@ impl Side {
 
     /// A `RecipeResult` document: hydrated `values` when present, else the `overrides`.
     pub fn from_document(label: String, doc: &ReadRecipe) -> Side {
-        let names = [
-            ("type", "type"),
-            ("source", "source"),
-            ("chart", "chart"),
-            ("version", "version"),
-            ("tag", "tag"),
-            ("namespace", "namespace"),
-            ("path", "path"),
-            ("valuesFile", "valuesFile"),
-        ];
-        debug_assert_eq!(names.len(), SCALAR_FIELDS.len());
-        let lists = [
-            ("dependencyRefs", "needs"),
-            ("manifestFiles", "manifests"),
-            ("patches", "patches"),
-        ];
-        debug_assert_eq!(lists.len(), LIST_FIELDS.len());
         let mut components = BTreeMap::new();
         for (name, c) in &doc.components {
             let mut fields = BTreeMap::new();
-            for (key, shown) in names {
-                if let Some(v) = c.scalars.get(key).filter(|v| !v.is_empty()) {
-                    fields.insert(shown.to_string(), v.clone());
-                }
+            for (key, v) in &c.scalars {
+                fields.insert(key.clone(), v.clone());
             }
-            for (key, shown) in lists {
-                if let Some(v) = c.lists.get(key).filter(|v| !v.is_empty()) {
-                    fields.insert(shown.to_string(), v.join(", "));
-                }
+            for (key, v) in c.lists.iter().filter(|(_, v)| !v.is_empty()) {
+                fields.insert(list_label(key).to_string(), v.join(", "));
             }
             let mut values = BTreeMap::new();
             if let Some(v) = c.values.as_ref().or(c.overrides.as_ref()) {
@@ -152,6 +131,14 @@ impl Side {
             None => BTreeMap::new(),
         }
     }
+}
+
+/// A list field as a diff shows it: by its overlay keyword (`needs`), as a resolved recipe's
+/// side does.
+fn list_label(key: &str) -> &str {
+    crate::syntax::ast::component_field(key)
+        .and_then(|f| f.keyword)
+        .unwrap_or(key)
 }
 
 /// Leaf paths of a value: maps are walked, everything else is a leaf. An empty map is a

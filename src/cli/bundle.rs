@@ -116,8 +116,12 @@ pub fn run(args: Args) -> ExitCode {
             };
             let mut files = library.files.clone();
             let id = files.add(path.to_string(), text.clone());
-            match crate::ir::read::read_result(library, &mut files, id, &text) {
-                Ok(r) => (library, r),
+            match crate::ir::read::read_result_with(library, &mut files, id, &text, super::strict())
+            {
+                Ok((r, warnings)) => {
+                    print_diagnostics(&warnings, &files);
+                    (library, r)
+                }
                 Err(diags) => {
                     print_diagnostics(&diags, &files);
                     return exit_for(&diags);
@@ -229,6 +233,7 @@ fn exit_for(diags: &[Diagnostic]) -> ExitCode {
                 | Code::BundleRepo
                 | Code::ResultParse
                 | Code::ResultShape
+                | Code::YamlUnknownField
         )
     });
     ExitCode::from(if usage { 2 } else { 1 })

@@ -245,8 +245,12 @@ fn read_file(path: &Utf8PathBuf) -> Option<Side> {
     };
     let mut files = Files::new();
     let id = files.add(path.to_string(), text.clone());
-    match crate::ir::result_doc::read(id, &text) {
-        Ok(doc) => Some(Side::from_document(path.to_string(), &doc)),
+    match crate::ir::result_read::read(id, &text, super::strict()) {
+        Ok(read) => {
+            print_diagnostics(&read.warnings, &files);
+            let doc = crate::ir::result_view::ReadRecipe::from_doc(&read.doc);
+            Some(Side::from_document(path.to_string(), &doc))
+        }
         Err(diags) => {
             print_diagnostics(&diags, &files);
             eprintln!("error: `{path}` is not a readable `RecipeResult`");

@@ -10,18 +10,12 @@ use crate::value::Value;
 use serde::Serialize;
 use std::process::ExitCode;
 
-const FIELDS: [&str; 10] = [
-    "type",
-    "source",
-    "chart",
-    "version",
-    "namespace",
-    "tag",
-    "path",
-    "patches",
-    "needs",
-    "health-asserts",
-];
+/// The component fields a resolved recipe traces (`gpu-operator.version`).
+fn traced_field(name: &str) -> bool {
+    crate::syntax::ast::COMPONENT_FIELDS
+        .iter()
+        .any(|f| f.traced && f.keyword == Some(name))
+}
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -138,7 +132,7 @@ fn key_prefix(what: &str, recipe: &Recipe) -> Result<String, String> {
     Ok(match rest.first().map(String::as_str) {
         None => head,
         Some("values") => format!("{head}.{}", rest.join(".")),
-        Some(f) if FIELDS.contains(&f) && rest.len() == 1 => format!("{head}.{f}"),
+        Some(f) if traced_field(f) && rest.len() == 1 => format!("{head}.{f}"),
         Some(_) => format!("{head}.values.{}", rest.join(".")),
     })
 }

@@ -8,7 +8,7 @@
 use super::recipe::write_output;
 use super::target::load_library;
 use super::{print_diagnostics, usage_error};
-use crate::ir::recipe_doc::RecipeDoc;
+use crate::ir::result_view::RecipeDoc;
 use crate::measure::clock;
 use crate::measure::constraint::Status;
 use crate::measure::measurements::Measurements;
@@ -183,8 +183,10 @@ pub(crate) fn parse_inputs(
     snapshot: FileId,
     results: &[FileId],
 ) -> Result<(Inputs, Vec<crate::diag::Diagnostic>), crate::diag::Diagnostic> {
-    let recipe = crate::ir::recipe_doc::read(recipe, files.text(recipe))?;
-    let (snap, mut warnings) = snapshot::read(snapshot, files.text(snapshot))?;
+    let (recipe, mut warnings) =
+        validate::recipe::read(recipe, files.text(recipe), super::strict())?;
+    let (snap, more) = snapshot::read(snapshot, files.text(snapshot))?;
+    warnings.extend(more);
     let mut measurements = Measurements::new();
     measurements.add_snapshot(&snap, files.name(snapshot));
     let mut tests = Vec::new();

@@ -7,9 +7,9 @@
 
 pub mod query;
 pub mod read;
-pub mod recipe_doc;
 pub mod result;
-pub mod result_doc;
+pub mod result_read;
+pub mod result_view;
 
 use crate::resolve::criteria::Query;
 use crate::source::Span;

@@ -619,3 +619,109 @@ impl ValidatorStmt {
         }
     }
 }
+
+/// The shape of a component field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldShape {
+    /// One scalar, read as text.
+    Text,
+    /// A list of strings.
+    List,
+    /// A mapping of values.
+    Map,
+    Bool,
+    /// `expectedResources`: a list of `{kind, name, namespace}`.
+    Resources,
+}
+
+/// One field of a component, in every place galley spells it: the statement keyword of an
+/// overlay and the key of AICR YAML and of a `RecipeResult`'s `componentRefs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ComponentField {
+    /// The overlay statement, when the field is set by one.
+    pub keyword: Option<&'static str>,
+    /// The key in AICR YAML and in a `RecipeResult`, when the field is written there.
+    pub key: Option<&'static str>,
+    pub shape: FieldShape,
+    /// Whether a resolved recipe records which overlay set it, as `COMPONENT.KEYWORD`
+    /// (`galley explain gpu-operator.version`).
+    pub traced: bool,
+}
+
+const fn field(
+    keyword: Option<&'static str>,
+    key: Option<&'static str>,
+    shape: FieldShape,
+    traced: bool,
+) -> ComponentField {
+    ComponentField {
+        keyword,
+        key,
+        shape,
+        traced,
+    }
+}
+
+/// Every component field, defined once, in the order of an overlay's statements; the
+/// parser's messages, `explain`, `diff`, `query` and the `RecipeResult` reader derive from
+/// it. `name` and galley's hydrated `values` exist only in a `RecipeResult`.
+pub const COMPONENT_FIELDS: [ComponentField; 19] = {
+    use FieldShape::*;
+    [
+        field(None, Some("name"), Text, false),
+        field(Some("type"), Some("type"), Text, true),
+        field(Some("source"), Some("source"), Text, true),
+        field(Some("chart"), Some("chart"), Text, true),
+        field(Some("version"), Some("version"), Text, true),
+        field(Some("namespace"), Some("namespace"), Text, true),
+        field(Some("tag"), Some("tag"), Text, true),
+        field(Some("path"), Some("path"), Text, true),
+        field(Some("patches"), Some("patches"), List, true),
+        field(Some("values"), Some("valuesFile"), Text, false),
+        field(Some("manifests"), Some("manifestFiles"), List, false),
+        field(Some("needs"), Some("dependencyRefs"), List, true),
+        field(Some("enabled"), None, Bool, false),
+        field(Some("cleanup"), Some("cleanup"), Bool, false),
+        field(Some("expect"), Some("expectedResources"), Resources, false),
+        field(
+            Some("health-asserts"),
+            Some("healthCheckAsserts"),
+            Text,
+            true,
+        ),
+        field(Some("set"), Some("overrides"), Map, false),
+        field(Some("unset"), None, Map, false),
+        field(None, Some("values"), Map, false),
+    ]
+};
+
+const fn keyword_count() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < COMPONENT_FIELDS.len() {
+        if COMPONENT_FIELDS[i].keyword.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The statements of a `component` block, in [`COMPONENT_FIELDS`] order.
+pub const COMPONENT_KEYWORDS: [&str; keyword_count()] = {
+    let mut out = [""; keyword_count()];
+    let (mut i, mut j) = (0, 0);
+    while i < COMPONENT_FIELDS.len() {
+        if let Some(k) = COMPONENT_FIELDS[i].keyword {
+            out[j] = k;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The field whose `RecipeResult` key is `key`.
+pub fn component_field(key: &str) -> Option<&'static ComponentField> {
+    COMPONENT_FIELDS.iter().find(|f| f.key == Some(key))
+}

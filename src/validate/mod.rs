@@ -19,9 +19,10 @@
 //! phase; everything here is offline and cheap, and the whole picture is more useful).
 
 pub mod ctrf;
+pub mod recipe;
 
 use crate::check::stdlib::Catalog;
-use crate::ir::recipe_doc::RecipeDoc;
+use crate::ir::result_view::RecipeDoc;
 use crate::ir::{Constraint, Phase};
 use crate::measure::constraint::{self, Outcome, Status};
 use crate::measure::measurements::Measurements;

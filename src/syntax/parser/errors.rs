@@ -12,6 +12,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 use super::grammar::{GalleyParser, Rule};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{FileId, Span};
+use crate::syntax::ast::COMPONENT_KEYWORDS;
 
 /// What a rule stands for in a message.
 enum Expect {
@@ -263,25 +264,7 @@ fn statement_set(rule: Rule) -> Option<Expect> {
             "validator",
         ]),
         Rule::ostmt => kws(&["when", "require", "component", "validate"]),
-        Rule::cstmt => kws(&[
-            "type",
-            "source",
-            "chart",
-            "version",
-            "namespace",
-            "tag",
-            "path",
-            "patches",
-            "values",
-            "manifests",
-            "needs",
-            "enabled",
-            "cleanup",
-            "expect",
-            "health-asserts",
-            "set",
-            "unset",
-        ]),
+        Rule::cstmt => kws(&COMPONENT_KEYWORDS),
         Rule::pstmt => kws(&[
             "timeout",
             "checks",
