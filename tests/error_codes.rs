@@ -56,10 +56,26 @@ fn text_cases() -> Vec<Case> {
         case(&["query", "--service", "eks"], "galley::usage::missing", 2),
         case(&["fmt", "--strict"], "galley::usage::conflict", 2),
         case(&["recipe"], "galley::usage::criteria", 2),
-        case(&["recipe", "--service", "nope"], "galley::usage::criteria", 2),
-        case(&["recipe", "--criteria", &criteria], "galley::usage::criteria", 2),
-        case(&["recipe", "--criteria", "/nonexistent/c.yaml"], "galley::io", 2),
-        case(&["recipe", "--snapshot", "/"], "galley::input::not-a-file", 2),
+        case(
+            &["recipe", "--service", "nope"],
+            "galley::usage::criteria",
+            2,
+        ),
+        case(
+            &["recipe", "--criteria", &criteria],
+            "galley::usage::criteria",
+            2,
+        ),
+        case(
+            &["recipe", "--criteria", "/nonexistent/c.yaml"],
+            "galley::io",
+            2,
+        ),
+        case(
+            &["recipe", "--snapshot", "/"],
+            "galley::input::not-a-file",
+            2,
+        ),
         case(
             &["query", "--service", "eks", "--selector", "a["],
             "galley::usage::selector",
@@ -71,7 +87,13 @@ fn text_cases() -> Vec<Case> {
             3,
         ),
         case(
-            &["recipe", "--service", "eks", "-o", &format!("{file}/out.yaml")],
+            &[
+                "recipe",
+                "--service",
+                "eks",
+                "-o",
+                &format!("{file}/out.yaml"),
+            ],
             "galley::io::write",
             2,
         ),
@@ -84,13 +106,28 @@ fn text_cases() -> Vec<Case> {
             2,
         ),
         case(
-            &["bundle", "--service", "eks", "--force", "-o", "oci://r.example/x:1"],
+            &[
+                "bundle",
+                "--service",
+                "eks",
+                "--force",
+                "-o",
+                "oci://r.example/x:1",
+            ],
             "galley::usage::conflict",
             2,
         ),
         case(&["snapshot", "--root", &file], "galley::usage::value", 2),
-        case(&["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"], "galley::io", 2),
-        case(&["verify", "--key", "/nonexistent/k.pem", "."], "galley::attest::key", 2),
+        case(
+            &["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"],
+            "galley::io",
+            2,
+        ),
+        case(
+            &["verify", "--key", "/nonexistent/k.pem", "."],
+            "galley::attest::key",
+            2,
+        ),
     ]
 }
 
@@ -99,22 +136,106 @@ fn text_cases() -> Vec<Case> {
 fn json_cases() -> Vec<(Case, &'static str)> {
     let file = path("file");
     vec![
-        (case(&["check", "--nope"], "galley::usage::argument", 2), "--format=json"),
-        (case(&["recipe", "--service"], "galley::usage::missing", 2), "-t json"),
-        (case(&["recipe", "--nodes", "x", "--service", "eks"], "galley::usage::criteria", 2), "-t json"),
-        (case(&["recipe"], "galley::usage::criteria", 2), "--format json"),
-        (case(&["recipe", "--criteria", "/nonexistent/c.yaml"], "galley::io", 2), "-t json"),
-        (case(&["recipe", "--criteria", &path("garbage.yaml")], "galley::usage::criteria", 2), "-tjson"),
-        (case(&["recipe", "--service", "eks", "-o", &format!("{file}/o")], "galley::io::write", 2), "-t json"),
-        (case(&["query", "--service", "eks", "--selector", "a["], "galley::usage::selector", 2), "-t json"),
-        (case(&["query", "--service", "eks", "--selector", "x.y"], "galley::query::not-found", 3), "-t json"),
-        (case(&["explain", "--service", "eks", "nothing.here"], "galley::query::not-found", 3), "--format json"),
-        (case(&["check", "--data", &file], "galley::usage::data-path", 2), "--format json"),
-        (case(&["check", "/nonexistent/lib"], "galley::io", 2), "-t json"),
-        (case(&["coverage", "--max-targets", "x"], "galley::usage::value", 2), "--format json"),
-        (case(&["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"], "galley::io", 2), "--format json"),
-        (case(&["graph"], "galley::usage::criteria", 2), "--format json"),
-        (case(&["snapshot", "--root", &file], "galley::usage::value", 2), "-t json"),
+        (
+            case(&["check", "--nope"], "galley::usage::argument", 2),
+            "--format=json",
+        ),
+        (
+            case(&["recipe", "--service"], "galley::usage::missing", 2),
+            "-t json",
+        ),
+        (
+            case(
+                &["recipe", "--nodes", "x", "--service", "eks"],
+                "galley::usage::criteria",
+                2,
+            ),
+            "-t json",
+        ),
+        (
+            case(&["recipe"], "galley::usage::criteria", 2),
+            "--format json",
+        ),
+        (
+            case(
+                &["recipe", "--criteria", "/nonexistent/c.yaml"],
+                "galley::io",
+                2,
+            ),
+            "-t json",
+        ),
+        (
+            case(
+                &["recipe", "--criteria", &path("garbage.yaml")],
+                "galley::usage::criteria",
+                2,
+            ),
+            "-tjson",
+        ),
+        (
+            case(
+                &["recipe", "--service", "eks", "-o", &format!("{file}/o")],
+                "galley::io::write",
+                2,
+            ),
+            "-t json",
+        ),
+        (
+            case(
+                &["query", "--service", "eks", "--selector", "a["],
+                "galley::usage::selector",
+                2,
+            ),
+            "-t json",
+        ),
+        (
+            case(
+                &["query", "--service", "eks", "--selector", "x.y"],
+                "galley::query::not-found",
+                3,
+            ),
+            "-t json",
+        ),
+        (
+            case(
+                &["explain", "--service", "eks", "nothing.here"],
+                "galley::query::not-found",
+                3,
+            ),
+            "--format json",
+        ),
+        (
+            case(&["check", "--data", &file], "galley::usage::data-path", 2),
+            "--format json",
+        ),
+        (
+            case(&["check", "/nonexistent/lib"], "galley::io", 2),
+            "-t json",
+        ),
+        (
+            case(
+                &["coverage", "--max-targets", "x"],
+                "galley::usage::value",
+                2,
+            ),
+            "--format json",
+        ),
+        (
+            case(
+                &["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"],
+                "galley::io",
+                2,
+            ),
+            "--format json",
+        ),
+        (
+            case(&["graph"], "galley::usage::criteria", 2),
+            "--format json",
+        ),
+        (
+            case(&["snapshot", "--root", &file], "galley::usage::value", 2),
+            "-t json",
+        ),
     ]
 }
 
@@ -126,7 +247,10 @@ fn run(args: &[String]) -> (i32, String) {
 fn assert_text(c: &Case) {
     let (exit, err) = run(&c.args);
     assert_eq!(exit, c.exit, "{:?}: exit {exit}\n{err}", c.args);
-    let first = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    let first = err
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default();
     assert!(
         first.ends_with(&format!(" [{}]", c.code)),
         "{:?}: the error line does not end in [{}]:\n{err}",
@@ -163,14 +287,20 @@ fn every_failure_under_format_json_is_one_json_diagnostic_on_stderr() {
             .unwrap_or_else(|e| panic!("{args:?}: stderr is not JSON ({e}):\n{err}"));
         assert_eq!(doc["code"], c.code, "{args:?}\n{err}");
         assert_eq!(doc["severity"], "error", "{args:?}");
-        assert!(doc["message"].as_str().is_some_and(|m| !m.is_empty()), "{args:?}");
-        assert!(doc["labels"].is_array() && doc["notes"].is_array(), "{args:?}");
+        assert!(
+            doc["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{args:?}"
+        );
+        assert!(
+            doc["labels"].is_array() && doc["notes"].is_array(),
+            "{args:?}"
+        );
     }
 }
 
 #[test]
 fn json_after_a_double_dash_is_not_a_format() {
-    let (exit, err) = run(&["check", "--nope", "--", "--format", "json"].map(String::from).to_vec());
+    let (exit, err) = run(&["check", "--nope", "--", "--format", "json"].map(String::from));
     assert_eq!(exit, 2);
     assert!(err.starts_with("error: "), "{err}");
 }
@@ -190,9 +320,16 @@ fn help_and_version_still_print_on_stdout_and_succeed() {
 fn codes_in_the_table_are_documented() {
     let docs = std::fs::read_to_string(crate::support::root().join("docs/diagnostics.md"))
         .expect("docs/diagnostics.md");
-    for c in text_cases().iter().chain(json_cases().iter().map(|(c, _)| c)) {
+    for c in text_cases()
+        .iter()
+        .chain(json_cases().iter().map(|(c, _)| c))
+    {
         assert!(galley::diag::Code::parse(c.code).is_some(), "{}", c.code);
-        assert!(docs.contains(&format!("`{}`", c.code)), "{} undocumented", c.code);
+        assert!(
+            docs.contains(&format!("`{}`", c.code)),
+            "{} undocumented",
+            c.code
+        );
     }
 }
 
@@ -209,11 +346,19 @@ fn no_uncoded_error_path_is_left_in_src() {
                 stack.push(p);
             } else if p.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&p).expect("source");
-                offenders.extend(uncoded(&text).into_iter().map(|l| format!("{}: {l}", p.display())));
+                offenders.extend(
+                    uncoded(&text)
+                        .into_iter()
+                        .map(|l| format!("{}: {l}", p.display())),
+                );
             }
         }
     }
-    assert!(offenders.is_empty(), "uncoded error paths:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "uncoded error paths:\n{}",
+        offenders.join("\n")
+    );
 }
 
 /// The uncoded error paths of one source file.

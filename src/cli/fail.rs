@@ -105,7 +105,11 @@ pub(crate) fn from_text(code: Code, text: &str) -> Diagnostic {
 }
 
 /// An unreadable input as a coded diagnostic: `cannot read ROLE `PATH`: REASON`.
-pub(crate) fn input(e: &crate::input::InputError, role: &str, path: &camino::Utf8Path) -> Diagnostic {
+pub(crate) fn input(
+    e: &crate::input::InputError,
+    role: &str,
+    path: &camino::Utf8Path,
+) -> Diagnostic {
     from_text(Code::Io, &e.report(role, path))
 }
 
@@ -147,7 +151,10 @@ mod tests {
             "cannot read `x`: it is a directory, not a regular file [galley::input::not-a-file]\nhelp: name a regular file",
         );
         assert_eq!(d.code, Code::InputNotAFile);
-        assert_eq!(d.message, "cannot read `x`: it is a directory, not a regular file");
+        assert_eq!(
+            d.message,
+            "cannot read `x`: it is a directory, not a regular file"
+        );
         assert_eq!(d.help.as_deref(), Some("name a regular file"));
         let d = from_text(Code::UsageValue, "bad value [not a code]");
         assert_eq!(d.code, Code::UsageValue);

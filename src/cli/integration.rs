@@ -3,9 +3,9 @@
 //! definition or shipped files, never written by hand twice.
 
 use super::{Cli, usage_error};
-use crate::diag::Code;
 use crate::check::stdlib::Dimensions;
 use crate::data::{DataSet, Root};
+use crate::diag::Code;
 use camino::Utf8PathBuf;
 use clap::CommandFactory;
 use std::process::ExitCode;

@@ -162,9 +162,14 @@ pub fn attest(
     plan: &crate::bundle::Plan,
     deployer: crate::bundle::Deployer,
 ) -> Result<(), ExitCode> {
-    let pem = std::fs::read_to_string(key)
-        .map_err(|e| usage_error(Code::AttestKey, format!("cannot read the signing key `{key}`: {e}")))?;
-    let signing = attest::signing_key(&pem).map_err(|e| usage_error(Code::AttestKey, format!("`{key}`: {e}")))?;
+    let pem = std::fs::read_to_string(key).map_err(|e| {
+        usage_error(
+            Code::AttestKey,
+            format!("cannot read the signing key `{key}`: {e}"),
+        )
+    })?;
+    let signing = attest::signing_key(&pem)
+        .map_err(|e| usage_error(Code::AttestKey, format!("`{key}`: {e}")))?;
     let criteria = crate::bundle::criteria_lines(&plan.recipe);
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let provenance = attest::Provenance {
@@ -183,8 +188,12 @@ pub fn attest(
 
 /// The public key `verify --key` checks with.
 fn public_key(path: &camino::Utf8Path) -> Result<ed25519_dalek::VerifyingKey, ExitCode> {
-    let pem = std::fs::read_to_string(path)
-        .map_err(|e| usage_error(Code::AttestKey, format!("cannot read the key `{path}`: {e}")))?;
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        usage_error(
+            Code::AttestKey,
+            format!("cannot read the key `{path}`: {e}"),
+        )
+    })?;
     attest::verifying_key(&pem).map_err(|e| usage_error(Code::AttestKey, format!("`{path}`: {e}")))
 }
 

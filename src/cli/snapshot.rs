@@ -34,7 +34,10 @@ pub enum SnapshotFormat {
 pub fn run(args: Args) -> ExitCode {
     let machine = match &args.root {
         Some(dir) if !dir.is_dir() => {
-            return usage_error(Code::UsageValue, format_args!("`--root {dir}` is not a directory"));
+            return usage_error(
+                Code::UsageValue,
+                format_args!("`--root {dir}` is not a directory"),
+            );
         }
         Some(dir) => Machine::rooted(dir.as_std_path()),
         None => Machine::live(),

@@ -98,22 +98,26 @@ impl CriteriaArgs {
         for (dim, value) in self.flags() {
             if let Some(raw) = value {
                 given = true;
-                query
-                    .set(dims, dim, raw)
-                    .map_err(|e| {
-                        let text = criteria::invalid_value(dims, dim, raw, e);
-                        fail::from_text(Code::UsageCriteria, &text)
-                    })?;
+                query.set(dims, dim, raw).map_err(|e| {
+                    let text = criteria::invalid_value(dims, dim, raw, e);
+                    fail::from_text(Code::UsageCriteria, &text)
+                })?;
                 report_override(&detected, dim, query.get(dim), &format!("--{dim}"));
             }
         }
         if let (false, Some(path)) = (given, &self.snapshot) {
-            return Err(Diagnostic::error(Code::UsageCriteria, format!(
-                "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
-            )));
+            return Err(Diagnostic::error(
+                Code::UsageCriteria,
+                format!(
+                    "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
+                ),
+            ));
         }
         if !given {
-            return Err(Diagnostic::error(Code::UsageCriteria, "no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot"));
+            return Err(Diagnostic::error(
+                Code::UsageCriteria,
+                "no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot",
+            ));
         }
         Ok((query, snap))
     }
@@ -124,8 +128,7 @@ impl CriteriaArgs {
         path: &Utf8PathBuf,
         lib: &Library,
     ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), Diagnostic> {
-        let text =
-            crate::input::read_text(path).map_err(|e| fail::input(&e, "snapshot", path))?;
+        let text = crate::input::read_text(path).map_err(|e| fail::input(&e, "snapshot", path))?;
         let mut files = crate::source::Files::new();
         let file = files.add(path.to_string(), text.clone());
         let (snapshot, warnings) = snapshot::read(file, &text).map_err(|d| {

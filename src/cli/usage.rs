@@ -70,9 +70,10 @@ pub(crate) fn diagnostic(e: &clap::Error) -> Diagnostic {
             let missing = many(e, ContextKind::InvalidArg);
             format!("missing required argument `{}`", missing.join("`, `"))
         }
-        (ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand, ..) => {
-            "no command given".to_string()
-        }
+        (
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+            ..,
+        ) => "no command given".to_string(),
         _ => clap_message(e),
     };
     let mut d = Diagnostic::error(code, message);
@@ -154,10 +155,7 @@ fn many(e: &clap::Error, kind: ContextKind) -> Vec<String> {
 fn clap_message(e: &clap::Error) -> String {
     let text = e.render().to_string();
     let first = text.lines().next().unwrap_or("bad usage");
-    first
-        .trim_start_matches("error:")
-        .trim()
-        .replace('\'', "`")
+    first.trim_start_matches("error:").trim().replace('\'', "`")
 }
 
 #[cfg(test)]

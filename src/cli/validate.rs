@@ -5,9 +5,9 @@
 //! `--fail-on-error`, ended `other`; with `--fail-on-skip`, was skipped); 2 bad usage or an
 //! unreadable or malformed recipe, snapshot or results file.
 
+use super::print_diagnostics;
 use super::recipe::write_output;
 use super::target::load_library;
-use super::print_diagnostics;
 use crate::ir::recipe_doc::RecipeDoc;
 use crate::measure::clock;
 use crate::measure::constraint::Status;
@@ -235,6 +235,7 @@ pub(crate) fn report_json(
 }
 
 fn read_file(path: &Utf8PathBuf, files: &mut Files) -> Result<FileId, ExitCode> {
-    let text = crate::input::read_text(path).map_err(|e| super::fail::fail(&super::fail::input(&e, "", path), 2))?;
+    let text = crate::input::read_text(path)
+        .map_err(|e| super::fail::fail(&super::fail::input(&e, "", path), 2))?;
     Ok(files.add(path.to_string(), text))
 }
