@@ -107,6 +107,26 @@ codes! {
     SpaceTooLarge => "galley::coverage::space-too-large", "a criteria space with more targets than `coverage` and the lints walk";
     LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
     LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
+    UsageArgument => "galley::usage::argument", "a command-line flag, command or argument that galley does not take";
+    UsageMissing => "galley::usage::missing", "a command, argument or flag value that is required and not given";
+    UsageValue => "galley::usage::value", "a flag value that is not one of the accepted values or does not parse";
+    UsageConflict => "galley::usage::conflict", "flags that cannot be given together, or a flag given to a command it does not apply to";
+    UsageCriteria => "galley::usage::criteria", "criteria flags, a criteria file or a snapshot that do not give a target";
+    UsageSelector => "galley::usage::selector", "a `query --selector` or `explain` path that does not parse";
+    UsageDataPath => "galley::usage::data-path", "a `--data` directory or `check` path that is not a directory or file galley reads";
+    NotFound => "galley::query::not-found", "a selector or `explain` path that names nothing in the recipe";
+    IoWrite => "galley::io::write", "an output file or directory that cannot be written, or that galley refuses to replace";
+    LibraryErrors => "galley::library::errors", "a command stopped because the recipe library has errors";
+    NothingWritten => "galley::output::nothing-written", "an `import` or `export` stopped by its errors before writing anything";
+    GraphUndeployable => "galley::graph::undeployable", "a recipe whose graph shows it cannot be deployed";
+    DiffSide => "galley::diff::side", "a side of `diff` that cannot be read or does not resolve";
+    CoverageFailOn => "galley::coverage::fail-on", "a `coverage --fail-on` condition that holds";
+    ValidateFailOnSkip => "galley::validate::fail-on-skip", "skipped tests under `validate --fail-on-skip`";
+    OciRegistry => "galley::oci::registry", "an `oci://` reference that is malformed, or a registry that cannot be reached or refuses";
+    OciContent => "galley::oci::content", "what a registry sent that is malformed, too large or fails its digest";
+    AttestKey => "galley::attest::key", "a signing or public key that cannot be read or is not an Ed25519 PEM key";
+    VerifyMismatch => "galley::verify::mismatch", "a bundle file that is missing, extra or altered, or an attestation that does not check";
+    ServeStart => "galley::serve::start", "a server that cannot start or listen on its address";
 }
 
 impl std::fmt::Display for Code {

@@ -12,6 +12,7 @@ mod cli_traps;
 mod coverage;
 mod data_replacement;
 mod diff;
+mod error_codes;
 mod explain_values;
 mod fmt;
 mod fresh_export;

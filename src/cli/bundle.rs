@@ -93,7 +93,7 @@ pub struct Flags {
 pub fn run(args: Args) -> ExitCode {
     let opts = match options(&args) {
         Ok(o) => o,
-        Err(msg) => return usage_error(msg),
+        Err(msg) => return usage_error(Code::BundleFlag, msg),
     };
     let push_to = match push_reference(&args) {
         Ok(r) => r,
@@ -103,6 +103,7 @@ pub fn run(args: Args) -> ExitCode {
         Some(path) => {
             if criteria_given(&args.criteria) {
                 return usage_error(
+                    Code::UsageConflict,
                     "give either `--recipe FILE` or criteria flags, not both (only `--data` and `--nodes` go with a recipe file)",
                 );
             }
@@ -112,7 +113,7 @@ pub fn run(args: Args) -> ExitCode {
             };
             let text = match crate::input::read_text(path) {
                 Ok(t) => t,
-                Err(e) => return usage_error(e.report("recipe file", path)),
+                Err(e) => return usage_error(Code::Io, e.report("recipe file", path)),
             };
             let mut files = library.files.clone();
             let id = files.add(path.to_string(), text.clone());
@@ -160,7 +161,7 @@ pub fn run(args: Args) -> ExitCode {
         inputs: inputs(&args),
     };
     if let Err(e) = crate::write::write_tree(&target, &files.files, &files.executable) {
-        return usage_error(e);
+        return usage_error(Code::IoWrite, e);
     }
     eprintln!(
         "wrote {} bundle of {} component{} ({} files) to {}",
@@ -183,6 +184,7 @@ fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode
     if !args.output.as_str().starts_with("oci://") {
         if args.registry.any() {
             return Err(usage_error(
+                Code::UsageConflict,
                 "`--plain-http`, `--insecure-tls` and `--ca-file` apply to `-o oci://…`, not to a directory",
             ));
         }
@@ -190,12 +192,13 @@ fn push_reference(args: &Args) -> Result<Option<crate::oci::Reference>, ExitCode
     }
     if args.force {
         return Err(usage_error(
+            Code::UsageConflict,
             "`--force` applies to an output directory; a push to a registry replaces the tag anyway",
         ));
     }
     match crate::oci::Reference::parse(args.output.as_str()) {
         Ok(r) => Ok(Some(r)),
-        Err(e) => Err(usage_error(e)),
+        Err(e) => Err(super::oci::fail(&e)),
     }
 }
 

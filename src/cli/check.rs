@@ -1,6 +1,6 @@
 //! `galley check [PATH…] [--data DIR]… [--format human|json]`
 
-use super::{print_diagnostics, usage_error};
+use super::print_diagnostics;
 use crate::check::{self, Library};
 use crate::data::{DataSet, Root};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> ExitCode {
     let started = Instant::now();
     let data = match data_set(&args.paths, &args.data) {
         Ok(d) => d,
-        Err(e) => return usage_error(e),
+        Err(e) => return super::fail::path_error(e),
     };
     let (library, mut diags) = check::check(data);
     if !args.paths.is_empty() {
@@ -285,7 +285,10 @@ fn json(library: &Library, diags: &Diagnostics) {
     };
     match serde_json::to_string_pretty(&report) {
         Ok(text) => super::emit(&format!("{text}\n")),
-        Err(e) => eprintln!("error: cannot write JSON: {e}"),
+        Err(e) => super::report(&Diagnostic::error(
+            Code::IoWrite,
+            format!("cannot write JSON: {e}"),
+        )),
     }
 }
 

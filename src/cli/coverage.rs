@@ -72,8 +72,11 @@ pub fn run(args: Args) -> ExitCode {
         .iter()
         .filter_map(|f| failure_line(&cov, *f))
         .collect();
-    for line in &failed {
-        eprintln!("error: {line}");
+    for line in failed.iter() {
+        super::report(&crate::diag::Diagnostic::error(
+            crate::diag::Code::CoverageFailOn,
+            line.as_str(),
+        ));
     }
     if failed.is_empty() {
         ExitCode::SUCCESS

@@ -7,6 +7,7 @@
 
 use super::{Format, print_diagnostics};
 use crate::author::diff::{self, Diff, Side};
+use crate::diag::{Code, Diagnostic};
 use crate::resolve::criteria::Query;
 use crate::source::Files;
 use crate::value::Value;
@@ -138,7 +139,7 @@ enum Source<'a> {
 pub fn run(args: Args) -> ExitCode {
     let sides = match sources(&args) {
         Ok(s) => s,
-        Err(e) => return super::usage_error(e),
+        Err(e) => return super::usage_error(Code::UsageCriteria, e),
     };
     let mut loaded = Vec::new();
     for source in sides {
@@ -239,7 +240,7 @@ fn read_file(path: &Utf8PathBuf) -> Option<Side> {
     let text = match crate::input::read_text(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {}", e.report("", path));
+            super::report(&super::fail::input(&e, "", path));
             return None;
         }
     };
@@ -253,7 +254,10 @@ fn read_file(path: &Utf8PathBuf) -> Option<Side> {
         }
         Err(diags) => {
             print_diagnostics(&diags, &files);
-            eprintln!("error: `{path}` is not a readable `RecipeResult`");
+            super::report(&Diagnostic::error(
+                Code::DiffSide,
+                format!("`{path}` is not a readable `RecipeResult`"),
+            ));
             None
         }
     }
@@ -328,7 +332,7 @@ fn resolve(target: &Target, data: &[Utf8PathBuf]) -> Option<Side> {
     let query = match target_query(target, &library.stdlib.dimensions) {
         Ok(q) => q,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::report(&super::fail::from_text(Code::UsageCriteria, &e));
             return None;
         }
     };
@@ -343,7 +347,10 @@ fn resolve(target: &Target, data: &[Utf8PathBuf]) -> Option<Side> {
         }
         Err(diags) => {
             print_diagnostics(&diags, &library.files);
-            eprintln!("error: `{}` does not resolve", query.describe());
+            super::report(&Diagnostic::error(
+                Code::DiffSide,
+                format!("`{}` does not resolve", query.describe()),
+            ));
             None
         }
     }

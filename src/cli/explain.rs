@@ -59,8 +59,8 @@ pub fn run(args: Args) -> ExitCode {
     let entries = match entries(library, &recipe, &args.what) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(3);
+            let d = crate::diag::Diagnostic::error(crate::diag::Code::NotFound, e);
+            return super::fail::fail(&d, 3);
         }
     };
     match args.format {

@@ -2,6 +2,7 @@
 
 use super::{print_diagnostics, usage_error};
 use crate::check;
+use crate::diag::{Code, Diagnostic};
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
 
@@ -32,20 +33,21 @@ enum ExportFormat {
 pub fn run(args: Args) -> ExitCode {
     let set = match super::check::data_set(&[], &args.data) {
         Ok(set) => set,
-        Err(e) => return usage_error(e),
+        Err(e) => return super::fail::path_error(e),
     };
     let (library, diags) = check::check(set);
     if diags.has_errors() {
         let list: Vec<_> = diags.into_iter().collect();
         print_diagnostics(&list, &library.files);
-        eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
-        return ExitCode::from(1);
+        return super::fail::library_errors();
     }
     let exported = crate::export::export_aicr(&library);
     print_diagnostics(&exported.diagnostics, &library.files);
     if exported.has_errors() {
-        eprintln!("error: export failed: nothing was written");
-        return ExitCode::from(1);
+        return super::fail::fail(
+            &Diagnostic::error(Code::NothingWritten, "export failed: nothing was written"),
+            1,
+        );
     }
     let target = crate::write::Target {
         dir: &args.out,
@@ -54,7 +56,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let none = std::collections::BTreeSet::new();
     if let Err(e) = crate::write::write_tree(&target, &exported.files, &none) {
-        return usage_error(e);
+        return usage_error(Code::IoWrite, e);
     }
     eprintln!(
         "exported {} overlays, {} registry components and {} validators as AICR YAML into `{}`, with {} data files copied as they are",

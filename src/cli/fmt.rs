@@ -1,6 +1,7 @@
 //! `galley fmt [--check] [PATH…]`
 
 use super::{print_diagnostics, usage_error};
+use crate::diag::Code;
 use crate::source::Files;
 use crate::syntax::printer;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -24,7 +25,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut targets = Vec::new();
     for root in &roots {
         if let Err(e) = collect(root, &mut targets, 0) {
-            return usage_error(e);
+            return super::fail::path_error(e);
         }
     }
     targets.sort();
@@ -35,7 +36,7 @@ pub fn run(args: Args) -> ExitCode {
     for path in &targets {
         let text = match crate::input::read_text(path) {
             Ok(t) => t,
-            Err(e) => return usage_error(e.report("", path)),
+            Err(e) => return usage_error(Code::Io, e.report("", path)),
         };
         let id = files.add(path.to_string(), text.clone());
         match printer::format_source(id, &text) {
@@ -50,7 +51,7 @@ pub fn run(args: Args) -> ExitCode {
             }
             Ok(formatted) => {
                 if let Err(e) = crate::write::write_file(path, formatted.as_bytes()) {
-                    return usage_error(e);
+                    return usage_error(Code::IoWrite, e);
                 }
                 eprintln!("formatted `{path}`");
             }

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let query = match args.criteria.query(library) {
         Ok(q) => q,
-        Err(e) => return super::usage_error(e),
+        Err(e) => return super::fail::fail(&e, 2),
     };
     let resolver = crate::resolve::Resolver::new(library);
     let (recipe, problems) = match resolver.resolve_unordered(&query) {
@@ -58,6 +58,9 @@ pub fn run(args: Args) -> ExitCode {
         return written;
     }
     print_diagnostics(&problems, &library.files);
-    eprintln!("error: the recipe cannot be deployed: the graph shows why");
-    ExitCode::from(1)
+    let d = crate::diag::Diagnostic::error(
+        crate::diag::Code::GraphUndeployable,
+        "the recipe cannot be deployed: the graph shows why",
+    );
+    super::fail::fail(&d, 1)
 }

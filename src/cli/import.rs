@@ -2,7 +2,7 @@
 
 use super::{print_diagnostics, usage_error};
 use crate::data::Root;
-use crate::diag::Severity;
+use crate::diag::{Code, Diagnostic, Severity};
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
 
@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let root = match Root::from_dir(&args.source) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(e) => return super::fail::path_error(e),
     };
     let options = crate::import::Options {
         normalise_values: args.normalise_values,
@@ -39,8 +39,10 @@ pub fn run(args: Args) -> ExitCode {
     }
     print_diagnostics(&imported.diagnostics, &imported.files_table);
     if imported.has_errors() {
-        eprintln!("import failed: nothing was written");
-        return ExitCode::from(1);
+        return super::fail::fail(
+            &Diagnostic::error(Code::NothingWritten, "import failed: nothing was written"),
+            1,
+        );
     }
     let target = crate::write::Target {
         dir: &args.out,
@@ -49,7 +51,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let none = std::collections::BTreeSet::new();
     if let Err(e) = crate::write::write_tree(&target, &imported.files, &none) {
-        return usage_error(e);
+        return usage_error(Code::IoWrite, e);
     }
     let dropped = imported
         .diagnostics

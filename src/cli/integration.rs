@@ -5,6 +5,7 @@
 use super::{Cli, usage_error};
 use crate::check::stdlib::Dimensions;
 use crate::data::{DataSet, Root};
+use crate::diag::Code;
 use camino::Utf8PathBuf;
 use clap::CommandFactory;
 use std::process::ExitCode;
@@ -129,7 +130,7 @@ pub struct ManArgs {
 
 pub fn man(args: ManArgs) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        return usage_error(format!("cannot create `{}`: {e}", args.out));
+        return usage_error(Code::IoWrite, format!("cannot create `{}`: {e}", args.out));
     }
     let cmd = Cli::command();
     let mut pages = vec![("galley".to_string(), cmd.clone())];
@@ -144,11 +145,14 @@ pub fn man(args: ManArgs) -> ExitCode {
     for (name, page) in pages {
         let mut out = Vec::new();
         if let Err(e) = clap_mangen::Man::new(page).render(&mut out) {
-            return usage_error(format!("cannot render the man page `{name}`: {e}"));
+            return usage_error(
+                Code::IoWrite,
+                format!("cannot render the man page `{name}`: {e}"),
+            );
         }
         let path = args.out.join(format!("{name}.1"));
         if let Err(e) = crate::write::write_file(&path, &out) {
-            return usage_error(e);
+            return usage_error(Code::IoWrite, e);
         }
         eprintln!("wrote {path}");
     }

@@ -10,6 +10,7 @@ pub(crate) mod coverage;
 mod diff;
 pub(crate) mod explain;
 mod export;
+mod fail;
 mod fmt;
 mod graph;
 mod import;
@@ -20,12 +21,14 @@ pub(crate) mod recipe;
 mod sarif;
 mod snapshot;
 pub(crate) mod target;
+mod usage;
 pub(crate) mod validate;
 
-use crate::diag::Diagnostic;
-use crate::render::{self, Style};
-use crate::source::Files;
-use clap::{Parser, Subcommand, ValueEnum};
+pub(crate) use fail::{print_diagnostics, report, usage_error};
+
+use crate::diag::Code;
+use crate::render::Style;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -115,7 +118,17 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    fail::set_json(usage::json_requested(args.get(1..).unwrap_or_default()));
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage::clap_error(&e),
+    };
+    fail::set_json(usage::json_chosen(&matches));
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage::clap_error(&e),
+    };
     if cli.strict {
         let reads_yaml = !matches!(
             cli.command,
@@ -129,6 +142,7 @@ pub fn main() -> ExitCode {
         );
         if !reads_yaml {
             return usage_error(
+                Code::UsageConflict,
                 "--strict applies to commands that read a library or AICR YAML (check, import, and the commands with --data)",
             );
         }
@@ -163,12 +177,6 @@ pub(crate) fn leave_to_exit<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// Exit code 2 with a one-line error, for bad usage and unreadable input.
-pub(crate) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 pub(crate) fn stderr_style() -> Style {
     let tty = std::io::stderr().is_terminal();
     let color = tty && std::env::var_os("NO_COLOR").is_none();
@@ -184,14 +192,6 @@ fn terminal_width() -> usize {
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100)
-}
-
-/// Print diagnostics to stderr, rendered.
-pub(crate) fn print_diagnostics(diags: &[Diagnostic], files: &Files) {
-    let style = stderr_style();
-    for d in diags {
-        eprint!("{}", render::render(d, files, style));
-    }
 }
 
 /// Write to stdout; a closed pipe (`galley ... | head`) ends output quietly, never a panic.

@@ -2,6 +2,7 @@
 //! `galley bundle -o oci://…`. See `docs/oci.md`.
 
 use super::{emit, usage_error};
+use crate::diag::{Code, Diagnostic};
 use crate::oci::{self, ErrorKind, Files, Reference, Transport, attest};
 use camino::Utf8PathBuf;
 use std::process::ExitCode;
@@ -92,12 +93,12 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// Exit for an OCI failure: 1 for what the registry sent, 2 for usage or an unreachable one.
-fn fail(e: &oci::Error) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(match e.kind {
-        ErrorKind::Content => 1,
-        ErrorKind::Usage => 2,
-    })
+pub(crate) fn fail(e: &oci::Error) -> ExitCode {
+    let (code, exit) = match e.kind {
+        ErrorKind::Content => (Code::OciContent, 1),
+        ErrorKind::Usage => (Code::OciRegistry, 2),
+    };
+    super::fail::fail(&super::fail::from_text(code, &e.to_string()), exit)
 }
 
 /// Push a built bundle for `bundle -o oci://…`, printing the pinned reference on stdout.
@@ -143,7 +144,7 @@ pub fn pull(args: PullArgs) -> ExitCode {
         inputs: Vec::new(),
     };
     if let Err(e) = crate::write::write_tree(&target, &files.files, &files.executable) {
-        return usage_error(e);
+        return usage_error(Code::IoWrite, e);
     }
     eprintln!(
         "pulled {} files to {}; `galley verify {}` checks them against checksums.txt",
@@ -161,9 +162,14 @@ pub fn attest(
     plan: &crate::bundle::Plan,
     deployer: crate::bundle::Deployer,
 ) -> Result<(), ExitCode> {
-    let pem = std::fs::read_to_string(key)
-        .map_err(|e| usage_error(format!("cannot read the signing key `{key}`: {e}")))?;
-    let signing = attest::signing_key(&pem).map_err(|e| usage_error(format!("`{key}`: {e}")))?;
+    let pem = std::fs::read_to_string(key).map_err(|e| {
+        usage_error(
+            Code::AttestKey,
+            format!("cannot read the signing key `{key}`: {e}"),
+        )
+    })?;
+    let signing = attest::signing_key(&pem)
+        .map_err(|e| usage_error(Code::AttestKey, format!("`{key}`: {e}")))?;
     let criteria = crate::bundle::criteria_lines(&plan.recipe);
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let provenance = attest::Provenance {
@@ -182,9 +188,13 @@ pub fn attest(
 
 /// The public key `verify --key` checks with.
 fn public_key(path: &camino::Utf8Path) -> Result<ed25519_dalek::VerifyingKey, ExitCode> {
-    let pem = std::fs::read_to_string(path)
-        .map_err(|e| usage_error(format!("cannot read the key `{path}`: {e}")))?;
-    attest::verifying_key(&pem).map_err(|e| usage_error(format!("`{path}`: {e}")))
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        usage_error(
+            Code::AttestKey,
+            format!("cannot read the key `{path}`: {e}"),
+        )
+    })?;
+    attest::verifying_key(&pem).map_err(|e| usage_error(Code::AttestKey, format!("`{path}`: {e}")))
 }
 
 pub fn verify(args: VerifyArgs) -> ExitCode {
@@ -203,6 +213,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         })
     } else if args.registry.any() {
         return usage_error(
+            Code::UsageConflict,
             "`--plain-http`, `--insecure-tls` and `--ca-file` apply to an `oci://` reference, not to a directory",
         );
     } else {
@@ -245,15 +256,15 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     for p in &problems {
-        eprintln!("error: {p}");
+        super::report(&Diagnostic::error(Code::VerifyMismatch, p.to_string()));
     }
-    eprintln!(
-        "error: `{}` failed verification ({} problem{})",
+    let summary = format!(
+        "`{}` failed verification ({} problem{})",
         args.bundle,
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );
-    ExitCode::from(1)
+    super::fail::fail(&Diagnostic::error(Code::VerifyMismatch, summary), 1)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::recipe::{DocFormat, resolve_target};
 use super::target::CriteriaArgs;
+use crate::diag::{Code, Diagnostic};
 use crate::ir::query;
 use crate::value::Value;
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ const NOT_FOUND: u8 = 3;
 
 pub fn run(args: Args) -> ExitCode {
     if let Err(e) = query::parse_selector(&args.selector) {
-        return super::usage_error(e);
+        return super::usage_error(Code::UsageSelector, e);
     }
     let (_, recipe) = match resolve_target(&args.criteria) {
         Ok(r) => r,
@@ -34,8 +35,7 @@ pub fn run(args: Args) -> ExitCode {
     let value = match query::select(&map, &args.selector) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(NOT_FOUND);
+            return super::fail::fail(&Diagnostic::error(Code::NotFound, e.to_string()), NOT_FOUND);
         }
     };
     super::emit(&render(value, args.format));

@@ -2,6 +2,7 @@
 
 use super::target::{CriteriaArgs, load_library};
 use super::{print_diagnostics, usage_error};
+use crate::diag::Code;
 use crate::ir::result::{ConstraintWarning, RecipeResult};
 use crate::measure::exclude;
 use crate::measure::measurements::Measurements;
@@ -59,7 +60,7 @@ pub fn write_output(path: Option<&Utf8PathBuf>, text: &str) -> ExitCode {
     match path {
         Some(p) if p.as_str() != "-" => match crate::write::write_file(p, text.as_bytes()) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => usage_error(e),
+            Err(e) => usage_error(Code::IoWrite, e),
         },
         _ => {
             super::emit(text);
@@ -84,7 +85,9 @@ pub fn resolve_target_excluding(
     criteria: &CriteriaArgs,
 ) -> Result<(&'static crate::check::Library, crate::ir::Recipe, Exclusion), ExitCode> {
     let library = load_library(&criteria.data)?;
-    let (query, snapshot) = criteria.query_and_snapshot(library).map_err(usage_error)?;
+    let (query, snapshot) = criteria
+        .query_and_snapshot(library)
+        .map_err(|d| super::fail::fail(&d, 2))?;
     let mut warnings = Vec::new();
     let mut excluded = Vec::new();
     let result = match &snapshot {

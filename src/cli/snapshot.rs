@@ -2,6 +2,7 @@
 
 use super::recipe::write_output;
 use super::usage_error;
+use crate::diag::Code;
 use crate::measure::clock;
 use crate::measure::collect::{self, Machine};
 use camino::Utf8PathBuf;
@@ -33,7 +34,10 @@ pub enum SnapshotFormat {
 pub fn run(args: Args) -> ExitCode {
     let machine = match &args.root {
         Some(dir) if !dir.is_dir() => {
-            return usage_error(format_args!("`--root {dir}` is not a directory"));
+            return usage_error(
+                Code::UsageValue,
+                format_args!("`--root {dir}` is not a directory"),
+            );
         }
         Some(dir) => Machine::rooted(dir.as_std_path()),
         None => Machine::live(),

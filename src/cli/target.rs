@@ -1,7 +1,9 @@
 //! What `recipe`, `query`, `explain` (and later `bundle`) share: the library and the target.
 
-use super::{print_diagnostics, usage_error};
+use super::fail;
+use super::print_diagnostics;
 use crate::check::{self, Library};
+use crate::diag::{Code, Diagnostic};
 use crate::measure::detect::{self, Detected};
 use crate::measure::snapshot;
 use crate::resolve::criteria::{self, Query};
@@ -63,7 +65,7 @@ impl CriteriaArgs {
     }
 
     /// The target alone (see [`CriteriaArgs::query_and_snapshot`]).
-    pub fn query(&self, lib: &Library) -> Result<Query, String> {
+    pub fn query(&self, lib: &Library) -> Result<Query, Diagnostic> {
         self.query_and_snapshot(lib).map(|(q, _)| q)
     }
 
@@ -73,7 +75,7 @@ impl CriteriaArgs {
     pub fn query_and_snapshot(
         &self,
         lib: &Library,
-    ) -> Result<(Query, Option<snapshot::Snapshot>), String> {
+    ) -> Result<(Query, Option<snapshot::Snapshot>), Diagnostic> {
         let dims = &lib.stdlib.dimensions;
         let (mut query, detected, snap) = match &self.snapshot {
             Some(path) => self.detect(path, lib)?,
@@ -82,10 +84,11 @@ impl CriteriaArgs {
         // A snapshot counts as criteria only when something was detected from it.
         let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
-            let text =
-                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
-            let file = criteria::from_criteria_file(&text, dims)
-                .map_err(|e| format!("criteria file `{path}`: {e}"))?;
+            let text = crate::input::read_text(path)
+                .map_err(|e| fail::input(&e, "criteria file", path))?;
+            let file = criteria::from_criteria_file(&text, dims).map_err(|e| {
+                Diagnostic::error(Code::UsageCriteria, format!("criteria file `{path}`: {e}"))
+            })?;
             for (dim, value) in &file.values {
                 report_override(&detected, dim, value, &format!("criteria file `{path}`"));
                 query.values.insert(dim.clone(), value.clone());
@@ -95,19 +98,26 @@ impl CriteriaArgs {
         for (dim, value) in self.flags() {
             if let Some(raw) = value {
                 given = true;
-                query
-                    .set(dims, dim, raw)
-                    .map_err(|e| criteria::invalid_value(dims, dim, raw, e))?;
+                query.set(dims, dim, raw).map_err(|e| {
+                    let text = criteria::invalid_value(dims, dim, raw, e);
+                    fail::from_text(Code::UsageCriteria, &text)
+                })?;
                 report_override(&detected, dim, query.get(dim), &format!("--{dim}"));
             }
         }
         if let (false, Some(path)) = (given, &self.snapshot) {
-            return Err(format!(
-                "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
+            return Err(Diagnostic::error(
+                Code::UsageCriteria,
+                format!(
+                    "nothing was detected from snapshot `{path}` (see the notes above), and no criteria were given: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes or --criteria"
+                ),
             ));
         }
         if !given {
-            return Err("no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot".into());
+            return Err(Diagnostic::error(
+                Code::UsageCriteria,
+                "no criteria provided: specify at least one of --service, --accelerator, --intent, --os, --platform, --nodes, --criteria, or --snapshot",
+            ));
         }
         Ok((query, snap))
     }
@@ -117,13 +127,13 @@ impl CriteriaArgs {
         &self,
         path: &Utf8PathBuf,
         lib: &Library,
-    ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), String> {
-        let text = crate::input::read_text(path).map_err(|e| e.report("snapshot", path))?;
+    ) -> Result<(Query, Vec<Detected>, Option<snapshot::Snapshot>), Diagnostic> {
+        let text = crate::input::read_text(path).map_err(|e| fail::input(&e, "snapshot", path))?;
         let mut files = crate::source::Files::new();
         let file = files.add(path.to_string(), text.clone());
         let (snapshot, warnings) = snapshot::read(file, &text).map_err(|d| {
             print_diagnostics(std::slice::from_ref(&d), &files);
-            format!("`{path}` is not a readable snapshot")
+            Diagnostic::error(d.code, format!("`{path}` is not a readable snapshot"))
         })?;
         print_diagnostics(&warnings, &files);
         let (query, detected) = detect::detect(&snapshot, &lib.stdlib.dimensions);
@@ -172,7 +182,7 @@ fn report_override(detected: &[Detected], dim: &str, value: &str, by: &str) {
 /// The library lives until the process exits and is never dropped (see
 /// [`super::leave_to_exit`]).
 pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> {
-    let set = super::check::data_set(&[], data).map_err(usage_error)?;
+    let set = super::check::data_set(&[], data).map_err(fail::path_error)?;
     let (library, mut diags) = check::check_with(set, check::Options { deep_files: false });
     if super::strict() {
         diags = check::strict::apply(diags);
@@ -180,8 +190,7 @@ pub fn load_library(data: &[Utf8PathBuf]) -> Result<&'static Library, ExitCode> 
     if diags.has_errors() {
         let list: Vec<_> = diags.into_iter().collect();
         print_diagnostics(&list, &library.files);
-        eprintln!("error: the recipe library has errors; fix them first (`galley check`)");
-        return Err(ExitCode::from(1));
+        return Err(fail::library_errors());
     }
     // Unknown fields are the one warning worth a word here: what they meant is silently
     // not in the recipe.

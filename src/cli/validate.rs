@@ -5,9 +5,9 @@
 //! `--fail-on-error`, ended `other`; with `--fail-on-skip`, was skipped); 2 bad usage or an
 //! unreadable or malformed recipe, snapshot or results file.
 
+use super::print_diagnostics;
 use super::recipe::write_output;
 use super::target::load_library;
-use super::{print_diagnostics, usage_error};
 use crate::ir::result_view::RecipeDoc;
 use crate::measure::clock;
 use crate::measure::constraint::Status;
@@ -110,11 +110,14 @@ pub fn run(args: Args) -> ExitCode {
     let fail_other = args.fail_on_error.unwrap_or(false);
     let fail_skip = args.fail_on_skip.unwrap_or(false) && s.skipped > 0;
     if fail_skip {
-        eprintln!(
-            "error: --fail-on-skip: {} test{} skipped",
-            s.skipped,
-            if s.skipped == 1 { " was" } else { "s were" }
-        );
+        super::report(&crate::diag::Diagnostic::error(
+            crate::diag::Code::ValidateFailOnSkip,
+            format!(
+                "--fail-on-skip: {} test{} skipped",
+                s.skipped,
+                if s.skipped == 1 { " was" } else { "s were" }
+            ),
+        ));
     }
     if s.failed > 0 || (fail_other && s.other > 0) || fail_skip {
         ExitCode::from(1)
@@ -234,6 +237,7 @@ pub(crate) fn report_json(
 }
 
 fn read_file(path: &Utf8PathBuf, files: &mut Files) -> Result<FileId, ExitCode> {
-    let text = crate::input::read_text(path).map_err(|e| usage_error(e.report("", path)))?;
+    let text = crate::input::read_text(path)
+        .map_err(|e| super::fail::fail(&super::fail::input(&e, "", path), 2))?;
     Ok(files.add(path.to_string(), text))
 }

@@ -65,11 +65,11 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let addr = match listen_addr(&args) {
         Ok(a) => a,
-        Err(e) => return crate::cli::usage_error(e),
+        Err(e) => return crate::cli::usage_error(crate::diag::Code::UsageValue, e),
     };
     let shutdown = match shutdown_timeout(&args) {
         Ok(s) => s,
-        Err(e) => return crate::cli::usage_error(e),
+        Err(e) => return crate::cli::usage_error(crate::diag::Code::UsageValue, e),
     };
     let library = match crate::cli::target::load_library(&args.data) {
         Ok(l) => l,
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> ExitCode {
         &library.stdlib.dimensions,
     ) {
         Ok(a) => a,
-        Err(e) => return crate::cli::usage_error(e),
+        Err(e) => return crate::cli::usage_error(crate::diag::Code::UsageValue, e),
     };
     let app = Arc::new(app::App {
         library,

@@ -26,7 +26,12 @@ pub fn run(app: Shared, config: Config) -> ExitCode {
         .build()
     {
         Ok(r) => r,
-        Err(e) => return crate::cli::usage_error(format!("cannot start the server: {e}")),
+        Err(e) => {
+            return crate::cli::usage_error(
+                crate::diag::Code::ServeStart,
+                format!("cannot start the server: {e}"),
+            );
+        }
     };
     runtime.block_on(serve(app, config))
 }
@@ -35,12 +40,20 @@ async fn serve(app: Shared, config: Config) -> ExitCode {
     let listener = match TcpListener::bind(&config.addr).await {
         Ok(l) => l,
         Err(e) => {
-            return crate::cli::usage_error(format!("cannot listen on `{}`: {e}", config.addr));
+            return crate::cli::usage_error(
+                crate::diag::Code::ServeStart,
+                format!("cannot listen on `{}`: {e}", config.addr),
+            );
         }
     };
     let local = match listener.local_addr() {
         Ok(a) => a,
-        Err(e) => return crate::cli::usage_error(format!("cannot listen: {e}")),
+        Err(e) => {
+            return crate::cli::usage_error(
+                crate::diag::Code::ServeStart,
+                format!("cannot listen: {e}"),
+            );
+        }
     };
     crate::cli::emit(&format!("listening on http://{local}\n"));
     let router = super::routes::router(app.clone());
