@@ -2,9 +2,9 @@
 //!
 //! The recipe library and the stdlib are compiled into the binary (`include_dir!` in
 //! `src/data.rs`). Parsing them is most of what a `galley recipe` would otherwise spend its
-//! time on, so the `.ovl` files are parsed here, with galley's own parser (the files below
-//! are compiled into this script by path), and the syntax trees are written to
-//! `$OUT_DIR/embedded-ast.bin` (postcard), which `src/syntax/prebuilt.rs` reads. YAML data
+//! time on, so the `.ovl` files are parsed here, with galley's own parser (the galley-syntax
+//! crate, a build-dependency), and the syntax trees are written to
+//! `$OUT_DIR/embedded-ast.bin` (postcard), which `src/prebuilt.rs` reads. YAML data
 //! files (values files, manifests, health checks) are read into documents the same way.
 //!
 //! Only files that parse without any diagnostic are pre-parsed; a file with a syntax error
@@ -13,35 +13,8 @@
 //! the embedded roots come first, and a hash of its text; the loader uses a tree only when
 //! both match, so a stale or mismatched tree can never be used.
 
-// Only the parser's entry point is used here; the rest of these modules serves the crate.
-#![allow(dead_code, unused_imports)]
-
-#[path = "src/source.rs"]
-mod source;
-
-#[path = "src/diag.rs"]
-mod diag;
-
-#[path = "src/syntax/ast.rs"]
-pub mod ast;
-
-#[path = "src/syntax/parser.rs"]
-mod parser;
-
-#[path = "src/value.rs"]
-mod value;
-
-#[path = "src/syntax/yaml.rs"]
-pub mod yaml;
-
-/// `crate::syntax::*` for the modules above.
-mod syntax {
-    pub use crate::{ast, yaml};
-}
-
-#[path = "src/syntax/prebuilt_format.rs"]
-mod prebuilt_format;
-
+use galley_syntax::source;
+use galley_syntax::syntax::{parser, prebuilt_format, yaml};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -52,19 +25,9 @@ const ROOTS: [(&str, &str); 2] = [
 ];
 
 fn main() {
-    for watched in [
-        "recipes",
-        "stdlib",
-        "grammar",
-        "src/source.rs",
-        "src/diag.rs",
-        "src/syntax/ast.rs",
-        "src/syntax/parser.rs",
-        "src/syntax/parser/errors.rs",
-        "src/syntax/prebuilt_format.rs",
-        "src/syntax/yaml.rs",
-        "src/value.rs",
-    ] {
+    // The library's roots; the parser is a build-dependency, so cargo rebuilds this script
+    // when galley-syntax changes.
+    for watched in ["../../recipes", "../../stdlib", "../../grammar"] {
         println!("cargo:rerun-if-changed={watched}");
     }
     let mut units: Vec<Built> = Vec::new();
@@ -72,7 +35,7 @@ fn main() {
     let mut next_id = 0u32;
     for (label, dir) in ROOTS {
         let mut files = BTreeMap::new();
-        collect(Path::new(dir), "", &mut files);
+        collect(&Path::new("../..").join(dir), "", &mut files);
         for (rel, bytes) in files {
             if source::classify(&rel) == source::FileClass::Data {
                 if rel.ends_with(".yaml")

@@ -18,8 +18,8 @@ use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-static EMBEDDED_STDLIB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/stdlib");
-static EMBEDDED_RECIPES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/recipes");
+static EMBEDDED_STDLIB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../stdlib");
+static EMBEDDED_RECIPES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../recipes");
 
 pub use crate::input::MAX_FILE_SIZE;
 

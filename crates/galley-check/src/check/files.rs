@@ -9,7 +9,8 @@ use crate::data::{DataSet, RefError};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Files};
 use crate::syntax::ast::Str;
-use crate::syntax::{prebuilt, yaml};
+use crate::prebuilt;
+use crate::syntax::yaml;
 use std::collections::BTreeMap;
 
 pub struct FileChecker<'a> {

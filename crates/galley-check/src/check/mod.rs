@@ -19,14 +19,12 @@
 //! one file never stops another file from being checked.
 
 pub mod body;
-pub mod conflicts;
 pub mod files;
-pub mod lint;
 pub mod load;
-pub mod noop;
 pub mod overlay;
 pub mod replace;
 pub mod stdlib;
+pub mod suppress;
 pub mod strict;
 
 use crate::data::DataSet;

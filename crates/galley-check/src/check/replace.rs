@@ -5,7 +5,7 @@
 //! says dropping it is the point. A statement the replacement restates with another value
 //! is a change, not a drop.
 
-use crate::check::lint::suppressed;
+use crate::check::suppress::suppressed;
 use crate::check::load::LoadedUnit;
 use crate::check::stdlib::Replaced;
 use crate::diag::{Code, Diagnostic, Diagnostics};

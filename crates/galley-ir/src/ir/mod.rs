@@ -5,6 +5,7 @@
 //! came from, and a fingerprint of every input. It serialises to the reference's
 //! `RecipeResult` (`result.rs`) with the reference's field names and order.
 
+pub mod expr;
 pub mod query;
 pub mod read;
 pub mod recipe_doc;

@@ -5,7 +5,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{Constraint, Phase, Validation};
-use crate::measure::constraint::parse_expr;
+use crate::ir::expr::parse_expr;
 use crate::source::{FileId, Span};
 use crate::syntax::yaml::{self, Node};
 

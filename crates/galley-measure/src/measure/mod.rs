@@ -13,9 +13,7 @@
 
 pub mod clock;
 pub mod collect;
-pub mod constraint;
 pub mod detect;
-pub mod exclude;
 pub mod measurements;
 pub mod results;
 pub mod snapshot;

@@ -270,7 +270,7 @@ mod tests {
     fn reads_the_fixture_snapshot() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml"
+            "/../../tests/fixtures/measure/snapshot-eks-h100-ubuntu.yaml"
         ))
         .expect("the fixture is part of the repository");
         let (snap, warnings) = read(FileId(0), &text).unwrap();

@@ -17,7 +17,7 @@
 //! The result depends only on the set of matched overlays, never on file or directory
 //! order: every collection here is keyed or ranked, and ties are broken by name.
 
-pub mod criteria;
+pub use galley_ir::criteria;
 pub mod lattice;
 pub mod order;
 
@@ -156,7 +156,7 @@ impl<'l> Resolver<'l> {
         value
     }
 
-    pub(crate) fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
+    pub fn values_tree(&self, path: &str) -> Option<Arc<Node>> {
         if let Some(hit) = self.trees.get(path) {
             return hit;
         }
@@ -818,7 +818,7 @@ fn nearest_ancestor(lib: &Library, o: &OverlayInfo, index: &HashMap<&str, usize>
 /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
 /// recording each default's place in the registry as its provenance; `typed`: some block
 /// gave the component a `type`.
-pub(crate) fn registry_defaults(
+pub fn registry_defaults(
     lib: &Library,
     c: &mut Component,
     typed: bool,
@@ -943,7 +943,7 @@ impl From<ir::Phase> for TraceValue {
 }
 
 /// One layer's values files, merged (usually just one, shared with the cache).
-pub(crate) fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+pub fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
     if files.len() <= 1 {
         return files.pop();
     }
@@ -955,7 +955,7 @@ pub(crate) fn merge_files(mut files: Vec<Arc<Node>>) -> Option<Arc<Node>> {
 }
 
 /// The field a statement sets, as a comparable value.
-pub(crate) fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
+pub fn field_fact(stmt: &ComponentStmt) -> Option<(&'static str, Value)> {
     let s = |v: &str| Value::String(v.to_string());
     let l = |items: Vec<String>| Value::List(items.into_iter().map(Value::String).collect());
     Some(match stmt {
@@ -1013,7 +1013,7 @@ fn expected_resources(v: Option<Value>) -> Vec<ir::ExpectedResource> {
 }
 
 /// A literal from a `set` block as a tree (map literals become maps).
-pub(crate) fn value_node(v: &ast::Value, span: Span) -> Node {
+pub fn value_node(v: &ast::Value, span: Span) -> Node {
     match &v.kind {
         ast::ValueKind::Map(entries) => {
             let mut node = Node::Map(Default::default(), span);

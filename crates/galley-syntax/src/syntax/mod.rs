@@ -7,13 +7,12 @@
 //! - `yaml`: a span-keeping YAML reader (documents as [`yaml::Node`] trees).
 //! - `aicr`: lowers the reference's YAML (`RecipeMetadata`, `ComponentRegistry`,
 //!   `ValidatorCatalog`) into the same AST, spans pointing into the YAML.
-//! - `prebuilt`: the embedded library's `.ovl` files, parsed by the build script
-//!   (`build.rs`); the loader takes a tree from here instead of parsing the file again.
+//! - `prebuilt_format`: the format of the embedded library's trees, parsed by galley-check's
+//!   build script and read by `galley_check::prebuilt`.
 
 pub mod aicr;
 pub mod ast;
 pub mod parser;
-pub mod prebuilt;
 pub mod prebuilt_format;
 pub mod printer;
 pub mod yaml;

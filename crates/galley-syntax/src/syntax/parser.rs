@@ -40,7 +40,7 @@ use crate::syntax::ast::*;
 
 mod grammar {
     #[derive(pest_derive::Parser)]
-    #[grammar = "grammar/galley.pest"]
+    #[grammar = "../../grammar/galley.pest"]
     pub struct GalleyParser;
 }
 

@@ -743,7 +743,7 @@ impl Node {
 }
 
 /// How YAML spells a float (`.nan`, `-.inf`, `1.5`); shared with `yaml_out`.
-pub(crate) fn float_text(f: f64) -> String {
+pub fn float_text(f: f64) -> String {
     if f.is_nan() {
         ".nan".into()
     } else if f.is_infinite() {

@@ -110,7 +110,7 @@ mod tests {
     fn parses_the_fixture() {
         let xml = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/measure/nvidia-smi-q-x-8xh100.xml"
+            "/../../tests/fixtures/measure/nvidia-smi-q-x-8xh100.xml"
         ))
         .expect("the fixture is part of the repository");
         let d = parse(&xml).unwrap();

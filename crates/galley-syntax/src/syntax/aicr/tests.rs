@@ -11,13 +11,13 @@ fn exported() -> &'static std::collections::BTreeMap<String, Vec<u8>> {
     static FILES: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<u8>>> =
         std::sync::OnceLock::new();
     FILES.get_or_init(|| {
-        let data = crate::data::DataSet::new(vec![
-            crate::data::Root::embedded_stdlib(),
-            crate::data::Root::embedded_recipes(),
+        let data = galley::data::DataSet::new(vec![
+            galley::data::Root::embedded_stdlib(),
+            galley::data::Root::embedded_recipes(),
         ]);
-        let (library, diags) = crate::check::check(data);
+        let (library, diags) = galley::check::check(data);
         assert!(!diags.has_errors(), "the embedded library has errors");
-        let out = crate::export::export_aicr(&library);
+        let out = galley::export::export_aicr(&library);
         assert!(!out.has_errors(), "{:?}", out.diagnostics);
         out.files
     })
