@@ -6,10 +6,10 @@
 //! data set that does not start with the embedded roots) is parsed at run time as before,
 //! so the trees change how fast galley starts, never what it reads.
 
+use crate::source::FileId;
 use crate::syntax::ast::SourceUnit;
 use crate::syntax::prebuilt_format::{Entry, Table, text_hash};
 use crate::syntax::yaml::Node;
-use crate::source::FileId;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

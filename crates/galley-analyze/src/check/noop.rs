@@ -599,7 +599,9 @@ mod tests {
     fn same_as_resolving(extra: &[&str]) -> usize {
         let mut roots = vec![Root::embedded_stdlib(), Root::embedded_recipes()];
         for dir in extra {
-            let path = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
+            let path = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(dir);
             roots.push(Root::from_dir(&path).expect("fixture"));
         }
         let (lib, diags) = crate::check::check(DataSet::new(roots));

@@ -7,9 +7,9 @@
 
 use crate::data::{DataSet, RefError};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::prebuilt;
 use crate::source::{FileId, Files};
 use crate::syntax::ast::Str;
-use crate::prebuilt;
 use crate::syntax::yaml;
 use std::collections::BTreeMap;
 

@@ -7,9 +7,9 @@
 
 use crate::data::{DataSet, Entry};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::prebuilt;
 use crate::source::{FileId, Files, Span};
 use crate::syntax::ast::SourceUnit;
-use crate::prebuilt;
 use crate::syntax::{aicr, parser};
 
 /// A parsed source file and the root (layer) it came from.

@@ -24,8 +24,8 @@ pub mod load;
 pub mod overlay;
 pub mod replace;
 pub mod stdlib;
-pub mod suppress;
 pub mod strict;
+pub mod suppress;
 
 use crate::data::DataSet;
 use crate::diag::Diagnostics;

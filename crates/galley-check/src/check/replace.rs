@@ -5,9 +5,9 @@
 //! says dropping it is the point. A statement the replacement restates with another value
 //! is a change, not a drop.
 
-use crate::check::suppress::suppressed;
 use crate::check::load::LoadedUnit;
 use crate::check::stdlib::Replaced;
+use crate::check::suppress::suppressed;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{Files, Span};
 use crate::syntax::ast::{ComponentRef, ComponentStmt, Item, Overlay};

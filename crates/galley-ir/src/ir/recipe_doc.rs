@@ -4,8 +4,8 @@
 //! constraint expression, so a malformed recipe is reported here, before anything runs.
 
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{Constraint, Phase, Validation};
 use crate::ir::expr::parse_expr;
+use crate::ir::{Constraint, Phase, Validation};
 use crate::source::{FileId, Span};
 use crate::syntax::yaml::{self, Node};
 

@@ -818,12 +818,7 @@ fn nearest_ancestor(lib: &Library, o: &OverlayInfo, index: &HashMap<&str, usize>
 /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
 /// recording each default's place in the registry as its provenance; `typed`: some block
 /// gave the component a `type`.
-pub fn registry_defaults(
-    lib: &Library,
-    c: &mut Component,
-    typed: bool,
-    prov: &mut Provenance,
-) {
+pub fn registry_defaults(lib: &Library, c: &mut Component, typed: bool, prov: &mut Provenance) {
     let Some(entry) = lib.stdlib.registry.get(&c.name) else {
         return;
     };
