@@ -28,9 +28,9 @@ FUZZ_MAX_LEN ?= 1048576
 # The bundle tests run the real checkers (helm, helmfile, shellcheck, yamllint, schema
 # validators); `tools` installs them and GALLEY_REQUIRE_TOOLS=1 makes their absence a failure.
 test: tools-min tools
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) fmt --all --check
-	GALLEY_REQUIRE_TOOLS=1 $(CARGO) test --locked
+	GALLEY_REQUIRE_TOOLS=1 $(CARGO) test --workspace --locked
 	$(CARGO) build --locked
 	$(GALLEY) check $(DSL_DIRS)
 	$(GALLEY) fmt --check $(DSL_DIRS)
@@ -47,7 +47,7 @@ build:
 lint: clippy fmt-check
 
 clippy: tools-min
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 fmt-check: tools-min
 	$(CARGO) fmt --all --check

@@ -5,6 +5,9 @@
 //! fresh directory each run: median wall time (target ≤ 10 ms; the reference takes about
 //! 100 ms). The other deployers are timed the same way for comparison.
 
+// Benchmarks unwrap: a panic is a failed run (non-test code may not, [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{KUBEFLOW, galley_cmd, median, ms};

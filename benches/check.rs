@@ -7,6 +7,9 @@
 //!
 //! Medians over repeated runs; the figures are printed, one line each.
 
+// Benchmarks unwrap: a panic is a failed run (non-test code may not, [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use camino::Utf8PathBuf;

@@ -1,6 +1,9 @@
 //! `make bench`: how fast `galley coverage` is, whole process: the embedded library checked,
 //! all 1,620 targets matched, each distinct overlay set resolved once (target < 200 ms).
 
+// Benchmarks unwrap: a panic is a failed run (non-test code may not, [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{galley_cmd, median, ms, samples, succeed};

@@ -4,6 +4,9 @@
 //! kubeflow) against the reference's snapshot fixture, whole process: median wall time
 //! (target ≤ 10 ms). The recipe is written once by `galley recipe` before timing.
 
+// Benchmarks unwrap: a panic is a failed run (non-test code may not, [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{KUBEFLOW, galley_cmd, median, ms, samples, succeed};

@@ -3,29 +3,34 @@
 //! The pipeline is one way, each stage a typed value:
 //! `DataSet (data) → SourceUnit (syntax) → Library (check) → Recipe (resolve, ir)`, with
 //! snapshots read into measurements (measure). The emitters and the constraint checker come
-//! next. The library works without the CLI; `src/cli/` is the only place diagnostics become
-//! rendered reports and exit codes.
+//! next. Each layer is a crate of its own under `crates/` (docs/architecture.md), so a
+//! lower layer cannot import a higher one; this crate puts the CLI on top and re-exports
+//! each layer under its module name (`galley::check`, `galley::resolve`, …). `src/cli/` is
+//! the only place diagnostics become rendered reports and exit codes.
 
-pub mod author;
-pub mod bundle;
-pub mod check;
 pub mod cli;
-pub mod data;
-pub mod diag;
 pub mod export;
 pub mod import;
-pub mod input;
-pub mod ir;
-pub mod measure;
 pub mod oci;
-pub mod parallel;
 pub mod render;
-pub mod resolve;
 pub mod serve;
-pub mod source;
-pub mod syntax;
-pub mod validate;
-pub mod value;
-pub mod version;
-pub mod write;
-pub mod yaml_out;
+
+pub use galley_analyze::author;
+pub use galley_bundle::{bundle, write};
+pub use galley_check::data;
+pub use galley_ir::ir;
+pub use galley_resolve::resolve;
+pub use galley_syntax::{diag, input, parallel, source, value, version, yaml_out};
+pub use galley_validate::{measure, validate};
+
+/// The checker, with the lints (galley-analyze) beside it as before the split.
+pub mod check {
+    pub use galley_analyze::check::{conflicts, lint, noop};
+    pub use galley_check::check::*;
+}
+
+/// The syntax layer, with the embedded library's pre-parsed trees (galley-check) beside it.
+pub mod syntax {
+    pub use galley_check::prebuilt;
+    pub use galley_syntax::syntax::*;
+}

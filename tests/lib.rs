@@ -1,8 +1,12 @@
 //! galley's integration tests: one binary, a module per area, each running the real
 //! `galley` executable the way a user does.
 
+// Tests unwrap: a panic is a failed test (non-test code may not, [workspace.lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
+mod architecture;
 mod bundle;
 mod bundle_repo;
 mod bundle_tools;

@@ -43,12 +43,14 @@ pub fn verifying_key(pem: &str) -> Result<VerifyingKey, String> {
 }
 
 /// The key's id: the sha256 of its DER SubjectPublicKeyInfo, in hex.
+#[allow(clippy::expect_used)] // a VerifyingKey is a valid point; its DER encoding cannot fail
 pub fn key_id(key: &VerifyingKey) -> String {
     let der = key.to_public_key_der().expect("DER of a valid key");
     super::digest_of(der.as_bytes())[7..].to_string()
 }
 
 /// The in-toto Statement over `files` (every file but the attestation itself).
+#[allow(clippy::expect_used)] // a `json!` value (string keys only) always serializes
 pub fn statement(files: &Files, p: &Provenance<'_>) -> Vec<u8> {
     let subject: Vec<Value> = files
         .files
@@ -101,6 +103,7 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 /// The DSSE envelope of `statement`, signed with `key`, as pretty JSON.
+#[allow(clippy::expect_used)] // a `json!` value (string keys only) always serializes
 pub fn envelope(statement: &[u8], key: &SigningKey) -> Vec<u8> {
     let sig = key.sign(&pae(PAYLOAD_TYPE, statement));
     let doc = json!({

@@ -24,6 +24,7 @@ pub struct Layer {
 }
 
 /// Pack `files` into a layer with every entry's mtime `mtime`.
+#[allow(clippy::expect_used)] // gzip into a Vec: writing to memory cannot fail
 pub fn pack(files: &Files, mtime: u64) -> Layer {
     let tar = tar_bytes(files, mtime);
     let tar_digest = digest_of(&tar);
@@ -41,6 +42,9 @@ pub fn pack(files: &Files, mtime: u64) -> Layer {
     }
 }
 
+// tar into a Vec: writing to memory cannot fail, and the paths are a bundle tree's
+// relative paths, which the tar builder takes (long ones as GNU long names).
+#[allow(clippy::expect_used)]
 fn tar_bytes(files: &Files, mtime: u64) -> Vec<u8> {
     let mut dirs = BTreeSet::new();
     for path in files.files.keys() {

@@ -21,6 +21,7 @@ pub struct Annotations<'a> {
 }
 
 /// The manifest's bytes for `layer`: compact JSON, keys in a fixed order.
+#[allow(clippy::expect_used)] // a `json!` value (string keys only) always serializes
 pub fn build(layer: &Layer, notes: &Annotations<'_>) -> Vec<u8> {
     let manifest = json!({
         "schemaVersion": 2,
