@@ -43,4 +43,6 @@ mod serve_hostile;
 mod serve_support;
 mod set_values;
 mod traps_bundle;
+mod ui_browser;
+mod ui_webdriver;
 mod validate;

@@ -17,7 +17,7 @@ function el(tag, attrs, ...kids) {
   return e;
 }
 const $ = (id) => document.getElementById(id);
-const clear = (node, ...kids) => { node.replaceChildren(...kids); return node; };
+const clear = (node, ...kids) => { node.replaceChildren(...kids.flat(2).filter((k) => k !== null && k !== undefined)); return node; };
 
 // ---- requests, with a visible loading state and the server's error text --------------------
 class ApiError extends Error {
@@ -106,10 +106,13 @@ async function loadTarget() {
   clear($("values"), el("p", { class: "muted", text: "select a component in the graph" }));
   clear($("provenance"), el("p", { class: "muted", text: "select a value" }));
   $("values-of").textContent = "";
+  // Only the latest selection's answer is drawn.
+  const gen = state.gen = (state.gen || 0) + 1;
   let recipe, graph;
   try {
     [recipe, graph] = await Promise.all([getJson(`/v1/recipe?${q}`), getJson(`/v1/graph?${q}`)]);
-  } catch (err) { showError(err); return; }
+  } catch (err) { if (gen === state.gen) showError(err); return; }
+  if (gen !== state.gen) return;
   document.body.dataset.target = q;
   clear($("overlays"), (recipe.metadata.appliedOverlays || []).map((o) => el("li", { class: "mono", text: o })));
   const cons = recipe.constraints || [];
@@ -223,7 +226,7 @@ function provenance(e) {
       el("dt", { text: "overlay" }), el("dd", { class: "mono prov-overlay", text: e.winner ? e.winner.overlay : "" }),
       el("dt", { text: "place" }), el("dd", { class: "mono prov-location", text: e.winner ? e.winner.location : "" }),
       el("dt", { text: "shadowed" }), el("dd", { class: "mono prov-shadowed" },
-        (e.shadowed || []).length ? el("ul", {}, e.shadowed.map((s) => el("li", {}, `${JSON.stringify(s.value)} from ${where(s)}`))) : "nothing")));
+        (e.shadowed || []).length ? el("ul", {}, e.shadowed.map((s) => el("li", {}, `${JSON.stringify(s.value)} from ${where(s)}`, s.why ? el("span", { class: "muted", text: ` (${s.why})` }) : null))) : "nothing")));
 }
 
 // ---- the coverage matrix -------------------------------------------------------------------------
@@ -255,7 +258,7 @@ async function loadCoverage() {
       const title = `${crit}\n${t.class}${t.failure ? ` (refused: ${t.failure})` : ""}\noverlays: ${(res.applied || []).join(", ")}${(res.messages || []).length ? `\n${res.messages.join("\n")}` : ""}`;
       return el("td", { class: `cell ${t.failure ? "failing" : t.class}`, title, tabindex: 0, "data-criteria": crit, "data-class": t.failure ? "failing" : t.class,
         onclick: () => openTarget(t.criteria), onkeydown: (ev) => { if (ev.key === "Enter") openTarget(t.criteria); } });
-    }))))));
+    })))));
   clear($("coverage-box"), table);
   const refused = cov.results.filter((r) => r.failure);
   clear($("coverage-results"), el("h2", { text: "Refused targets" }), refused.length ?
@@ -275,7 +278,7 @@ async function loadDiff() {
   const q = new URLSearchParams(from);
   for (const d of state.dims) {
     const v = $(`to-${d.name}`).value.trim();
-    if (v && v !== "any" && !(d.count && v === "0")) q.set(`to-${d.name}`, v); else if (from.has(d.name)) q.set(`to-${d.name}`, "any");
+    if (v !== (from.get(d.name) || (d.count ? "0" : "any"))) q.set(`to-${d.name}`, v || "any");
   }
   showError(null);
   let d;
@@ -311,6 +314,8 @@ function show(view) {
     $(`tab-${v}`).setAttribute("aria-pressed", String(v === view));
   }
   if (view === "coverage") loadCoverage();
+  // The other side starts as a copy of this one, until it is changed.
+  if (view === "diff" && !state.diffTouched) for (const d of state.dims) $(`to-${d.name}`).value = $(`pick-${d.name}`).value;
 }
 function changed() {
   const q = selection().toString();
@@ -326,7 +331,7 @@ async function start() {
   }));
   try { state.dims = (await getJson("/v1/criteria")).dimensions; } catch (err) { showError(err); return; }
   pickers($("criteria"), "pick", changed);
-  pickers($("diff-form"), "to", () => loadDiff());
+  pickers($("diff-form"), "to", () => { state.diffTouched = true; loadDiff(); });
   $("diff-form").append(el("button", { type: "button", id: "diff-run", onclick: () => loadDiff() }, "Compare"));
   const params = new URLSearchParams(location.search);
   for (const [k, v] of params) setPick(k === "gpu" ? "accelerator" : k, v);
