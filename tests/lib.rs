@@ -44,5 +44,6 @@ mod serve_support;
 mod set_values;
 mod traps_bundle;
 mod ui_browser;
+mod ui_serve;
 mod ui_webdriver;
 mod validate;

@@ -103,6 +103,7 @@ fn a_url_with_criteria_shows_that_target_straight_away() {
     let Some((server, b, _lock)) = setup(&[]) else {
         return;
     };
+    b.window(1280, 1200);
     b.goto(&server.url(&format!("/ui?{TARGET}")));
     wait_target(&b, TARGET);
     let recipe = cli_json(&[&["recipe"][..], &FLAGS, &["--format", "json"]].concat());
@@ -162,7 +163,8 @@ fn clicking_a_value_shows_its_provenance_as_explain_does() {
     for part in [&shadowed["overlay"], &shadowed["location"]] {
         assert!(text.contains(part.as_str().unwrap()), "{text} lacks {part}");
     }
-    let shot = b.screenshot(None, "provenance");
+    b.window(1280, 1500);
+    let shot = b.screenshot(Some("#view-target"), "provenance");
     publish(&shot, "ui-provenance");
 }
 
@@ -187,7 +189,7 @@ fn the_coverage_matrix_shows_covered_and_refused_targets() {
     for class in ["curated", "partial", "base"] {
         assert_eq!(n[class], cov["summary"][class], "{class}: {n}");
     }
-    b.window(1280, 1000);
+    b.window(1280, 1200);
     let shot = b.screenshot(Some("#view-coverage"), "coverage");
     publish(&shot, "ui-coverage");
     drop(server);
