@@ -28,12 +28,8 @@ fn setup(args: &[&str]) -> Option<(Server, Browser, std::sync::MutexGuard<'stati
 
 fn cli_json(args: &[&str]) -> Value {
     let out = galley().args(args).output().expect("galley runs");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {args:?}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Wait until the page has shown the target whose query string is `q`.
@@ -70,7 +66,11 @@ fn picking_criteria_shows_the_components_the_cli_resolves() {
     };
     b.goto(&server.url("/ui/"));
     wait_target(&b, "");
-    for (dim, value) in [("service", "eks"), ("accelerator", "h100"), ("intent", "training")] {
+    for (dim, value) in [
+        ("service", "eks"),
+        ("accelerator", "h100"),
+        ("intent", "training"),
+    ] {
         b.js(
             "const s = document.getElementById('pick-' + arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change'));",
             json!([dim, value]),
@@ -90,7 +90,10 @@ fn picking_criteria_shows_the_components_the_cli_resolves() {
         .collect();
     assert_eq!(shown, json!(want), "the graph's components and waves");
     assert!(want.len() > 3);
-    let edges = b.js("return document.querySelectorAll('#graph path.edge').length", json!([]));
+    let edges = b.js(
+        "return document.querySelectorAll('#graph path.edge').length",
+        json!([]),
+    );
     assert_eq!(edges, json!(graph["edges"].as_array().unwrap().len()));
     assert_eq!(
         b.js("return location.search", json!([])),
@@ -120,10 +123,16 @@ fn a_url_with_criteria_shows_that_target_straight_away() {
         json!([]),
     );
     assert_eq!(picked, json!(["eks", "h100", "training", "any"]));
-    let constraints = b.js("return document.getElementById('constraints').innerText", json!([]));
+    let constraints = b.js(
+        "return document.getElementById('constraints').innerText",
+        json!([]),
+    );
     for c in recipe["constraints"].as_array().unwrap() {
         assert!(
-            constraints.as_str().unwrap().contains(c["name"].as_str().unwrap()),
+            constraints
+                .as_str()
+                .unwrap()
+                .contains(c["name"].as_str().unwrap()),
             "{constraints}"
         );
     }
@@ -158,7 +167,10 @@ fn clicking_a_value_shows_its_provenance_as_explain_does() {
     assert_eq!(shown[0], entry["winner"]["overlay"]);
     assert_eq!(shown[1], entry["winner"]["location"]);
     let shadowed = &entry["shadowed"][0];
-    assert!(shadowed.is_object(), "the example value shadows another: {entry}");
+    assert!(
+        shadowed.is_object(),
+        "the example value shadows another: {entry}"
+    );
     let text = shown[2].as_str().unwrap();
     for part in [&shadowed["overlay"], &shadowed["location"]] {
         assert!(text.contains(part.as_str().unwrap()), "{text} lacks {part}");
@@ -201,9 +213,15 @@ fn the_coverage_matrix_shows_covered_and_refused_targets() {
     let cov = cli_json(&["coverage", "--data", fixture, "--format", "json"]);
     assert_eq!(n["failing"], cov["summary"]["failing"], "{n}");
     assert!(cov["summary"]["failing"].as_u64().unwrap() > 0);
-    let refused = b.js("return document.getElementById('refused').innerText", json!([]));
+    let refused = b.js(
+        "return document.getElementById('refused').innerText",
+        json!([]),
+    );
     assert!(
-        refused.as_str().unwrap().contains("`gke-l40` and `gke-rhel` disagree"),
+        refused
+            .as_str()
+            .unwrap()
+            .contains("`gke-l40` and `gke-rhel` disagree"),
         "{refused}"
     );
     // A cell opens its target.
@@ -227,8 +245,18 @@ fn a_diff_of_two_targets_shows_what_galley_diff_reports() {
     );
     b.click("#diff-run");
     b.wait("the diff", "return document.body.dataset.diff === 'loaded'");
-    let d = cli_json(&[&["diff"][..], &FLAGS, &["--to-service", "gke", "--format", "json"]].concat());
-    let table = b.js("return document.getElementById('diff-table').innerText", json!([]));
+    let d = cli_json(
+        &[
+            &["diff"][..],
+            &FLAGS,
+            &["--to-service", "gke", "--format", "json"],
+        ]
+        .concat(),
+    );
+    let table = b.js(
+        "return document.getElementById('diff-table').innerText",
+        json!([]),
+    );
     let table = table.as_str().unwrap();
     assert!(table.contains(d["from"].as_str().unwrap()), "{table}");
     assert!(table.contains(d["to"].as_str().unwrap()), "{table}");
@@ -237,7 +265,10 @@ fn a_diff_of_two_targets_shows_what_galley_diff_reports() {
     }
     for key in ["fields", "constraints", "values"] {
         for c in d[key].as_array().unwrap() {
-            assert!(table.contains(c["path"].as_str().unwrap()), "{key}: {table}");
+            assert!(
+                table.contains(c["path"].as_str().unwrap()),
+                "{key}: {table}"
+            );
         }
     }
     let rows = b.js(
@@ -296,7 +327,8 @@ fn a_bundle_downloads_and_its_checksums_hold() {
 
 #[test]
 fn a_refused_target_shows_the_diagnostic_and_its_suggestion() {
-    let Some((server, b, _lock)) = setup(&["--data", "tests/fixtures/check/target-conflict"]) else {
+    let Some((server, b, _lock)) = setup(&["--data", "tests/fixtures/check/target-conflict"])
+    else {
         return;
     };
     b.goto(&server.url("/ui/?service=ekss"));
@@ -339,7 +371,11 @@ fn keyboard_tabs_to_a_picker_and_changes_it() {
             break;
         }
     }
-    assert_eq!(focused, json!("pick-service"), "Tab reaches the first picker");
+    assert_eq!(
+        focused,
+        json!("pick-service"),
+        "Tab reaches the first picker"
+    );
     b.keys(ARROW_DOWN);
     let first = b.js(
         "return document.getElementById('pick-service').options[1].value",
@@ -367,7 +403,10 @@ fn a_narrow_window_has_no_horizontal_overflow() {
     for view in ["target", "coverage", "diff"] {
         b.click(&format!("#tab-{view}"));
         if view == "coverage" {
-            b.wait("the matrix", "return document.body.dataset.coverage === 'loaded'");
+            b.wait(
+                "the matrix",
+                "return document.body.dataset.coverage === 'loaded'",
+            );
         }
         let (inner, scroll) = {
             let v = b.js(
@@ -377,7 +416,10 @@ fn a_narrow_window_has_no_horizontal_overflow() {
             (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
         };
         assert!(inner <= 480, "{inner}");
-        assert!(scroll <= inner, "{view}: content {scroll} px wide in a {inner} px window");
+        assert!(
+            scroll <= inner,
+            "{view}: content {scroll} px wide in a {inner} px window"
+        );
     }
 }
 

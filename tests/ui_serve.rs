@@ -31,7 +31,10 @@ fn the_page_is_served_with_its_type_etag_and_a_self_only_policy() {
     }
     let index = get(&server.url("/ui/"), &[]).text();
     assert!(index.contains("<script src=\"app.js\""), "{index}");
-    assert!(!index.contains("<script>"), "no inline script: the policy forbids it");
+    assert!(
+        !index.contains("<script>"),
+        "no inline script: the policy forbids it"
+    );
 }
 
 #[test]
@@ -102,22 +105,36 @@ fn graph_and_diff_answer_what_the_cli_prints() {
         &[],
     );
     assert_eq!(graph.status, 200, "{}", graph.text());
-    let flags = ["--service", "eks", "--accelerator", "h100", "--intent", "training"];
+    let flags = [
+        "--service",
+        "eks",
+        "--accelerator",
+        "h100",
+        "--intent",
+        "training",
+    ];
     let want = cli(&[&["graph"][..], &flags, &["--format", "json"]].concat());
     assert_eq!(graph.text(), want);
     let diff = get(
-        &server.url("/v1/diff?service=eks&accelerator=h100&intent=training&to-service=gke&to-gpu=b200"),
+        &server.url(
+            "/v1/diff?service=eks&accelerator=h100&intent=training&to-service=gke&to-gpu=b200",
+        ),
         &[],
     );
     assert_eq!(diff.status, 200, "{}", diff.text());
-    let want = cli(
+    let want = cli(&[
+        &["diff"][..],
+        &flags,
         &[
-            &["diff"][..],
-            &flags,
-            &["--to-service", "gke", "--to-accelerator", "b200", "--format", "json"],
-        ]
-        .concat(),
-    );
+            "--to-service",
+            "gke",
+            "--to-accelerator",
+            "b200",
+            "--format",
+            "json",
+        ],
+    ]
+    .concat());
     assert_eq!(diff.text(), want);
     let same = get(&server.url("/v1/diff?service=eks"), &[]).json();
     assert_eq!(same["equal"], true);

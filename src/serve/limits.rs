@@ -124,7 +124,9 @@ impl Allowlist {
 
     /// The values a dimension is limited to, when it is.
     pub fn values(&self, dim: &str) -> Option<Vec<&str>> {
-        self.0.get(dim).map(|s| s.iter().map(String::as_str).collect())
+        self.0
+            .get(dim)
+            .map(|s| s.iter().map(String::as_str).collect())
     }
 
     /// Refuse a target that names a value outside a list (`any` is always allowed).

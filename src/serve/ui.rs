@@ -27,6 +27,15 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/ui/{*path}", routing::get(asset))
 }
 
+/// The metrics label of a path outside the API: `/ui` for the explorer's files.
+pub fn route_label(path: &str) -> &'static str {
+    if path == "/ui" || path.starts_with("/ui/") {
+        "/ui"
+    } else {
+        "unmatched"
+    }
+}
+
 async fn redirect(req: Request) -> Response<Body> {
     // The query string (a shared view) survives the redirect.
     let location = match req.uri().query() {
@@ -74,7 +83,10 @@ async fn asset(req: Request) -> Response<Body> {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }
@@ -91,7 +103,10 @@ fn lookup(name: &str) -> Option<&'static str> {
     if !sane {
         return None;
     }
-    ASSETS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    ASSETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 fn not_found(name: &str) -> Response<Body> {
@@ -156,10 +171,7 @@ mod tests {
             // The SVG namespace is a name, not a place the page loads from.
             let text = text.replace("http://www.w3.org/2000/svg", "");
             for needle in ["http://", "https://", "//cdn", "@import url("] {
-                assert!(
-                    !text.contains(needle),
-                    "{name} names `{needle}`"
-                );
+                assert!(!text.contains(needle), "{name} names `{needle}`");
             }
         }
     }
