@@ -224,6 +224,14 @@ fn the_coverage_matrix_shows_covered_and_refused_targets() {
             .contains("`gke-l40` and `gke-rhel` disagree"),
         "{refused}"
     );
+    // The matrix is one tab stop; the arrow keys move within it.
+    b.js("document.querySelector('#matrix td.cell').focus()", json!([]));
+    b.keys(&format!("{ARROW_DOWN}{ARROW_DOWN}"));
+    let focused = b.js(
+        "const c = document.activeElement; return [c.parentElement.rowIndex, c.cellIndex, document.querySelectorAll('#matrix td.cell[tabindex=\"0\"]').length]",
+        json!([]),
+    );
+    assert_eq!(focused, json!([3, 1, 1]), "two rows down from the first cell");
     // A cell opens its target.
     b.click("#matrix td.cell[data-class='curated']");
     b.wait(
@@ -280,19 +288,44 @@ fn a_diff_of_two_targets_shows_what_galley_diff_reports() {
 
 #[test]
 fn a_bundle_downloads_and_its_checksums_hold() {
-    use sha2::Digest;
     let Some((server, b, _lock)) = setup(&[]) else {
         return;
     };
     b.goto(&server.url(&format!("/ui/?{TARGET}")));
     wait_target(&b, TARGET);
-    b.click("#download-helm");
-    let zip_path = b.dir.join("downloads/bundle-helm.zip");
+    // Without a repository a GitOps bundle is refused with the server's reason.
+    b.click("#download-argocd");
+    let error = b.wait(
+        "the refusal",
+        "const e = document.getElementById('error'); return !e.hidden && e.innerText",
+    );
+    assert!(error.as_str().unwrap().contains("repo"), "{error}");
+    b.js(
+        "document.getElementById('bundle-repo').value = arguments[0]",
+        json!(["https://git.example.com/org/gitops.git"]),
+    );
+    for deployer in ["helm", "argocd", "flux", "helmfile"] {
+        check_bundle(&b, deployer);
+    }
+    // The recipe link is the server's RecipeResult.
+    let href = b.js(
+        "return document.getElementById('download-recipe').href",
+        json!([]),
+    );
+    assert_eq!(get(href.as_str().unwrap(), &[]).status, 200);
+}
+
+/// Click the deployer's button; the zip it downloads holds files whose SHA-256 sums are
+/// those its `checksums.txt` lists.
+fn check_bundle(b: &Browser, deployer: &str) {
+    use sha2::Digest;
+    b.click(&format!("#download-{deployer}"));
+    let zip_path = b.dir.join(format!("downloads/bundle-{deployer}.zip"));
     let start = std::time::Instant::now();
     while !zip_path.is_file() {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(60),
-            "no download in {}",
+            "no {deployer} download in {}",
             b.dir.display()
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -316,13 +349,7 @@ fn a_bundle_downloads_and_its_checksums_hold() {
         assert_eq!(got, sum, "{name}");
         checked += 1;
     }
-    assert!(checked > 5, "{sums}");
-    // The recipe link is the server's RecipeResult.
-    let href = b.js(
-        "return document.getElementById('download-recipe').href",
-        json!([]),
-    );
-    assert_eq!(get(href.as_str().unwrap(), &[]).status, 200);
+    assert!(checked > 5, "{deployer}: {sums}");
 }
 
 #[test]
@@ -389,6 +416,34 @@ fn keyboard_tabs_to_a_picker_and_changes_it() {
     b.wait(
         "values opened from the keyboard",
         "return document.querySelector('#values .tree')",
+    );
+}
+
+#[test]
+fn a_slow_request_shows_a_loading_state() {
+    let Some((server, b, _lock)) = setup(&[]) else {
+        return;
+    };
+    b.goto(&server.url("/ui/"));
+    wait_target(&b, "");
+    // Every request from now on answers a second late.
+    b.js(
+        "const real = window.fetch; window.fetch = (...a) => new Promise(r => setTimeout(r, 1000)).then(() => real(...a));",
+        json!([]),
+    );
+    b.js(
+        "const s = document.getElementById('pick-service'); s.value = 'gke'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    let busy = b.wait(
+        "the loading state",
+        "const s = document.getElementById('status'); return s.classList.contains('busy') && s.textContent",
+    );
+    assert_eq!(busy, json!("loading…"));
+    wait_target(&b, "service=gke");
+    assert_eq!(
+        b.js("return document.getElementById('status').className", json!([])),
+        json!("")
     );
 }
 

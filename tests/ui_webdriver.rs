@@ -105,6 +105,7 @@ impl Browser {
                 "prefs": {
                     "download.default_directory": self.dir.join("downloads"),
                     "download.prompt_for_download": false,
+                    "profile.default_content_setting_values.automatic_downloads": 1,
                 }
             }
         }}});

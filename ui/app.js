@@ -129,13 +129,19 @@ async function loadTarget() {
 function downloads(q, recipe) {
   const box = $("downloads");
   box.append(el("a", { id: "download-recipe", href: `/v1/recipe?${q}`, download: "recipe.json", text: "RecipeResult (JSON)" }));
+  box.append(el("label", { for: "bundle-repo", class: "repo" }, "Git repository (argocd, flux)",
+    el("input", { id: "bundle-repo", type: "url", placeholder: "the repository the GitOps deployers read" })));
   for (const deployer of DEPLOYERS) {
     box.append(el("button", { type: "button", id: `download-${deployer}`, onclick: () => downloadBundle(deployer, recipe) }, `bundle: ${deployer}`));
   }
 }
 async function downloadBundle(deployer, recipe) {
+  showError(null);
   try {
-    const resp = await request(`/v1/bundle?deployer=${deployer}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(recipe) });
+    const params = new URLSearchParams({ deployer });
+    const repo = $("bundle-repo").value.trim();
+    if (repo) params.set("repo", repo);
+    const resp = await request(`/v1/bundle?${params}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(recipe) });
     const url = URL.createObjectURL(await resp.blob());
     const a = el("a", { href: url, download: `bundle-${deployer}.zip` });
     document.body.append(a); a.click(); a.remove();
@@ -256,15 +262,32 @@ async function loadCoverage() {
       const res = cov.results[t.result] || {};
       const crit = Object.entries(t.criteria).filter(([, v]) => v !== "any").map(([k, v]) => `${k}=${v}`).join(", ") || "any";
       const title = `${crit}\n${t.class}${t.failure ? ` (refused: ${t.failure})` : ""}\noverlays: ${(res.applied || []).join(", ")}${(res.messages || []).length ? `\n${res.messages.join("\n")}` : ""}`;
-      return el("td", { class: `cell ${t.failure ? "failing" : t.class}`, title, tabindex: 0, "data-criteria": crit, "data-class": t.failure ? "failing" : t.class,
+      return el("td", { class: `cell ${t.failure ? "failing" : t.class}`, title, tabindex: -1, "data-criteria": crit, "data-class": t.failure ? "failing" : t.class,
         onclick: () => openTarget(t.criteria), onkeydown: (ev) => { if (ev.key === "Enter") openTarget(t.criteria); } });
     })))));
+  // One tab stop for the whole matrix; the arrow keys move within it.
+  const first = table.querySelector("td.cell");
+  if (first) first.tabIndex = 0;
+  table.addEventListener("keydown", (ev) => moveInMatrix(ev, table));
   clear($("coverage-box"), table);
   const refused = cov.results.filter((r) => r.failure);
   clear($("coverage-results"), el("h2", { text: "Refused targets" }), refused.length ?
     el("ul", { id: "refused" }, refused.map((r) => el("li", {}, el("strong", { text: `${r.targets} targets (${r.failure}): ` }), r.messages.join("; "),
       el("span", { class: "muted mono", text: ` overlays ${r.applied.join(", ")}` })))) : el("p", { class: "muted", text: "none: every target resolves" }));
   document.body.dataset.coverage = "loaded";
+}
+function moveInMatrix(ev, table) {
+  const steps = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] };
+  const cell = ev.target.closest("td.cell");
+  if (!cell || !steps[ev.key]) return;
+  ev.preventDefault();
+  const row = cell.parentElement, r = row.rowIndex, c = cell.cellIndex;
+  const next = table.rows[r + steps[ev.key][0]]?.cells[c + steps[ev.key][1]];
+  if (next && next.classList.contains("cell")) {
+    cell.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
 }
 function openTarget(criteria) {
   for (const d of state.dims) setPick(d.name, criteria[d.name] === undefined ? (d.count ? "0" : "any") : String(criteria[d.name] === "any" && d.count ? "0" : criteria[d.name]));
