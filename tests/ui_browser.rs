@@ -225,13 +225,20 @@ fn the_coverage_matrix_shows_covered_and_refused_targets() {
         "{refused}"
     );
     // The matrix is one tab stop; the arrow keys move within it.
-    b.js("document.querySelector('#matrix td.cell').focus()", json!([]));
+    b.js(
+        "document.querySelector('#matrix td.cell').focus()",
+        json!([]),
+    );
     b.keys(&format!("{ARROW_DOWN}{ARROW_DOWN}"));
     let focused = b.js(
         "const c = document.activeElement; return [c.parentElement.rowIndex, c.cellIndex, document.querySelectorAll('#matrix td.cell[tabindex=\"0\"]').length]",
         json!([]),
     );
-    assert_eq!(focused, json!([3, 1, 1]), "two rows down from the first cell");
+    assert_eq!(
+        focused,
+        json!([3, 1, 1]),
+        "two rows down from the first cell"
+    );
     // A cell opens its target.
     b.click("#matrix td.cell[data-class='curated']");
     b.wait(
@@ -442,7 +449,10 @@ fn a_slow_request_shows_a_loading_state() {
     assert_eq!(busy, json!("loading…"));
     wait_target(&b, "service=gke");
     assert_eq!(
-        b.js("return document.getElementById('status').className", json!([])),
+        b.js(
+            "return document.getElementById('status').className",
+            json!([])
+        ),
         json!("")
     );
 }

@@ -152,7 +152,7 @@ async function downloadBundle(deployer, recipe) {
 
 // Layered drawing: one column per deployment wave, edges from a dependency to its dependent.
 function drawGraph(g, q) {
-  const W = 190, H = 30, GX = 70, GY = 14, PAD = 24;
+  const W = 230, H = 30, GX = 70, GY = 14, PAD = 24;
   const columns = g.waves.map((w) => w.slice());
   const stuck = g.nodes.filter((n) => n.wave === null || n.wave === undefined).map((n) => n.name);
   if (stuck.length) columns.push(stuck);
@@ -181,7 +181,7 @@ function drawGraph(g, q) {
       "data-name": n.name, "data-wave": n.wave ?? "", "aria-label": `${label}, wave ${n.wave ?? "none"}` },
       el("svg:title", { text: `${label}${n.namespace ? ` (namespace ${n.namespace})` : ""}` }),
       el("svg:rect", { x: p.x, y: p.y, width: W, height: H, rx: 6 }),
-      el("svg:text", { x: p.x + 8, y: p.y + 19, text: label.length > 27 ? `${label.slice(0, 26)}…` : label }));
+      el("svg:text", { x: p.x + 8, y: p.y + 19, text: label.length > 33 ? `${label.slice(0, 32)}…` : label }));
     const open = () => selectComponent(n.name, q);
     node.addEventListener("click", open);
     node.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } });
