@@ -39,7 +39,7 @@ test: tools-min tools
 tools-min:
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
-	@scripts/install-debs.sh graphviz man-db docker-registry apache2-utils
+	@scripts/install-debs.sh graphviz man-db docker-registry apache2-utils chromium chromium-driver
 
 build:
 	$(CARGO) build --locked

@@ -8,6 +8,8 @@
 #   nodejs, npm   scripts/install-tools.sh installs the Argo CD / Flux schema models
 #   docker-registry  the CNCF distribution registry `galley bundle -o oci://` pushes to (tests/oci.rs)
 #   apache2-utils `htpasswd` makes the password file of the registry with basic auth (tests/oci_tls.rs)
+#   chromium, chromium-driver
+#                 the browser and its WebDriver that drive the explorer under /ui/ (tests/ui_browser.rs)
 # Only as root with apt-get. Otherwise it says what is missing and exits 0: the tests that
 # need a missing tool print SKIPPED, and fail under GALLEY_REQUIRE_TOOLS=1 (`make test`).
 set -uo pipefail
@@ -24,9 +26,11 @@ declare -A probe=(
   [npm]="command -v npm"
   [docker-registry]="command -v docker-registry"
   [apache2-utils]="command -v htpasswd"
+  [chromium]="command -v chromium"
+  [chromium-driver]="command -v chromedriver"
 )
 missing=()
-for pkg in "${@:-graphviz man-db docker-registry apache2-utils}"; do
+for pkg in "${@:-graphviz man-db docker-registry apache2-utils chromium chromium-driver}"; do
   for p in $pkg; do
     bash -c "${probe[$p]:-command -v $p}" >/dev/null 2>&1 || missing+=("$p")
   done

@@ -49,4 +49,7 @@ mod serve_hostile;
 mod serve_support;
 mod set_values;
 mod traps_bundle;
+mod ui_browser;
+mod ui_serve;
+mod ui_webdriver;
 mod validate;

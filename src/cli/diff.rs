@@ -151,23 +151,26 @@ pub fn run(args: Args) -> ExitCode {
     let d = diff::diff(&loaded[0], &loaded[1]);
     match args.format {
         Format::Human => super::emit(&human(&d)),
-        Format::Json => {
-            let mut doc = serde_json::json!({ "version": 1, "equal": d.is_equal() });
-            if let (Some(obj), Ok(serde_json::Value::Object(body))) =
-                (doc.as_object_mut(), serde_json::to_value(&d))
-            {
-                obj.extend(body);
-            }
-            let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            s.push('\n');
-            super::emit(&s);
-        }
+        Format::Json => super::emit(&json(&d)),
     }
     if d.is_equal() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The JSON of `--format json` (`galley serve`'s `/v1/diff` answers the same).
+pub fn json(d: &Diff) -> String {
+    let mut doc = serde_json::json!({ "version": 1, "equal": d.is_equal() });
+    if let (Some(obj), Ok(serde_json::Value::Object(body))) =
+        (doc.as_object_mut(), serde_json::to_value(d))
+    {
+        obj.extend(body);
+    }
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn sources(args: &Args) -> Result<[Source<'_>; 2], String> {

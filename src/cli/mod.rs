@@ -7,7 +7,7 @@
 pub(crate) mod bundle;
 mod check;
 pub(crate) mod coverage;
-mod diff;
+pub(crate) mod diff;
 pub(crate) mod explain;
 mod export;
 mod fail;

@@ -84,8 +84,9 @@ pub async fn middleware(State(app): State<Shared>, mut req: Request, next: Next)
     let path = req.uri().path();
     let route = super::routes::ROUTES
         .iter()
+        .chain(super::explore::ROUTES.iter())
         .find(|r| **r == path)
-        .map_or("unmatched", |r| r)
+        .map_or(super::ui::route_label(path), |r| r)
         .to_string();
     let client = req
         .extensions()

@@ -122,6 +122,13 @@ impl Allowlist {
         Ok(())
     }
 
+    /// The values a dimension is limited to, when it is.
+    pub fn values(&self, dim: &str) -> Option<Vec<&str>> {
+        self.0
+            .get(dim)
+            .map(|s| s.iter().map(String::as_str).collect())
+    }
+
     /// Refuse a target that names a value outside a list (`any` is always allowed).
     pub fn check(&self, query: &Query) -> Result<(), ApiError> {
         for (dim, allowed) in &self.0 {

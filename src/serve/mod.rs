@@ -10,11 +10,13 @@ mod archive;
 mod author;
 mod bundle;
 mod error;
+mod explore;
 mod limits;
 mod metrics;
 mod params;
 mod routes;
 mod server;
+mod ui;
 
 use crate::resolve::Resolver;
 use camino::Utf8PathBuf;

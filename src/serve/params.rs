@@ -24,6 +24,11 @@ impl Params {
         Ok(Params(out))
     }
 
+    /// Parameters already decoded (a route that derives one set from another).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     /// Refuse a parameter the route does not take, naming the nearest one it does.
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
         for (k, _) in &self.0 {

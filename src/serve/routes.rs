@@ -53,6 +53,8 @@ pub fn router(app: Shared) -> Router {
         .route("/ready", routing::get(ready))
         .route("/metrics", routing::get(metrics))
         .route("/openapi.json", routing::get(openapi))
+        .merge(super::explore::routes())
+        .merge(super::ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             super::app::middleware,
@@ -512,6 +514,7 @@ mod tests {
             .map(String::as_str)
             .collect();
         let mut routes = ROUTES.to_vec();
+        routes.extend(super::super::explore::ROUTES);
         paths.sort_unstable();
         routes.sort_unstable();
         assert_eq!(paths, routes);
