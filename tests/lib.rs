@@ -6,6 +6,7 @@ mod support;
 mod bundle;
 mod bundle_repo;
 mod bundle_tools;
+mod bundlefx_clap_boundary;
 mod check_fixtures;
 mod cli;
 mod cli_traps;
