@@ -369,7 +369,10 @@ mod tests {
         for arg in DeployerArg::value_variants() {
             let name = arg.to_possible_value().map(|p| p.get_name().to_string());
             assert_eq!(name.as_deref(), Some(Deployer::from(*arg).as_str()));
-            assert_eq!(name.as_deref().and_then(Deployer::parse), Some((*arg).into()));
+            assert_eq!(
+                name.as_deref().and_then(Deployer::parse),
+                Some((*arg).into())
+            );
         }
     }
 }
