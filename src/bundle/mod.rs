@@ -5,6 +5,12 @@
 //! pure function from the [`Plan`] and [`Options`] to a [`Tree`] of files, then the common
 //! files every bundle has (`recipe.yaml`, `bundle.yaml`, `checksums.txt`). Writing the tree
 //! is the caller's job (`crate::write::write_tree`, atomically). See `docs/bundles.md`.
+//!
+//! Planning is spread by concern: `plan` (the types and the steps in order), `select`
+//! (`--set` by component, the enable filter, bundle checks), `order` (deployment order and
+//! waves), `folders` (numbered folders), `component` (one component checked and built),
+//! `values` (`--set` and node scheduling). `shared` holds what the emitters share, `finish`
+//! the files every bundle ends with.
 
 pub mod argocd;
 mod component;
