@@ -10,6 +10,7 @@ mod architecture;
 mod bundle;
 mod bundle_repo;
 mod bundle_tools;
+mod bundlefx_clap_boundary;
 mod check_fixtures;
 mod cli;
 mod cli_traps;

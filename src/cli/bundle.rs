@@ -39,8 +39,8 @@ pub struct Args {
     #[arg(long)]
     force: bool,
     /// How the bundle deploys
-    #[arg(long, short = 'd', value_enum, ignore_case = true, default_value_t = Deployer::Helm)]
-    deployer: Deployer,
+    #[arg(long, short = 'd', value_enum, ignore_case = true, default_value_t = DeployerArg::Helm)]
+    deployer: DeployerArg,
     /// The Git repository the bundle is pushed to (required for argocd and flux)
     #[arg(long, value_name = "URL")]
     repo: Option<String>,
@@ -49,6 +49,31 @@ pub struct Args {
     revision: String,
     #[command(flatten)]
     flags: Flags,
+}
+
+/// `--deployer`: the command line's names for [`Deployer`] (the library does not depend on
+/// clap). The doc comments are the `--help` text of each value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeployerArg {
+    /// Numbered per-component folders with deploy.sh and undeploy.sh
+    Helm,
+    /// Argo CD Applications with an app-of-apps
+    Argocd,
+    /// Flux HelmReleases and sources tied by a kustomization.yaml
+    Flux,
+    /// One helmfile.yaml
+    Helmfile,
+}
+
+impl From<DeployerArg> for Deployer {
+    fn from(arg: DeployerArg) -> Deployer {
+        match arg {
+            DeployerArg::Helm => Deployer::Helm,
+            DeployerArg::Argocd => Deployer::Argocd,
+            DeployerArg::Flux => Deployer::Flux,
+            DeployerArg::Helmfile => Deployer::Helmfile,
+        }
+    }
 }
 
 /// The flags that shape a bundle beyond its deployer, as text; `galley serve` fills the same
@@ -244,7 +269,7 @@ fn exit_for(diags: &[Diagnostic]) -> ExitCode {
 
 fn options(args: &Args) -> Result<Options, String> {
     options_from(
-        args.deployer,
+        args.deployer.into(),
         args.repo.clone(),
         args.revision.clone(),
         &args.flags,
@@ -332,4 +357,30 @@ fn revision(raw: &str) -> Result<String, String> {
         return Err("a Git revision has no spaces, control characters or backticks".into());
     }
     Ok(raw.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// `--deployer`'s values are the library's deployers, same names, same order, each
+    /// mapped to the deployer of its name.
+    #[test]
+    fn deployer_arg_mirrors_the_library() {
+        let names: Vec<String> = DeployerArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        let library: Vec<&str> = Deployer::ALL.iter().map(|d| d.as_str()).collect();
+        assert_eq!(names, library);
+        for arg in DeployerArg::value_variants() {
+            let name = arg.to_possible_value().map(|p| p.get_name().to_string());
+            assert_eq!(name.as_deref(), Some(Deployer::from(*arg).as_str()));
+            assert_eq!(
+                name.as_deref().and_then(Deployer::parse),
+                Some((*arg).into())
+            );
+        }
+    }
 }

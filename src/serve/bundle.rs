@@ -85,7 +85,7 @@ fn parse(query: Option<&str>) -> Result<Asked, ApiError> {
     params.only(&PARAMS)?;
     let deployer = match params.one("deployer")? {
         None | Some("") => Deployer::Helm,
-        Some(raw) => <Deployer as clap::ValueEnum>::from_str(raw, true).map_err(|_| {
+        Some(raw) => Deployer::parse(raw).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "invalid deployer `{raw}`; {}",
                 crate::diag::suggestion(

@@ -135,6 +135,42 @@ fn sync_policy() -> Value {
 }
 
 fn application(c: &Planned, repo: &str, revision: &str) -> Value {
+    map([
+        ("apiVersion", s("argoproj.io/v1alpha1")),
+        ("kind", s("Application")),
+        (
+            "metadata",
+            map([
+                ("name", s(&c.name)),
+                ("namespace", s(NAMESPACE)),
+                (
+                    "annotations",
+                    map([("argocd.argoproj.io/sync-wave", s(c.depth.to_string()))]),
+                ),
+                (
+                    "finalizers",
+                    Value::List(vec![s("resources-finalizer.argocd.argoproj.io")]),
+                ),
+            ]),
+        ),
+        (
+            "spec",
+            map([
+                ("project", s("default")),
+                ("sources", Value::List(sources(c, repo, revision))),
+                (
+                    "destination",
+                    map([("server", s(IN_CLUSTER)), ("namespace", s(&c.namespace))]),
+                ),
+                ("syncPolicy", sync_policy()),
+            ]),
+        ),
+    ])
+}
+
+/// An Application's sources: the chart (with the GitOps repository as `$values`) or the
+/// Kustomize source, then the local chart of its manifests, then its remote manifests.
+fn sources(c: &Planned, repo: &str, revision: &str) -> Vec<Value> {
     let mut sources = Vec::new();
     match &c.source {
         Source::Chart {
@@ -142,30 +178,7 @@ fn application(c: &Planned, repo: &str, revision: &str) -> Value {
             chart,
             oci,
         } => {
-            // Helm-over-OCI: the registry path without its scheme, plus `chart`; the tag
-            // is kept verbatim. HTTP repositories match versions as semver (no `v`).
-            let repo_url = if *oci {
-                url.trim_start_matches("oci://")
-                    .trim_end_matches('/')
-                    .to_string()
-            } else {
-                url.clone()
-            };
-            let mut helm = crate::value::Map::new();
-            helm.insert("releaseName".into(), s(&c.name));
-            helm.insert(
-                "valueFiles".into(),
-                Value::List(vec![s(format!("$values/{}/values.yaml", c.dir))]),
-            );
-            let mut src = crate::value::Map::new();
-            src.insert("repoURL".into(), s(repo_url));
-            src.insert("chart".into(), s(chart));
-            src.insert(
-                "targetRevision".into(),
-                s(repo_version(c).unwrap_or_else(|| "*".into())),
-            );
-            src.insert("helm".into(), Value::Map(helm));
-            sources.push(Value::Map(src));
+            sources.push(chart_source(c, url, chart, *oci));
             sources.push(map([
                 ("repoURL", s(repo)),
                 ("targetRevision", s(revision)),
@@ -206,37 +219,35 @@ fn application(c: &Planned, repo: &str, revision: &str) -> Value {
             ("path", s(dir)),
         ]));
     }
-    map([
-        ("apiVersion", s("argoproj.io/v1alpha1")),
-        ("kind", s("Application")),
-        (
-            "metadata",
-            map([
-                ("name", s(&c.name)),
-                ("namespace", s(NAMESPACE)),
-                (
-                    "annotations",
-                    map([("argocd.argoproj.io/sync-wave", s(c.depth.to_string()))]),
-                ),
-                (
-                    "finalizers",
-                    Value::List(vec![s("resources-finalizer.argocd.argoproj.io")]),
-                ),
-            ]),
-        ),
-        (
-            "spec",
-            map([
-                ("project", s("default")),
-                ("sources", Value::List(sources)),
-                (
-                    "destination",
-                    map([("server", s(IN_CLUSTER)), ("namespace", s(&c.namespace))]),
-                ),
-                ("syncPolicy", sync_policy()),
-            ]),
-        ),
-    ])
+    sources
+}
+
+/// A chart source whose values come from the GitOps repository (`$values`).
+fn chart_source(c: &Planned, url: &str, chart: &str, oci: bool) -> Value {
+    // Helm-over-OCI: the registry path without its scheme, plus `chart`; the tag
+    // is kept verbatim. HTTP repositories match versions as semver (no `v`).
+    let repo_url = if oci {
+        url.trim_start_matches("oci://")
+            .trim_end_matches('/')
+            .to_string()
+    } else {
+        url.to_string()
+    };
+    let mut helm = crate::value::Map::new();
+    helm.insert("releaseName".into(), s(&c.name));
+    helm.insert(
+        "valueFiles".into(),
+        Value::List(vec![s(format!("$values/{}/values.yaml", c.dir))]),
+    );
+    let mut src = crate::value::Map::new();
+    src.insert("repoURL".into(), s(repo_url));
+    src.insert("chart".into(), s(chart));
+    src.insert(
+        "targetRevision".into(),
+        s(repo_version(c).unwrap_or_else(|| "*".into())),
+    );
+    src.insert("helm".into(), Value::Map(helm));
+    Value::Map(src)
 }
 
 fn app_of_apps(repo: &str, revision: &str, registries: bool) -> Value {

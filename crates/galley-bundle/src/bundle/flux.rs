@@ -27,31 +27,7 @@ const INTERVAL: &str = "10m";
 
 pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
     let repo = super::require_repo(opts, "flux")?;
-    let mut errors = Vec::new();
-    let helm_repos: BTreeMap<String, String> = plan
-        .components
-        .iter()
-        .filter_map(|c| match &c.source {
-            Source::Chart {
-                repo, oci: false, ..
-            } => Some((repo.clone(), format!("helmrepository-{}", repo_name(repo)))),
-            _ => None,
-        })
-        .collect();
-    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
-    for (url, name) in &helm_repos {
-        if let Some(other) = names.insert(name, url) {
-            errors.push(Diagnostic::error(
-                Code::BundleUnsupported,
-                format!(
-                    "chart repositories `{other}` and `{url}` would share the source name `{name}`"
-                ),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    let helm_repos = helm_repositories(plan)?;
     let mut tree = super::per_component(plan, |c| component(plan, c, &helm_repos));
     for (url, name) in &helm_repos {
         tree.add(
@@ -77,6 +53,47 @@ pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
             yaml_doc(&git_repository(GIT_SOURCE, repo, &opts.revision)),
         );
     }
+    let kustomization = kustomization(&tree);
+    tree.add("kustomization.yaml", kustomization);
+    tree.add("README.md", readme(plan, repo, &opts.revision));
+    Ok(tree)
+}
+
+/// The `HelmRepository` source name of each HTTP(S) chart repository, by URL; an error
+/// where two URLs would get the same name.
+fn helm_repositories(plan: &Plan) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let helm_repos: BTreeMap<String, String> = plan
+        .components
+        .iter()
+        .filter_map(|c| match &c.source {
+            Source::Chart {
+                repo, oci: false, ..
+            } => Some((repo.clone(), format!("helmrepository-{}", repo_name(repo)))),
+            _ => None,
+        })
+        .collect();
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    for (url, name) in &helm_repos {
+        if let Some(other) = names.insert(name, url) {
+            errors.push(Diagnostic::error(
+                Code::BundleUnsupported,
+                format!(
+                    "chart repositories `{other}` and `{url}` would share the source name `{name}`"
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(helm_repos)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The top `kustomization.yaml`: every source, HelmRelease and Flux Kustomization of the
+/// tree, sorted.
+fn kustomization(tree: &Tree) -> String {
     let mut resources: Vec<String> = tree
         .files
         .keys()
@@ -88,22 +105,23 @@ pub fn emit(plan: &Plan, opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
         .cloned()
         .collect();
     resources.sort();
-    tree.add(
-        "kustomization.yaml",
-        yaml_doc(&map([
-            ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
-            ("kind", s("Kustomization")),
-            (
-                "resources",
-                Value::List(resources.into_iter().map(Value::String).collect()),
-            ),
-        ])),
-    );
-    tree.add("README.md", readme(plan, repo, &opts.revision));
-    Ok(tree)
+    yaml_doc(&map([
+        ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
+        ("kind", s("Kustomization")),
+        (
+            "resources",
+            Value::List(resources.into_iter().map(Value::String).collect()),
+        ),
+    ]))
 }
 
+/// The GitOps repository as a Flux source, following a branch.
 fn git_repository(name: &str, url: &str, revision: &str) -> Value {
+    git_source(name, url, map([("branch", s(revision))]))
+}
+
+/// A `GitRepository` named `name` of `url` at `reference` (`branch:` or `tag:`).
+fn git_source(name: &str, url: &str, reference: Value) -> Value {
     map([
         ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
         ("kind", s("GitRepository")),
@@ -116,7 +134,7 @@ fn git_repository(name: &str, url: &str, revision: &str) -> Value {
             map([
                 ("interval", s(INTERVAL)),
                 ("url", s(url)),
-                ("ref", map([("branch", s(revision))])),
+                ("ref", reference),
             ]),
         ),
     ])
@@ -200,190 +218,221 @@ fn release_spec(
     ])
 }
 
+/// A component's files: its remote manifests' Flux Kustomization, its HelmRelease or
+/// Kustomization with their sources, and the release of its local chart.
 fn component(plan: &Plan, c: &Planned, helm_repos: &BTreeMap<String, String>) -> Tree {
     let mut t = Tree::default();
-    let depends = depends_on(dependencies(plan, c));
     if let Some(dir) = &c.pre_dir {
         super::remote_kustomization(c, &mut t);
         t.add(
             format!("{dir}/flux-kustomization.yaml"),
-            yaml_doc(&map([
-                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
-                ("kind", s("Kustomization")),
-                (
-                    "metadata",
-                    map([
-                        ("name", s(format!("{}-pre", c.name))),
-                        ("namespace", s(NAMESPACE)),
-                    ]),
-                ),
-                (
-                    "spec",
-                    map([
-                        ("interval", s(INTERVAL)),
-                        ("path", s(format!("./{dir}"))),
-                        ("prune", Value::Bool(true)),
-                        ("wait", Value::Bool(true)),
-                        (
-                            "sourceRef",
-                            map([("kind", s("GitRepository")), ("name", s(GIT_SOURCE))]),
-                        ),
-                    ]),
-                ),
-            ])),
+            yaml_doc(&pre_kustomization(c, dir)),
         );
     }
     match &c.source {
         Source::Chart { repo, chart, oci } => {
             let chart_value = if *oci {
-                let name = format!("ocirepository-{}", c.name);
-                let mut reference = Map::new();
-                if let Some(v) = &c.version {
-                    reference.insert("tag".into(), s(v));
-                } else {
-                    reference.insert("semver".into(), s("*"));
-                }
-                t.add(
-                    format!("sources/{name}.yaml"),
-                    yaml_doc(&map([
-                        ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
-                        ("kind", s("OCIRepository")),
-                        ("metadata", map([("name", s(&name)), ("namespace", s(NAMESPACE))])),
-                        (
-                            "spec",
-                            map([
-                                ("interval", s(INTERVAL)),
-                                ("url", s(c.source.oci_ref().unwrap_or_default())),
-                                ("ref", Value::Map(reference)),
-                                (
-                                    "layerSelector",
-                                    map([
-                                        ("mediaType", s("application/vnd.cncf.helm.chart.content.v1.tar+gzip")),
-                                        ("operation", s("copy")),
-                                    ]),
-                                ),
-                            ]),
-                        ),
-                    ])),
-                );
-                map([(
-                    "chartRef",
-                    map([
-                        ("kind", s("OCIRepository")),
-                        ("name", s(name)),
-                        ("namespace", s(NAMESPACE)),
-                    ]),
-                )])
+                oci_chart(c, &mut t)
             } else {
-                let mut spec = Map::new();
-                spec.insert("chart".into(), s(chart));
-                if let Some(v) = repo_version(c) {
-                    spec.insert("version".into(), s(v));
-                }
-                spec.insert(
-                    "sourceRef".into(),
-                    map([
-                        ("kind", s("HelmRepository")),
-                        ("name", s(helm_repos.get(repo).cloned().unwrap_or_default())),
-                        ("namespace", s(NAMESPACE)),
-                    ]),
-                );
-                spec.insert("interval".into(), s(INTERVAL));
-                map([("chart", map([("spec", Value::Map(spec))]))])
+                helm_chart(c, repo, chart, helm_repos)
             };
+            let depends = depends_on(dependencies(plan, c));
             t.add(
                 format!("{}/helmrelease.yaml", c.dir),
                 yaml_doc(&release_spec(
                     &c.name,
                     c,
                     chart_value,
-                    depends.clone(),
+                    depends,
                     Some(&c.values),
                 )),
             );
         }
-        Source::Kustomize { path, .. } => {
-            let mut spec = Map::new();
-            spec.insert("interval".into(), s(INTERVAL));
-            spec.insert(
-                "path".into(),
-                s(if path.is_empty() {
-                    "./".to_string()
-                } else {
-                    format!("./{path}")
-                }),
-            );
-            spec.insert("prune".into(), Value::Bool(true));
-            spec.insert("targetNamespace".into(), s(&c.namespace));
-            let source_name = format!("{}-source", c.name);
-            spec.insert(
-                "sourceRef".into(),
-                map([("kind", s("GitRepository")), ("name", s(&source_name))]),
-            );
-            spec.insert("wait".into(), Value::Bool(true));
-            let kust = map([
-                ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
-                ("kind", s("Kustomization")),
-                (
-                    "metadata",
-                    map([("name", s(&c.name)), ("namespace", s(NAMESPACE))]),
-                ),
-                ("spec", Value::Map(spec)),
-            ]);
-            let Source::Kustomize { repo, tag, .. } = &c.source else {
-                unreachable!()
-            };
-            let mut git = git_repository(&source_name, repo, "");
-            if let Value::Map(m) = &mut git
-                && let Some(Value::Map(spec)) = m.get_mut("spec")
-            {
-                spec.insert(
-                    "ref".into(),
-                    match tag {
-                        Some(t) => map([("tag", s(t))]),
-                        None => map([("branch", s("main"))]),
-                    },
-                );
-            }
-            t.add(
-                format!("sources/gitrepository-{}.yaml", c.name),
-                yaml_doc(&git),
-            );
-            t.add(
-                format!("{}/flux-kustomization.yaml", c.dir),
-                yaml_doc(&kust),
-            );
+        Source::Kustomize { repo, path, tag } => {
+            kustomize(c, repo, path, tag.as_deref(), &mut t);
         }
         Source::None => {}
     }
     if let (Some(dir), Some(release)) = (c.local_chart_dir(), c.local_release()) {
         local_chart(c, dir, &mut t);
-        let primary_dep = depends_on(post_dependencies(plan, c));
-        let chart_value = map([(
-            "chart",
-            map([(
-                "spec",
-                map([
-                    ("chart", s(format!("./{dir}"))),
-                    (
-                        "sourceRef",
-                        map([
-                            ("kind", s("GitRepository")),
-                            ("name", s(GIT_SOURCE)),
-                            ("namespace", s(NAMESPACE)),
-                        ]),
-                    ),
-                    ("interval", s(INTERVAL)),
-                    ("reconcileStrategy", s("Revision")),
-                ]),
-            )]),
-        )]);
         t.add(
             format!("{dir}/helmrelease.yaml"),
-            yaml_doc(&release_spec(&release, c, chart_value, primary_dep, None)),
+            yaml_doc(&post_release(plan, c, dir, &release)),
         );
     }
     t
+}
+
+/// The Flux Kustomization that applies a component's remote manifests from `dir`.
+fn pre_kustomization(c: &Planned, dir: &str) -> Value {
+    map([
+        ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+        ("kind", s("Kustomization")),
+        (
+            "metadata",
+            map([
+                ("name", s(format!("{}-pre", c.name))),
+                ("namespace", s(NAMESPACE)),
+            ]),
+        ),
+        (
+            "spec",
+            map([
+                ("interval", s(INTERVAL)),
+                ("path", s(format!("./{dir}"))),
+                ("prune", Value::Bool(true)),
+                ("wait", Value::Bool(true)),
+                (
+                    "sourceRef",
+                    map([("kind", s("GitRepository")), ("name", s(GIT_SOURCE))]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+/// An OCI chart: its `OCIRepository` source (tag verbatim) added to `t`, and the release's
+/// `chartRef` to it.
+fn oci_chart(c: &Planned, t: &mut Tree) -> Value {
+    let name = format!("ocirepository-{}", c.name);
+    let mut reference = Map::new();
+    if let Some(v) = &c.version {
+        reference.insert("tag".into(), s(v));
+    } else {
+        reference.insert("semver".into(), s("*"));
+    }
+    t.add(
+        format!("sources/{name}.yaml"),
+        yaml_doc(&map([
+            ("apiVersion", s("source.toolkit.fluxcd.io/v1")),
+            ("kind", s("OCIRepository")),
+            (
+                "metadata",
+                map([("name", s(&name)), ("namespace", s(NAMESPACE))]),
+            ),
+            (
+                "spec",
+                map([
+                    ("interval", s(INTERVAL)),
+                    ("url", s(c.source.oci_ref().unwrap_or_default())),
+                    ("ref", Value::Map(reference)),
+                    (
+                        "layerSelector",
+                        map([
+                            (
+                                "mediaType",
+                                s("application/vnd.cncf.helm.chart.content.v1.tar+gzip"),
+                            ),
+                            ("operation", s("copy")),
+                        ]),
+                    ),
+                ]),
+            ),
+        ])),
+    );
+    map([(
+        "chartRef",
+        map([
+            ("kind", s("OCIRepository")),
+            ("name", s(name)),
+            ("namespace", s(NAMESPACE)),
+        ]),
+    )])
+}
+
+/// A chart of an HTTP(S) repository: the release's `chart.spec`, its source the shared
+/// `HelmRepository` of `repo`.
+fn helm_chart(
+    c: &Planned,
+    repo: &str,
+    chart: &str,
+    helm_repos: &BTreeMap<String, String>,
+) -> Value {
+    let mut spec = Map::new();
+    spec.insert("chart".into(), s(chart));
+    if let Some(v) = repo_version(c) {
+        spec.insert("version".into(), s(v));
+    }
+    spec.insert(
+        "sourceRef".into(),
+        map([
+            ("kind", s("HelmRepository")),
+            ("name", s(helm_repos.get(repo).cloned().unwrap_or_default())),
+            ("namespace", s(NAMESPACE)),
+        ]),
+    );
+    spec.insert("interval".into(), s(INTERVAL));
+    map([("chart", map([("spec", Value::Map(spec))]))])
+}
+
+/// A Kustomize component: a Flux Kustomization in its folder and a `GitRepository` of its
+/// source at its tag (or `main`).
+fn kustomize(c: &Planned, repo: &str, path: &str, tag: Option<&str>, t: &mut Tree) {
+    let mut spec = Map::new();
+    spec.insert("interval".into(), s(INTERVAL));
+    spec.insert(
+        "path".into(),
+        s(if path.is_empty() {
+            "./".to_string()
+        } else {
+            format!("./{path}")
+        }),
+    );
+    spec.insert("prune".into(), Value::Bool(true));
+    spec.insert("targetNamespace".into(), s(&c.namespace));
+    let source_name = format!("{}-source", c.name);
+    spec.insert(
+        "sourceRef".into(),
+        map([("kind", s("GitRepository")), ("name", s(&source_name))]),
+    );
+    spec.insert("wait".into(), Value::Bool(true));
+    let kust = map([
+        ("apiVersion", s("kustomize.toolkit.fluxcd.io/v1")),
+        ("kind", s("Kustomization")),
+        (
+            "metadata",
+            map([("name", s(&c.name)), ("namespace", s(NAMESPACE))]),
+        ),
+        ("spec", Value::Map(spec)),
+    ]);
+    let reference = match tag {
+        Some(t) => map([("tag", s(t))]),
+        None => map([("branch", s("main"))]),
+    };
+    t.add(
+        format!("sources/gitrepository-{}.yaml", c.name),
+        yaml_doc(&git_source(&source_name, repo, reference)),
+    );
+    t.add(
+        format!("{}/flux-kustomization.yaml", c.dir),
+        yaml_doc(&kust),
+    );
+}
+
+/// The HelmRelease of a component's local chart in `dir`, served from the GitOps
+/// repository.
+fn post_release(plan: &Plan, c: &Planned, dir: &str, release: &str) -> Value {
+    let chart_value = map([(
+        "chart",
+        map([(
+            "spec",
+            map([
+                ("chart", s(format!("./{dir}"))),
+                (
+                    "sourceRef",
+                    map([
+                        ("kind", s("GitRepository")),
+                        ("name", s(GIT_SOURCE)),
+                        ("namespace", s(NAMESPACE)),
+                    ]),
+                ),
+                ("interval", s(INTERVAL)),
+                ("reconcileStrategy", s("Revision")),
+            ]),
+        )]),
+    )]);
+    let depends = depends_on(post_dependencies(plan, c));
+    release_spec(release, c, chart_value, depends, None)
 }
 
 fn readme(plan: &Plan, repo: &str, revision: &str) -> String {

@@ -19,9 +19,37 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 pub fn emit(plan: &Plan, _opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
+    let repos = repositories(plan)?;
+    let mut tree = super::per_component(plan, |c| {
+        let mut t = Tree::default();
+        if matches!(c.source, Source::Chart { .. }) {
+            t.add(format!("{}/values.yaml", c.dir), values_file(&c.values));
+        }
+        if let Some(dir) = c.local_chart_dir() {
+            local_chart(c, dir, &mut t);
+        }
+        super::remote_kustomization(c, &mut t);
+        t
+    });
+    let mut releases = Vec::new();
+    for c in &plan.components {
+        releases.extend(component_releases(plan, c));
+    }
+    let readme = readme(plan, &releases);
+    tree.add("helmfile.yaml", yaml_doc(&helmfile(&repos, releases)));
+    tree.add("README.md", readme);
+    Ok(tree)
+}
+
+/// Chart repositories by helmfile alias: the URL without `oci://`, and whether it is OCI.
+type Repos = BTreeMap<String, (String, bool)>;
+
+/// The chart repositories; an error for what helmfile cannot install and for two URLs
+/// with one alias.
+fn repositories(plan: &Plan) -> Result<Repos, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     // Repository aliases: one per distinct URL.
-    let mut repos: BTreeMap<String, (String, bool)> = BTreeMap::new();
+    let mut repos = Repos::new();
     for c in &plan.components {
         match &c.source {
             Source::Chart { repo, oci, .. } => {
@@ -56,20 +84,15 @@ pub fn emit(plan: &Plan, _opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(repos)
+    } else {
+        Err(errors)
     }
-    let mut tree = super::per_component(plan, |c| {
-        let mut t = Tree::default();
-        if matches!(c.source, Source::Chart { .. }) {
-            t.add(format!("{}/values.yaml", c.dir), values_file(&c.values));
-        }
-        if let Some(dir) = c.local_chart_dir() {
-            local_chart(c, dir, &mut t);
-        }
-        super::remote_kustomization(c, &mut t);
-        t
-    });
+}
+
+/// `helmfile.yaml`: the repositories, Helm's defaults and the releases.
+fn helmfile(repos: &Repos, releases: Vec<Value>) -> Value {
     let repositories: Vec<Value> = repos
         .iter()
         .map(|(name, (url, oci))| {
@@ -82,10 +105,6 @@ pub fn emit(plan: &Plan, _opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
             Value::Map(m)
         })
         .collect();
-    let mut releases = Vec::new();
-    for c in &plan.components {
-        releases.extend(component_releases(plan, c));
-    }
     let mut doc = Map::new();
     if !repositories.is_empty() {
         doc.insert("repositories".into(), Value::List(repositories));
@@ -99,11 +118,8 @@ pub fn emit(plan: &Plan, _opts: &Options) -> Result<Tree, Vec<Diagnostic>> {
             ("createNamespace", Value::Bool(true)),
         ]),
     );
-    let readme = readme(plan, &releases);
     doc.insert("releases".into(), Value::List(releases));
-    tree.add("helmfile.yaml", yaml_doc(&Value::Map(doc)));
-    tree.add("README.md", readme);
-    Ok(tree)
+    Value::Map(doc)
 }
 
 fn need(plan: &Plan, name: &str) -> Option<String> {

@@ -28,7 +28,7 @@ use crate::measure::constraint::{self, Outcome, Status};
 use crate::measure::measurements::Measurements;
 use crate::measure::results::ExternalTest;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PhaseName {
     Readiness,
     Deployment,
