@@ -28,6 +28,7 @@ mod integration;
 mod library;
 mod lint;
 mod measure;
+mod mixins_digest;
 mod oci;
 mod oci_attest;
 mod oci_hostile;
