@@ -40,18 +40,15 @@ fn digests() -> Vec<String> {
                 Ok(recipe) => {
                     let mut result = serde_json::to_value(RecipeResult::new(&recipe, false))
                         .expect("a RecipeResult serializes");
-                    if let Some(meta) = result
-                        .get_mut("metadata")
-                        .and_then(|m| m.as_object_mut())
-                    {
+                    if let Some(meta) = result.get_mut("metadata").and_then(|m| m.as_object_mut()) {
                         meta.remove("version");
                     }
                     let values: Vec<(String, serde_json::Value)> = recipe
                         .components
                         .iter()
                         .map(|c| {
-                            let v = serde_json::to_value(c.values.sorted())
-                                .expect("values serialize");
+                            let v =
+                                serde_json::to_value(c.values.sorted()).expect("values serialize");
                             (c.name.clone(), v)
                         })
                         .collect();

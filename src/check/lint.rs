@@ -45,6 +45,7 @@ pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnosti
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
+    out.extend(crate::check::mixin::unused(&lib.overlays, &lib.mixins));
     replaced_overlays(lib, &mut out);
     out.retain(|d| !suppressed(d, &lib.files));
     // Conflicts are errors, which no comment silences.
@@ -539,6 +540,12 @@ fn unused_components(lib: &Library, out: &mut Vec<Diagnostic>) {
         .overlays
         .values()
         .flat_map(|o| o.ast.components().map(|c| c.name.node.as_str()))
+        .chain(lib.mixins.values().flat_map(|m| {
+            m.ast.body.iter().filter_map(|s| match s {
+                crate::syntax::ast::OverlayStmt::Component(c) => Some(c.name.node.as_str()),
+                _ => None,
+            })
+        }))
         .collect();
     for c in lib.stdlib.registry.values() {
         if !used.contains(c.name.as_str()) {

@@ -203,6 +203,7 @@ impl Lowerer<'_> {
             span: doc.span,
             name,
             extends,
+            mixins: Vec::new(),
             priority: None,
             body,
         })

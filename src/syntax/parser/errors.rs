@@ -257,6 +257,7 @@ fn statement_set(rule: Rule) -> Option<Expect> {
     Some(match rule {
         Rule::item | Rule::file => kws(&[
             "overlay",
+            "mixin",
             "dimension",
             "measurement",
             "component",
@@ -369,6 +370,8 @@ fn keyword_of(rule: Rule) -> Option<String> {
             | Rule::unit
             | Rule::alias
             | Rule::extends
+            | Rule::mixin
+            | Rule::with
             | Rule::priority => Some(name.as_str()),
             _ => None,
         })?;

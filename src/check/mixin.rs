@@ -1,0 +1,266 @@
+//! Mixins: `mixin NAME [with M, ...] { ... }` declarations and the `with` lists of overlays.
+//!
+//! A mixin is a reusable block of an overlay's statements (constraints, component blocks,
+//! validation phases) without `when`. An overlay that includes it gets its statements as
+//! contributions of equal rank to its own (`docs/merge.md`). This pass gathers the mixins
+//! of every layer (a higher layer's mixin replaces a lower one of the same name), checks
+//! their names, `when` clauses, `with` targets and cycles, and computes each overlay's
+//! mixins: every mixin it reaches through `with`, each once, in name order.
+
+use crate::check::load::LoadedUnit;
+use crate::check::overlay::{OverlayInfo, is_dns_label};
+use crate::check::stdlib::{Declared, layer_by_name};
+use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
+use crate::source::FileId;
+use crate::syntax::ast::{Item, Mixin, Name, OverlayStmt, Syntax};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A checked mixin.
+#[derive(Clone, Debug)]
+pub struct MixinInfo {
+    pub name: String,
+    pub layer: usize,
+    pub file: FileId,
+    pub syntax: Syntax,
+    pub ast: Mixin,
+}
+
+/// The mixins of every layer, each name's highest-layer definition.
+pub fn collect(units: &[LoadedUnit], diags: &mut Diagnostics) -> BTreeMap<String, MixinInfo> {
+    let mut declared = Vec::new();
+    for u in units {
+        for item in &u.unit.items {
+            if let Item::Mixin(m) = item {
+                declared.push(Declared {
+                    name: m.name.node.clone(),
+                    layer: u.layer,
+                    span: m.name.span,
+                    item: (u.unit.file, u.unit.syntax, m),
+                });
+            }
+        }
+    }
+    let (winners, _) = layer_by_name(declared, Code::DuplicateMixin, "mixin", diags);
+    let mixins: BTreeMap<String, MixinInfo> = winners
+        .into_iter()
+        .map(|(name, d)| {
+            let (file, syntax, ast) = d.item;
+            let info = MixinInfo {
+                name: name.clone(),
+                layer: d.layer,
+                file,
+                syntax,
+                ast: ast.clone(),
+            };
+            (name, info)
+        })
+        .collect();
+    for m in mixins.values() {
+        check_mixin(m, &mixins, diags);
+    }
+    check_cycles(&mixins, diags);
+    mixins
+}
+
+fn check_mixin(m: &MixinInfo, mixins: &BTreeMap<String, MixinInfo>, diags: &mut Diagnostics) {
+    if !is_dns_label(&m.name) {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidName,
+                format!("mixin name `{}` is not a DNS-1123 label", m.name),
+            )
+            .with_label(m.ast.name.span, "invalid name")
+            .with_help("use lowercase letters, digits and `-`, at most 63 characters"),
+        );
+    }
+    for stmt in &m.ast.body {
+        if let OverlayStmt::When(c) = stmt {
+            diags.push(
+                Diagnostic::error(
+                    Code::MixinWhen,
+                    format!("mixin `{}` has a `when` clause", m.name),
+                )
+                .with_label(c.span, "a mixin matches no target of its own")
+                .with_help(
+                    "remove the `when`: a mixin applies wherever an overlay that includes it (`overlay NAME with MIXIN`) applies",
+                ),
+            );
+        }
+    }
+    check_with(&format!("mixin `{}`", m.name), &m.ast.mixins, mixins, diags);
+}
+
+/// Every name of a `with` list must be a mixin; naming one twice is harmless.
+pub fn check_with(
+    owner: &str,
+    with: &[Name],
+    mixins: &BTreeMap<String, MixinInfo>,
+    diags: &mut Diagnostics,
+) {
+    for name in with {
+        if !mixins.contains_key(&name.node) {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownMixin,
+                    format!("{owner} includes unknown mixin `{}`", name.node),
+                )
+                .with_label(name.span, "no mixin has this name")
+                .with_help(format!(
+                    "{} (declare one with `mixin {} {{ ... }}`)",
+                    suggestion(&name.node, mixins.keys().map(String::as_str)),
+                    name.node
+                )),
+            );
+        }
+    }
+}
+
+/// Mixins that include each other: one error per cycle, listed from its least name.
+fn check_cycles(mixins: &BTreeMap<String, MixinInfo>, diags: &mut Diagnostics) {
+    // 0: unvisited, 1: on the current path, 2: done.
+    let mut state: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut reported: BTreeSet<Vec<String>> = BTreeSet::new();
+    for start in mixins.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        visit(start, mixins, &mut state, &mut path, &mut reported, diags);
+    }
+}
+
+fn visit<'a>(
+    name: &'a str,
+    mixins: &'a BTreeMap<String, MixinInfo>,
+    state: &mut BTreeMap<&'a str, u8>,
+    path: &mut Vec<&'a str>,
+    reported: &mut BTreeSet<Vec<String>>,
+    diags: &mut Diagnostics,
+) {
+    let Some(m) = mixins.get(name) else { return };
+    match state.get(name) {
+        Some(2) => return,
+        Some(1) => {
+            let pos = path.iter().position(|&n| n == name).unwrap_or(0);
+            let cycle: Vec<String> = path[pos..].iter().map(|n| n.to_string()).collect();
+            let least = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, n)| *n)
+                .map_or(0, |(i, _)| i);
+            let ordered: Vec<String> = cycle[least..]
+                .iter()
+                .chain(&cycle[..least])
+                .cloned()
+                .collect();
+            if reported.insert(ordered.clone()) {
+                let mut chain: Vec<String> = ordered.iter().map(|n| format!("`{n}`")).collect();
+                chain.push(format!("`{}`", ordered[0]));
+                let first = &mixins[&ordered[0]];
+                let at = first
+                    .ast
+                    .mixins
+                    .iter()
+                    .find(|w| ordered.get(1).unwrap_or(&ordered[0]) == &w.node)
+                    .map_or(first.ast.name.span, |w| w.span);
+                diags.push(
+                    Diagnostic::error(
+                        Code::MixinCycle,
+                        format!(
+                            "mixins include each other in a cycle: {}",
+                            chain.join(" → ")
+                        ),
+                    )
+                    .with_label(at, "this inclusion closes the cycle")
+                    .with_help("remove one of the `with` names of the cycle"),
+                );
+            }
+            return;
+        }
+        _ => {}
+    }
+    state.insert(name, 1);
+    path.push(name);
+    for w in &m.ast.mixins {
+        visit(&w.node, mixins, state, path, reported, diags);
+    }
+    path.pop();
+    state.insert(name, 2);
+}
+
+/// Every mixin reachable from `with` (each once, cycles cut), in name order.
+pub fn closure(with: &[Name], mixins: &BTreeMap<String, MixinInfo>) -> Vec<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<&str> = with.iter().map(|n| n.node.as_str()).collect();
+    while let Some(name) = stack.pop() {
+        let Some(m) = mixins.get(name) else { continue };
+        if seen.insert(name.to_string()) {
+            stack.extend(m.ast.mixins.iter().map(|n| n.node.as_str()));
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Check the overlays' `with` lists and record each overlay's mixins.
+pub fn attach(
+    overlays: &mut BTreeMap<String, OverlayInfo>,
+    mixins: &BTreeMap<String, MixinInfo>,
+    diags: &mut Diagnostics,
+) {
+    for o in overlays.values_mut() {
+        check_with(
+            &format!("overlay `{}`", o.name),
+            &o.ast.mixins,
+            mixins,
+            diags,
+        );
+        o.mixins = closure(&o.ast.mixins, mixins);
+    }
+}
+
+/// `galley::lint::unused-mixin`: a mixin no overlay includes, directly or through another
+/// mixin.
+pub fn unused(
+    overlays: &BTreeMap<String, OverlayInfo>,
+    mixins: &BTreeMap<String, MixinInfo>,
+) -> Vec<Diagnostic> {
+    let used: BTreeSet<&str> = overlays
+        .values()
+        .flat_map(|o| o.mixins.iter().map(String::as_str))
+        .collect();
+    mixins
+        .values()
+        .filter(|m| !used.contains(m.name.as_str()))
+        .map(|m| {
+            Diagnostic::warning(
+                Code::LintUnusedMixin,
+                format!("mixin `{}` is not included by any overlay", m.name),
+            )
+            .with_label(m.ast.name.span, "declared here, included nowhere")
+            .with_help(format!(
+                "include it with `overlay NAME with {}`, or remove it",
+                m.name
+            ))
+        })
+        .collect()
+}
+
+/// How provenance and conflicts name a mixin's contribution: `OVERLAY with MIXIN`, the
+/// overlay that brought it in and the mixin that wrote it (as `overlay OVERLAY with MIXIN`
+/// reads in the source).
+pub fn owner(overlay: &str, mixin: &str) -> String {
+    format!("{overlay} with {mixin}")
+}
+
+/// The overlay of a contribution's owner (see [`owner`]); names never contain spaces.
+pub fn overlay_of(owner: &str) -> &str {
+    owner.split_once(' ').map_or(owner, |(o, _)| o)
+}
+
+/// The help for a conflict between two contributions of one overlay (its own statements
+/// and its mixins rank alike), or `None` when the owners are different overlays.
+pub fn settle_within(a: &str, b: &str, paths: &str) -> Option<String> {
+    let overlay = overlay_of(a);
+    (overlay == overlay_of(b)).then(|| {
+        format!(
+            "a mixin's statements rank with the overlay that includes it: set {paths} in one place only (in `{overlay}` itself or in one of its mixins), or move the value to an overlay that extends `{overlay}`"
+        )
+    })
+}
