@@ -29,6 +29,7 @@ mod library;
 mod lint;
 mod measure;
 mod mixins_digest;
+mod mixins_lang;
 mod oci;
 mod oci_attest;
 mod oci_hostile;
