@@ -33,7 +33,12 @@ fn driver_version(dir: &str) -> std::process::Output {
 fn every_mixin_case_resolves_as_its_table_row() {
     let mut cases: Vec<_> = std::fs::read_dir(root().join(CASES))
         .expect("the cases exist")
-        .map(|e| e.expect("an entry").file_name().into_string().expect("utf-8"))
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8")
+        })
         .collect();
     cases.sort();
     assert!(cases.len() >= 11, "{cases:?}");
@@ -60,7 +65,10 @@ fn every_mixin_case_resolves_as_its_table_row() {
                         .join(" ")
                 };
                 for want in lines {
-                    assert!(words(&err).contains(&words(want)), "{case}: `{want}` in {err}");
+                    assert!(
+                        words(&err).contains(&words(want)),
+                        "{case}: `{want}` in {err}"
+                    );
                 }
             }
             _ => panic!("{case}: bad expect line `{first}`"),
@@ -78,7 +86,9 @@ fn explain_names_the_mixin_and_the_overlay_that_brought_it_in() {
         "{text}"
     );
     assert!(
-        text.contains("set by `h100-eks-ubuntu-training with ubuntu-2404` at recipes/mixins/ubuntu-2404.ovl"),
+        text.contains(
+            "set by `h100-eks-ubuntu-training with ubuntu-2404` at recipes/mixins/ubuntu-2404.ovl"
+        ),
         "{text}"
     );
 }
@@ -164,14 +174,19 @@ fn galley_import_converts_recipe_mixins_to_the_language() {
     let mixin = std::fs::read_to_string(out_dir.join("mixins/drv570.ovl")).expect("converted");
     assert!(mixin.contains("mixin drv570 {"), "{mixin}");
     assert!(mixin.contains("driver.version = \"570.172.08\""), "{mixin}");
-    let overlay = std::fs::read_to_string(out_dir.join("overlays/oke-a100.ovl")).expect("converted");
-    assert!(overlay.contains("overlay oke-a100 with drv570 {"), "{overlay}");
+    let overlay =
+        std::fs::read_to_string(out_dir.join("overlays/oke-a100.ovl")).expect("converted");
+    assert!(
+        overlay.contains("overlay oke-a100 with drv570 {"),
+        "{overlay}"
+    );
 }
 
 #[test]
 fn export_flattens_mixins_into_each_overlay() {
-    let ovl = std::fs::read_to_string(aicr_recipes().join("overlays/h100-eks-ubuntu-training.yaml"))
-        .expect("exported");
+    let ovl =
+        std::fs::read_to_string(aicr_recipes().join("overlays/h100-eks-ubuntu-training.yaml"))
+            .expect("exported");
     assert!(ovl.contains("OS.release.ID"), "{ovl}");
     assert!(!ovl.contains("mixins"), "{ovl}");
     assert!(!aicr_recipes().join("mixins").exists());

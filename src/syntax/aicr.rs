@@ -38,8 +38,8 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, Spanned};
 use crate::syntax::ast::{
     Assign, ComponentRef, ComponentStmt, ComponentType, Constraint, Criteria, Criterion,
-    ExpectedResource, Item, MeasurementPath, Mixin, Name, Op, Overlay, OverlayStmt, Phase, PhaseStmt, SetBlock,
-    SourceUnit, Str, Syntax, Value, ValueKind, ValuePath,
+    ExpectedResource, Item, MeasurementPath, Mixin, Name, Op, Overlay, OverlayStmt, Phase,
+    PhaseStmt, SetBlock, SourceUnit, Str, Syntax, Value, ValueKind, ValuePath,
 };
 use crate::syntax::yaml::{self, Node, NodeKind};
 
@@ -274,7 +274,11 @@ impl Lowerer<'_> {
             .filter(|n| !n.node.is_empty())
         else {
             let at = doc.entry("metadata").map_or(doc.span, |(k, _)| k.span);
-            self.shape(at, "missing `metadata.name`".into(), "this mixin has no name");
+            self.shape(
+                at,
+                "missing `metadata.name`".into(),
+                "this mixin has no name",
+            );
             return None;
         };
         let mut body = Vec::new();
