@@ -111,6 +111,7 @@ codes! {
     SpaceTooLarge => "galley::coverage::space-too-large", "a criteria space with more targets than `coverage` and the lints walk";
     LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
     LintUnusedMixin => "galley::lint::unused-mixin", "a mixin that no overlay includes";
+    LintRepeatedBlock => "galley::lint::repeated-block", "the same requirements written in several overlays, which one mixin could hold";
     LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
 }
 

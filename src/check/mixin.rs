@@ -12,8 +12,8 @@ use crate::check::overlay::{OverlayInfo, is_dns_label};
 use crate::check::stdlib::{Declared, layer_by_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::source::FileId;
-use crate::syntax::ast::{Item, Mixin, Name, OverlayStmt, Syntax};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::syntax::ast::{Constraint, Item, Mixin, Name, OverlayStmt, Syntax};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A checked mixin.
 #[derive(Clone, Debug)]
@@ -263,4 +263,78 @@ pub fn settle_within(a: &str, b: &str, paths: &str) -> Option<String> {
             "a mixin's statements rank with the overlay that includes it: set {paths} in one place only (in `{overlay}` itself or in one of its mixins), or move the value to an overlay that extends `{overlay}`"
         )
     })
+}
+
+/// How many overlays must write the same requirements before `repeated-block` reports them,
+/// and how many requirements make a block.
+const REPEATED_IN: usize = 3;
+const BLOCK_SIZE: usize = 2;
+
+/// A constraint as a key: everything it says, without its place.
+fn constraint_key(c: &Constraint) -> String {
+    format!(
+        "{} {} {:?} {:?} {:?} {:?}",
+        c.path.aicr_name(),
+        c.op.node.as_str(),
+        c.value.node,
+        c.severity.as_ref().map(|s| &s.node),
+        c.remediation.as_ref().map(|s| &s.node),
+        c.unit.as_ref().map(|s| &s.node),
+    )
+}
+
+/// `galley::lint::repeated-block`: at least [`BLOCK_SIZE`] requirements that the same
+/// [`REPEATED_IN`] or more overlays each write themselves (not through a mixin), which one
+/// mixin could hold. Requirements are grouped by the exact set of overlays that write them,
+/// in one pass over the statements.
+pub fn repeated_blocks(overlays: &BTreeMap<String, OverlayInfo>) -> Vec<Diagnostic> {
+    // requirement → (the overlays that write it, in name order; its first statement in each)
+    let mut writers: BTreeMap<String, Vec<(&str, &Constraint)>> = BTreeMap::new();
+    for o in overlays.values() {
+        for c in o.ast.constraints() {
+            let entry = writers.entry(constraint_key(c)).or_default();
+            if entry.last().is_none_or(|(n, _)| *n != o.name) {
+                entry.push((o.name.as_str(), c));
+            }
+        }
+    }
+    let mut blocks: HashMap<Vec<&str>, Vec<&[(&str, &Constraint)]>> = HashMap::new();
+    for w in writers.values().filter(|w| w.len() >= REPEATED_IN) {
+        let names: Vec<&str> = w.iter().map(|(n, _)| *n).collect();
+        blocks.entry(names).or_default().push(w);
+    }
+    let mut found: Vec<(Vec<&str>, Vec<&[(&str, &Constraint)]>)> = blocks
+        .into_iter()
+        .filter(|(_, reqs)| reqs.len() >= BLOCK_SIZE)
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+        .into_iter()
+        .map(|(names, reqs)| repeated_diagnostic(&names, &reqs))
+        .collect()
+}
+
+fn repeated_diagnostic(names: &[&str], reqs: &[&[(&str, &Constraint)]]) -> Diagnostic {
+    let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let first = reqs[0];
+    let mut d = Diagnostic::warning(
+        Code::LintRepeatedBlock,
+        format!(
+            "the same {} requirements are written in {} overlays: {}",
+            reqs.len(),
+            names.len(),
+            listed.join(", ")
+        ),
+    )
+    .with_label(first[0].1.span, "written here")
+    .with_label(first[1].1.span, "and again here");
+    let paths: Vec<String> = reqs
+        .iter()
+        .map(|r| format!("`{}`", r[0].1.path.aicr_name()))
+        .collect();
+    d = d.with_note(format!("the requirements: {}", paths.join(", ")));
+    d.with_help(format!(
+        "write them once, in a mixin (`mixin NAME {{ require ... }}`), and include it in each of the {} overlays with `with NAME`",
+        names.len()
+    ))
 }
