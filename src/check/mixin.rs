@@ -283,6 +283,9 @@ fn constraint_key(c: &Constraint) -> String {
     )
 }
 
+/// The overlays that write one requirement, each with its statement, in name order.
+type Writers<'a> = [(&'a str, &'a Constraint)];
+
 /// `galley::lint::repeated-block`: at least [`BLOCK_SIZE`] requirements that the same
 /// [`REPEATED_IN`] or more overlays each write themselves (not through a mixin), which one
 /// mixin could hold. Requirements are grouped by the exact set of overlays that write them,
@@ -298,12 +301,12 @@ pub fn repeated_blocks(overlays: &BTreeMap<String, OverlayInfo>) -> Vec<Diagnost
             }
         }
     }
-    let mut blocks: HashMap<Vec<&str>, Vec<&[(&str, &Constraint)]>> = HashMap::new();
+    let mut blocks: HashMap<Vec<&str>, Vec<&Writers<'_>>> = HashMap::new();
     for w in writers.values().filter(|w| w.len() >= REPEATED_IN) {
         let names: Vec<&str> = w.iter().map(|(n, _)| *n).collect();
         blocks.entry(names).or_default().push(w);
     }
-    let mut found: Vec<(Vec<&str>, Vec<&[(&str, &Constraint)]>)> = blocks
+    let mut found: Vec<(Vec<&str>, Vec<&Writers<'_>>)> = blocks
         .into_iter()
         .filter(|(_, reqs)| reqs.len() >= BLOCK_SIZE)
         .collect();
@@ -314,7 +317,7 @@ pub fn repeated_blocks(overlays: &BTreeMap<String, OverlayInfo>) -> Vec<Diagnost
         .collect()
 }
 
-fn repeated_diagnostic(names: &[&str], reqs: &[&[(&str, &Constraint)]]) -> Diagnostic {
+fn repeated_diagnostic(names: &[&str], reqs: &[&Writers<'_>]) -> Diagnostic {
     let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     let first = reqs[0];
     let mut d = Diagnostic::warning(
