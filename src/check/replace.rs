@@ -77,6 +77,11 @@ pub fn dropped(old: &Overlay, new: &Overlay) -> Vec<String> {
     {
         out.push(format!("`extends {}`", e.node));
     }
+    for m in &old.mixins {
+        if !new.mixins.iter().any(|n| n.node == m.node) {
+            out.push(format!("`with {}`", m.node));
+        }
+    }
     if let Some(p) = &old.priority
         && new.priority.is_none()
     {
@@ -208,6 +213,20 @@ mod tests {
   component b { version "2.0" }
   validate conformance { checks c1 }
 }"#;
+
+    #[test]
+    fn a_replacement_without_a_mixin_drops_it() {
+        let old = overlay("overlay o extends p with m1, m2 {\n  when service = gke\n}");
+        let new = overlay("overlay o extends p with m2 {\n  when service = gke\n}");
+        assert_eq!(dropped(&old, &new), ["`with m1`"]);
+        assert!(
+            dropped(
+                &old,
+                &overlay("overlay o extends p with m2, m1 {\n  when service = gke\n}")
+            )
+            .is_empty()
+        );
+    }
 
     #[test]
     fn a_full_restatement_drops_nothing() {
