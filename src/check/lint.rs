@@ -348,7 +348,10 @@ fn shadowed(lib: &Library, places: &Places<'_>, recipes: &[Seen], out: &mut Vec<
             let mut lost_everywhere = true;
             for r in &applying {
                 let below = r.winners.get(path).map_or(&[][..], Vec::as_slice);
-                if below.is_empty() || below.contains(&o.name) {
+                // A value the overlay's own mixin wins with (equal, as the merge checked)
+                // is the overlay's own.
+                let own = |w: &String| crate::check::mixin::overlay_of(w) == o.name;
+                if below.is_empty() || below.iter().any(own) {
                     lost_everywhere = false;
                     break;
                 }

@@ -12,7 +12,7 @@ use crate::check::overlay::{OverlayInfo, is_dns_label};
 use crate::check::stdlib::{Declared, layer_by_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::source::FileId;
-use crate::syntax::ast::{Constraint, Item, Mixin, Name, OverlayStmt, Syntax};
+use crate::syntax::ast::{Constraint, Item, Mixin, Name, Overlay, OverlayStmt, Syntax};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A checked mixin.
@@ -340,4 +340,52 @@ fn repeated_diagnostic(names: &[&str], reqs: &[&Writers<'_>]) -> Diagnostic {
         "write them once, in a mixin (`mixin NAME {{ require ... }}`), and include it in each of the {} overlays with `with NAME`",
         names.len()
     ))
+}
+
+/// An overlay with the statements of `names` (its mixins, as [`closure`] lists them) joined
+/// into its own: a component block joins the overlay's block of that component, and a
+/// constraint or phase the overlay states itself is kept over the mixin's (the merge has made
+/// sure they agree). What AICR YAML writes, and what a replacement is compared against.
+pub fn flatten(o: &Overlay, names: &[String], mixins: &BTreeMap<String, MixinInfo>) -> Overlay {
+    let mut o = o.clone();
+    o.mixins.clear();
+    for m in names.iter().filter_map(|m| mixins.get(m)) {
+        for stmt in &m.ast.body {
+            add(&mut o.body, stmt);
+        }
+    }
+    o
+}
+
+fn add(body: &mut Vec<OverlayStmt>, stmt: &OverlayStmt) {
+    match stmt {
+        OverlayStmt::When(_) => {}
+        OverlayStmt::Require(c) => {
+            let key = c.path.aicr_name();
+            if !body
+                .iter()
+                .any(|s| matches!(s, OverlayStmt::Require(h) if h.path.aicr_name() == key))
+            {
+                body.push(stmt.clone());
+            }
+        }
+        OverlayStmt::Validate(p) => {
+            if !body
+                .iter()
+                .any(|s| matches!(s, OverlayStmt::Validate(h) if h.name.node == p.name.node))
+            {
+                body.push(stmt.clone());
+            }
+        }
+        OverlayStmt::Component(c) => {
+            let own = body.iter_mut().find_map(|s| match s {
+                OverlayStmt::Component(h) if h.name.node == c.name.node => Some(h),
+                _ => None,
+            });
+            match own {
+                Some(h) => h.body.extend(c.body.iter().cloned()),
+                None => body.push(stmt.clone()),
+            }
+        }
+    }
 }
