@@ -333,3 +333,29 @@ proptest! {
         prop_assert_eq!(shuffled, baseline);
     }
 }
+
+/// A long chain of mixins that closes into a cycle: one error, no stack overflow (the cycle
+/// walk keeps its own stack).
+#[test]
+fn a_long_chain_of_mixins_is_walked_without_recursion() {
+    const N: usize = 60_000;
+    let tmp = TempDir::new("mixin-chain");
+    let mut text = String::new();
+    for i in 0..N {
+        text.push_str(&format!("mixin m{i} with m{} {{\n}}\n", (i + 1) % N));
+    }
+    std::fs::create_dir_all(tmp.path().join("mixins")).unwrap();
+    std::fs::write(tmp.path().join("mixins/chain.ovl"), text).unwrap();
+    let out = run(galley()
+        .args(["check", "--format", "json", "--data"])
+        .arg(tmp.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let cycles: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "galley::check::mixin-cycle")
+        .collect();
+    assert_eq!(cycles.len(), 1, "{report}");
+}

@@ -115,74 +115,87 @@ pub fn check_with(
     }
 }
 
-/// Mixins that include each other: one error per cycle, listed from its least name.
+/// Mixins that include each other: one error per cycle, listed from its least name. A
+/// depth-first walk with an explicit stack, so a long chain of mixins cannot exhaust the
+/// thread's stack; each mixin and each `with` edge is visited once.
 fn check_cycles(mixins: &BTreeMap<String, MixinInfo>, diags: &mut Diagnostics) {
-    // 0: unvisited, 1: on the current path, 2: done.
-    let mut state: BTreeMap<&str, u8> = BTreeMap::new();
+    // 1: on the current path, 2: done.
+    let mut state: HashMap<&str, u8> = HashMap::new();
     let mut reported: BTreeSet<Vec<String>> = BTreeSet::new();
     for start in mixins.keys() {
-        let mut path: Vec<&str> = Vec::new();
-        visit(start, mixins, &mut state, &mut path, &mut reported, diags);
+        if state.contains_key(start.as_str()) {
+            continue;
+        }
+        // (mixin, index of its next `with` name)
+        let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        state.insert(start.as_str(), 1);
+        while let Some(&mut (name, ref mut next)) = stack.last_mut() {
+            let with = &mixins[name].ast.mixins;
+            let Some(child) = with.get(*next).map(|w| w.node.as_str()) else {
+                state.insert(name, 2);
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            if !mixins.contains_key(child) {
+                continue;
+            }
+            match state.get(child) {
+                Some(2) => {}
+                Some(_) => {
+                    let pos = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                    let cycle: Vec<&str> = stack[pos..].iter().map(|(n, _)| *n).collect();
+                    report_cycle(&cycle, mixins, &mut reported, diags);
+                }
+                None => {
+                    state.insert(child, 1);
+                    stack.push((child, 0));
+                }
+            }
+        }
     }
 }
 
-fn visit<'a>(
-    name: &'a str,
-    mixins: &'a BTreeMap<String, MixinInfo>,
-    state: &mut BTreeMap<&'a str, u8>,
-    path: &mut Vec<&'a str>,
+fn report_cycle(
+    cycle: &[&str],
+    mixins: &BTreeMap<String, MixinInfo>,
     reported: &mut BTreeSet<Vec<String>>,
     diags: &mut Diagnostics,
 ) {
-    let Some(m) = mixins.get(name) else { return };
-    match state.get(name) {
-        Some(2) => return,
-        Some(1) => {
-            let pos = path.iter().position(|&n| n == name).unwrap_or(0);
-            let cycle: Vec<String> = path[pos..].iter().map(|n| n.to_string()).collect();
-            let least = cycle
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, n)| *n)
-                .map_or(0, |(i, _)| i);
-            let ordered: Vec<String> = cycle[least..]
-                .iter()
-                .chain(&cycle[..least])
-                .cloned()
-                .collect();
-            if reported.insert(ordered.clone()) {
-                let mut chain: Vec<String> = ordered.iter().map(|n| format!("`{n}`")).collect();
-                chain.push(format!("`{}`", ordered[0]));
-                let first = &mixins[&ordered[0]];
-                let at = first
-                    .ast
-                    .mixins
-                    .iter()
-                    .find(|w| ordered.get(1).unwrap_or(&ordered[0]) == &w.node)
-                    .map_or(first.ast.name.span, |w| w.span);
-                diags.push(
-                    Diagnostic::error(
-                        Code::MixinCycle,
-                        format!(
-                            "mixins include each other in a cycle: {}",
-                            chain.join(" → ")
-                        ),
-                    )
-                    .with_label(at, "this inclusion closes the cycle")
-                    .with_help("remove one of the `with` names of the cycle"),
-                );
-            }
-            return;
-        }
-        _ => {}
+    let least = cycle
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, n)| **n)
+        .map_or(0, |(i, _)| i);
+    let ordered: Vec<String> = cycle[least..]
+        .iter()
+        .chain(&cycle[..least])
+        .map(|n| n.to_string())
+        .collect();
+    if !reported.insert(ordered.clone()) {
+        return;
     }
-    state.insert(name, 1);
-    path.push(name);
-    for w in &m.ast.mixins {
-        visit(&w.node, mixins, state, path, reported, diags);
-    }
-    path.pop();
-    state.insert(name, 2);
+    let mut chain: Vec<String> = ordered.iter().map(|n| format!("`{n}`")).collect();
+    chain.push(format!("`{}`", ordered[0]));
+    let first = &mixins[&ordered[0]];
+    let next = ordered.get(1).unwrap_or(&ordered[0]);
+    let at = first
+        .ast
+        .mixins
+        .iter()
+        .find(|w| &w.node == next)
+        .map_or(first.ast.name.span, |w| w.span);
+    diags.push(
+        Diagnostic::error(
+            Code::MixinCycle,
+            format!(
+                "mixins include each other in a cycle: {}",
+                chain.join(" → ")
+            ),
+        )
+        .with_label(at, "this inclusion closes the cycle")
+        .with_help("remove one of the `with` names of the cycle"),
+    );
 }
 
 /// Every mixin reachable from `with` (each once, cycles cut), in name order.
