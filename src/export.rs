@@ -4,7 +4,7 @@
 //! files of an AICR recipes directory, relative path → bytes, and diagnostics:
 //!
 //! - `overlays/NAME.yaml` for every overlay (`kind: RecipeMetadata`; the root is
-//!   `overlays/base.yaml`), `registry.yaml` (`kind: ComponentRegistry`) and
+//!   `overlays/base.yaml`), with the statements of its mixins flattened in (`flatten`), `registry.yaml` (`kind: ComponentRegistry`) and
 //!   `validators/catalog.yaml` (`kind: ValidatorCatalog`), built by [`docs`];
 //! - every data file (values files, manifests, health checks) as it is, the topmost layer's
 //!   copy of each path, except the values files that AICR's two-file hydration needs
@@ -20,6 +20,7 @@
 //! component's registry namespace, is a warning (`docs/compat.md`).
 
 mod docs;
+mod flatten;
 mod values;
 
 use crate::check::Library;
@@ -61,7 +62,7 @@ pub fn export_aicr(lib: &Library) -> Exported {
     let mut out = Exported::default();
     refuse_declarations(lib, &mut out);
     for info in lib.overlays.values() {
-        overlay_file(&info.ast, &mut out);
+        overlay_file(&flatten::overlay(lib, info), &mut out);
     }
     registry_file(lib, &mut out);
     catalog_file(lib, &mut out);

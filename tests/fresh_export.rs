@@ -208,12 +208,18 @@ fn export_writes_an_aicr_directory_and_says_what_it_could_not_carry() {
     let kubeflow =
         std::fs::read_to_string(dir.join("overlays/h100-eks-ubuntu-training-kubeflow.yaml"))
             .unwrap();
+    assert!(
+        kubeflow.contains("kind: RecipeMetadata\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  name: h100-eks-ubuntu-training-kubeflow\nspec:\n  base: h100-eks-ubuntu-training\n"),
+        "{kubeflow}"
+    );
+    // The parent includes the `ubuntu-2404` mixin, which the export flattens into it.
+    let ubuntu =
+        std::fs::read_to_string(dir.join("overlays/h100-eks-ubuntu-training.yaml")).unwrap();
     for line in [
-        "kind: RecipeMetadata\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  name: h100-eks-ubuntu-training-kubeflow\nspec:\n  base: h100-eks-ubuntu-training\n",
         "    - name: OS.release.VERSION_ID\n      value: \"24.04\"\n",
         "    - name: OS.sysctl./proc/sys/kernel/osrelease\n      value: \">= 6.8\"\n",
     ] {
-        assert!(kubeflow.contains(line), "{line:?} in:\n{kubeflow}");
+        assert!(ubuntu.contains(line), "{line:?} in:\n{ubuntu}");
     }
     assert!(
         !std::fs::read_to_string(dir.join("overlays/eks.yaml"))

@@ -34,6 +34,8 @@ mod integration;
 mod library;
 mod lint;
 mod measure;
+mod mixins_digest;
+mod mixins_lang;
 mod oci;
 mod oci_attest;
 mod oci_hostile;

@@ -195,7 +195,11 @@ fn every_readme_entry_names_something_the_bundle_has() {
             let readme = &tree["README.md"];
             let dirs = folders(&tree);
             for quoted in readme.split('`').skip(1).step_by(2) {
-                if quoted.len() > 4 && quoted.as_bytes()[..3].iter().all(u8::is_ascii_digit) {
+                // A folder is `NNN-name` (a digest may start with three digits too).
+                if quoted.len() > 4
+                    && quoted.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                    && quoted.as_bytes()[3] == b'-'
+                {
                     assert!(dirs.contains(quoted), "{deployer}: README names `{quoted}`");
                 }
             }

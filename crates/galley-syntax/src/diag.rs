@@ -66,6 +66,10 @@ codes! {
     UnknownExtends => "galley::check::unknown-extends", "an `extends` target that does not exist";
     ExtendsCycle => "galley::check::extends-cycle", "overlays that extend each other in a cycle";
     DuplicateOverlay => "galley::check::duplicate-overlay", "two overlays with the same name";
+    UnknownMixin => "galley::check::unknown-mixin", "a `with` that names a mixin that does not exist";
+    MixinCycle => "galley::check::mixin-cycle", "mixins that include each other in a cycle";
+    MixinWhen => "galley::check::mixin-when", "a mixin with a `when` clause (mixins match through the overlays that include them)";
+    DuplicateMixin => "galley::check::duplicate-mixin", "two mixins with the same name in one layer";
     DataReplacementDrops => "galley::data::replacement-drops", "an overlay that replaces a lower layer's overlay of the same name and drops what it said";
     DuplicateCriteria => "galley::check::duplicate-criteria", "two overlays with the same criteria";
     LessSpecific => "galley::check::less-specific", "an overlay less specific than the overlay it extends";
@@ -106,6 +110,8 @@ codes! {
     LintLooserConstraint => "galley::lint::looser-constraint", "a constraint looser than the one its overlay inherits";
     SpaceTooLarge => "galley::coverage::space-too-large", "a criteria space with more targets than `coverage` and the lints walk";
     LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
+    LintUnusedMixin => "galley::lint::unused-mixin", "a mixin that no overlay includes";
+    LintRepeatedBlock => "galley::lint::repeated-block", "the same requirements written in several overlays, which one mixin could hold";
     LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
     UsageArgument => "galley::usage::argument", "a command-line flag, command or argument that galley does not take";
     UsageMissing => "galley::usage::missing", "a command, argument or flag value that is required and not given";

@@ -154,19 +154,22 @@ fn diagnostic(lib: &Library, cause: &Cause, affected: &[(usize, Vec<Query>)]) ->
 /// How to settle a conflict: an overlay for the meet of both criteria that sets the paths
 /// (or the overlay that already has those criteria), or a `priority`.
 fn settle(lib: &Library, a: &str, b: &str, paths: &[String]) -> String {
-    let crit = |name: &str| {
-        lib.overlays
-            .get(name)
-            .and_then(|o| o.criteria.clone())
-            .unwrap_or_default()
-    };
-    let mut meet: CriteriaSet = crit(a);
-    meet.values.extend(crit(b).values);
     let what = if paths.len() == 1 {
         paths[0].clone()
     } else {
         "those paths".to_string()
     };
+    if let Some(help) = crate::check::mixin::settle_within(a, b, &what) {
+        return help;
+    }
+    let crit = |name: &str| {
+        lib.overlays
+            .get(crate::check::mixin::overlay_of(name))
+            .and_then(|o| o.criteria.clone())
+            .unwrap_or_default()
+    };
+    let mut meet: CriteriaSet = crit(a);
+    meet.values.extend(crit(b).values);
     let existing = lib
         .overlays
         .values()

@@ -45,6 +45,8 @@ pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnosti
     no_performance_validation(lib, &recipes, &mut out);
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
+    out.extend(crate::check::mixin::unused(&lib.overlays, &lib.mixins));
+    out.extend(crate::check::mixin::repeated_blocks(&lib.overlays));
     replaced_overlays(lib, &mut out);
     out.retain(|d| !suppressed(d, &lib.files));
     // Conflicts are errors, which no comment silences.
@@ -346,7 +348,10 @@ fn shadowed(lib: &Library, places: &Places<'_>, recipes: &[Seen], out: &mut Vec<
             let mut lost_everywhere = true;
             for r in &applying {
                 let below = r.winners.get(path).map_or(&[][..], Vec::as_slice);
-                if below.is_empty() || below.contains(&o.name) {
+                // A value the overlay's own mixin wins with (equal, as the merge checked)
+                // is the overlay's own.
+                let own = |w: &String| crate::check::mixin::overlay_of(w) == o.name;
+                if below.is_empty() || below.iter().any(own) {
                     lost_everywhere = false;
                     break;
                 }
@@ -460,11 +465,18 @@ fn looser(a: &Constraint, b: &Constraint) -> bool {
     }
 }
 
-fn requires(o: &crate::syntax::ast::Overlay) -> impl Iterator<Item = &Constraint> {
-    o.body.iter().filter_map(|s| match s {
-        crate::syntax::ast::OverlayStmt::Require(c) => Some(c),
-        _ => None,
-    })
+/// An overlay's constraints: its own, then its mixins' (which rank with it).
+fn requires<'l>(lib: &'l Library, o: &'l OverlayInfo) -> Vec<&'l Constraint> {
+    let mixins = o.mixins.iter().filter_map(|m| lib.mixins.get(m));
+    std::iter::once(&o.ast.body)
+        .chain(mixins.map(|m| &m.ast.body))
+        .flat_map(|body| {
+            body.iter().filter_map(|s| match s {
+                crate::syntax::ast::OverlayStmt::Require(c) => Some(c),
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// Per overlay, the nearest ancestor's constraint of each name it inherits; each overlay's
@@ -491,7 +503,7 @@ fn inherited_constraints(lib: &Library) -> HashMap<&str, Arc<Inherited<'_>>> {
                 .map(|t| (**t).clone())
                 .unwrap_or_default();
             if let Some(p) = parent {
-                for c in requires(&p.ast) {
+                for c in requires(lib, p) {
                     table.insert(c.path.aicr_name(), (p, c));
                 }
             }
@@ -507,7 +519,7 @@ fn looser_constraints(lib: &Library, out: &mut Vec<Diagnostic>) {
         let Some(table) = inherited_by.get(o.name.as_str()) else {
             continue;
         };
-        for c in requires(&o.ast) {
+        for c in requires(lib, o) {
             let name = c.path.aicr_name();
             if let Some(&(a, p)) = table.get(&name)
                 && looser(c, p)
@@ -539,6 +551,12 @@ fn unused_components(lib: &Library, out: &mut Vec<Diagnostic>) {
         .overlays
         .values()
         .flat_map(|o| o.ast.components().map(|c| c.name.node.as_str()))
+        .chain(lib.mixins.values().flat_map(|m| {
+            m.ast.body.iter().filter_map(|s| match s {
+                crate::syntax::ast::OverlayStmt::Component(c) => Some(c.name.node.as_str()),
+                _ => None,
+            })
+        }))
         .collect();
     for c in lib.stdlib.registry.values() {
         if !used.contains(c.name.as_str()) {

@@ -2,6 +2,7 @@
 //! constraints against the measurement catalog, and validation phases.
 
 use crate::check::files::FileChecker;
+use crate::check::mixin::MixinInfo;
 use crate::check::overlay::{OverlayInfo, chain};
 use crate::check::stdlib::{PHASES, Stdlib};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
@@ -13,10 +14,41 @@ use std::collections::{BTreeMap, HashMap};
 pub struct BodyChecker<'a> {
     pub stdlib: &'a Stdlib,
     pub overlays: &'a BTreeMap<String, OverlayInfo>,
+    pub mixins: &'a BTreeMap<String, MixinInfo>,
     pub files: FileChecker<'a>,
+    /// Checking a mixin's body (whose dependencies depend on where it is included).
+    pub in_mixin: bool,
 }
 
 impl BodyChecker<'_> {
+    /// A mixin's body, checked as an overlay's (its `needs` are checked where it is
+    /// included: by the resolver, which sees the whole recipe).
+    pub fn check_mixin(&mut self, m: &MixinInfo, diags: &mut Diagnostics) {
+        let mut body = m.ast.body.clone();
+        body.retain(|s| !matches!(s, OverlayStmt::When(_)));
+        let pseudo = OverlayInfo {
+            name: m.name.clone(),
+            layer: m.layer,
+            file: m.file,
+            syntax: m.syntax,
+            ast: Overlay {
+                span: m.ast.span,
+                name: m.ast.name.clone(),
+                extends: None,
+                mixins: Vec::new(),
+                priority: None,
+                body,
+            },
+            parent: None,
+            criteria: None,
+            priority: 0,
+            mixins: Vec::new(),
+        };
+        self.in_mixin = true;
+        self.check(&pseudo, diags);
+        self.in_mixin = false;
+    }
+
     pub fn check(&mut self, o: &OverlayInfo, diags: &mut Diagnostics) {
         let mut components: BTreeMap<&str, Span> = BTreeMap::new();
         let mut constraints: BTreeMap<String, Span> = BTreeMap::new();
@@ -130,9 +162,18 @@ impl BodyChecker<'_> {
             diags.push(self.unknown_component(dep));
             return;
         }
-        let declared = chain(&o.name, self.overlays)
-            .iter()
-            .any(|a| a.ast.components().any(|c| c.name.node == dep.node));
+        if self.in_mixin {
+            return;
+        }
+        let declared = chain(&o.name, self.overlays).iter().any(|a| {
+            a.ast.components().any(|c| c.name.node == dep.node)
+                || a.mixins.iter().filter_map(|m| self.mixins.get(m)).any(|m| {
+                    m.ast
+                        .body
+                        .iter()
+                        .any(|s| matches!(s, OverlayStmt::Component(c) if c.name.node == dep.node))
+                })
+        });
         if !declared {
             diags.push(
                 Diagnostic::error(

@@ -21,6 +21,7 @@
 pub mod body;
 pub mod files;
 pub mod load;
+pub mod mixin;
 pub mod overlay;
 pub mod replace;
 pub mod stdlib;
@@ -43,6 +44,8 @@ pub struct Library {
     pub stdlib: Stdlib,
     /// Overlays by name (the highest layer's definition of each name).
     pub overlays: BTreeMap<String, OverlayInfo>,
+    /// Mixins by name (the highest layer's definition of each name).
+    pub mixins: BTreeMap<String, mixin::MixinInfo>,
     /// Values files that parsed cleanly, by path, registered in `files`.
     pub values_files: BTreeMap<String, FileId>,
     /// The same files' documents (a mapping each; empty files are left out).
@@ -86,14 +89,17 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
         .iter()
         .position(|r| r.embedded && r.label == "embedded stdlib");
     let stdlib = stdlib::build(&units, stdlib_layer, &mut diags);
-    let (overlays, replaced_overlays) = overlay::collect(&units, &stdlib.dimensions, &mut diags);
+    let (mut overlays, replaced_overlays) =
+        overlay::collect(&units, &stdlib.dimensions, &mut diags);
     overlay::check(&overlays, &mut diags);
-    replace::check(&units, &replaced_overlays, &files, &mut diags);
+    let mixins = mixin::collect(&units, &mut diags);
+    mixin::attach(&mut overlays, &mixins, &mut diags);
+    replace::check(&units, &replaced_overlays, &mixins, &files, &mut diags);
     let (values_files, values_docs) = check_bodies(
         &data,
         &mut files,
         &stdlib,
-        &overlays,
+        (&overlays, &mixins),
         options.deep_files,
         &mut diags,
     );
@@ -115,6 +121,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
         data,
         stdlib,
         overlays,
+        mixins,
         values_files,
         values_docs,
         summary,
@@ -127,18 +134,28 @@ fn check_bodies(
     data: &DataSet,
     files: &mut Files,
     stdlib: &Stdlib,
-    overlays: &BTreeMap<String, OverlayInfo>,
+    (overlays, mixins): (
+        &BTreeMap<String, OverlayInfo>,
+        &BTreeMap<String, mixin::MixinInfo>,
+    ),
     deep: bool,
     diags: &mut Diagnostics,
 ) -> (BTreeMap<String, FileId>, files::ValuesDocs) {
     let mut checker = body::BodyChecker {
         stdlib,
         overlays,
+        mixins,
         files: files::FileChecker::new(data, files, deep),
+        in_mixin: false,
     };
-    checker.files.prefetch(referenced_files(stdlib, overlays));
+    checker
+        .files
+        .prefetch(referenced_files(stdlib, overlays, mixins));
     for o in overlays.values() {
         checker.check(o, diags);
+    }
+    for m in mixins.values() {
+        checker.check_mixin(m, diags);
     }
     for c in stdlib.registry.values() {
         if let Some(path) = c.health_check() {
@@ -153,10 +170,21 @@ fn check_bodies(
 fn referenced_files(
     stdlib: &Stdlib,
     overlays: &BTreeMap<String, OverlayInfo>,
+    mixins: &BTreeMap<String, mixin::MixinInfo>,
 ) -> Vec<(String, files::Kind)> {
-    use crate::syntax::ast::ComponentStmt;
+    use crate::syntax::ast::{ComponentStmt, OverlayStmt};
     let mut wanted = Vec::new();
-    for c in overlays.values().flat_map(|o| o.ast.components()) {
+    let mixin_components = mixins.values().flat_map(|m| {
+        m.ast.body.iter().filter_map(|s| match s {
+            OverlayStmt::Component(c) => Some(c),
+            _ => None,
+        })
+    });
+    for c in overlays
+        .values()
+        .flat_map(|o| o.ast.components())
+        .chain(mixin_components)
+    {
         for stmt in &c.body {
             match stmt {
                 ComponentStmt::Values(p) => wanted.push((p.node.clone(), files::Kind::Values)),

@@ -53,6 +53,9 @@ pub struct OverlayInfo {
     /// `None` for an abstract overlay (no `when`): reached only through `extends`.
     pub criteria: Option<CriteriaSet>,
     pub priority: i64,
+    /// Every mixin the overlay includes, directly or through other mixins, each once, in
+    /// name order (`check::mixin`).
+    pub mixins: Vec<String>,
 }
 
 pub const BASE: &str = "base";
@@ -85,6 +88,7 @@ pub fn collect(
                 criteria: criteria_of(ast, dims, diags),
                 parent: parent_of(ast),
                 priority: ast.priority.map_or(0, |p| p.node),
+                mixins: Vec::new(),
                 name: name.clone(),
                 layer: d.layer,
                 file,

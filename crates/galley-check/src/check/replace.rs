@@ -6,17 +6,26 @@
 //! is a change, not a drop.
 
 use crate::check::load::LoadedUnit;
+use crate::check::mixin::{self, MixinInfo};
 use crate::check::stdlib::Replaced;
 use crate::check::suppress::suppressed;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{Files, Span};
 use crate::syntax::ast::{ComponentRef, ComponentStmt, Item, Overlay};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The most dropped items one diagnostic lists; the rest are counted.
 const MAX_LISTED: usize = 40;
 
-pub fn check(units: &[LoadedUnit], replaced: &[Replaced], files: &Files, diags: &mut Diagnostics) {
+/// `mixins`: every mixin of the library; an overlay's mixins count as its statements (a
+/// replacement may restate them, or include the same mixins).
+pub fn check(
+    units: &[LoadedUnit],
+    replaced: &[Replaced],
+    mixins: &BTreeMap<String, MixinInfo>,
+    files: &Files,
+    diags: &mut Diagnostics,
+) {
     if replaced.is_empty() {
         return;
     }
@@ -32,7 +41,8 @@ pub fn check(units: &[LoadedUnit], replaced: &[Replaced], files: &Files, diags: 
         let (Some(old_ast), Some(new_ast)) = (by_span.get(old), by_span.get(new)) else {
             continue;
         };
-        let drops = dropped(old_ast, new_ast);
+        let flat = |o: &Overlay| mixin::flatten(o, &mixin::closure(&o.mixins, mixins), mixins);
+        let drops = dropped(&flat(old_ast), &flat(new_ast));
         if drops.is_empty() {
             continue;
         }
@@ -208,6 +218,42 @@ mod tests {
   component b { version "2.0" }
   validate conformance { checks c1 }
 }"#;
+
+    #[test]
+    fn a_replacement_without_a_mixin_drops_what_the_mixin_said() {
+        let mut files = Files::new();
+        let text = "mixin m1 {\n  require K8s.server.version >= 1.30\n}\nmixin m2 {\n}\n";
+        let id = files.add("m.ovl", text);
+        let (unit, _) = crate::syntax::parser::parse(id, text);
+        let mixins: BTreeMap<String, MixinInfo> = unit
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Mixin(m) => Some((
+                    m.name.node.clone(),
+                    MixinInfo {
+                        name: m.name.node.clone(),
+                        layer: 0,
+                        file: id,
+                        syntax: crate::syntax::ast::Syntax::Ovl,
+                        ast: m.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        let flat = |o: &Overlay| mixin::flatten(o, &mixin::closure(&o.mixins, &mixins), &mixins);
+        let old = overlay("overlay o extends p with m1, m2 {\n  when service = gke\n}");
+        let without = overlay("overlay o extends p with m2 {\n  when service = gke\n}");
+        assert_eq!(
+            dropped(&flat(&old), &flat(&without)),
+            ["`require K8s.server.version`"]
+        );
+        let restated = overlay(
+            "overlay o extends p {\n  when service = gke\n  require K8s.server.version >= 1.30\n}",
+        );
+        assert!(dropped(&flat(&old), &flat(&restated)).is_empty());
+    }
 
     #[test]
     fn a_full_restatement_drops_nothing() {

@@ -272,7 +272,7 @@ pub fn build(units: &[LoadedUnit], stdlib_layer: Option<usize>, diags: &mut Diag
                 span: v.name.span,
                 item: v,
             }),
-            Item::Overlay(_) => {}
+            Item::Overlay(_) | Item::Mixin(_) => {}
         }
     }
     let dimensions = build_dimensions(&dims, diags);

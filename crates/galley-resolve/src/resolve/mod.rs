@@ -237,10 +237,45 @@ pub fn applied_overlays<'l>(
     Ok(applied)
 }
 
+/// One contributor to a recipe: an applied overlay's own statements, or those of a mixin it
+/// includes (which rank with the overlay).
+struct Contrib<'l> {
+    body: &'l [ast::OverlayStmt],
+    /// The overlay's name, or `OVERLAY with MIXIN` (`check::mixin::owner`).
+    owner: Arc<str>,
+}
+
+/// The contributors of the applied overlays: each overlay, then its mixins in name order;
+/// with each contributor's overlay (an index into `layers`).
+fn contribs<'l>(lib: &'l Library, layers: &[&'l OverlayInfo]) -> Vec<(usize, Contrib<'l>)> {
+    let mut out = Vec::new();
+    for (i, o) in layers.iter().enumerate() {
+        out.push((
+            i,
+            Contrib {
+                body: &o.ast.body,
+                owner: Arc::from(o.name.as_str()),
+            },
+        ));
+        for m in o.mixins.iter().filter_map(|m| lib.mixins.get(m)) {
+            out.push((
+                i,
+                Contrib {
+                    body: &m.ast.body,
+                    owner: Arc::from(crate::check::mixin::owner(&o.name, &m.name)),
+                },
+            ));
+        }
+    }
+    out
+}
+
 struct Resolution<'l, 'r> {
     resolver: &'r Resolver<'l>,
     lib: &'l Library,
     layers: Vec<&'l OverlayInfo>,
+    /// What each layer of the rank reads: the overlays' and their mixins' statements.
+    contribs: Vec<Contrib<'l>>,
     /// Overlay rank (fields, constraints, phases).
     rank: Rank,
     /// Values rank: layer `2i` is overlay i's values files, `2i+1` its inline values; the
@@ -255,20 +290,21 @@ struct Resolution<'l, 'r> {
 impl<'l, 'r> Resolution<'l, 'r> {
     fn new(resolver: &'r Resolver<'l>, layers: &[&'l OverlayInfo]) -> Self {
         let lib = resolver.lib;
-        let n = layers.len();
         let places = places(lib, layers);
+        let (overlay_of, contribs): (Vec<usize>, Vec<Contrib<'l>>) =
+            contribs(lib, layers).into_iter().unzip();
         let rank = Rank::new(
             places.clone(),
-            &(0..n).map(|i| (Some(i), 1)).collect::<Vec<_>>(),
+            &overlay_of.iter().map(|&i| (Some(i), 1)).collect::<Vec<_>>(),
         );
-        // Layer `2i`: overlay i's values files (tier 0), `2i+1`: its inline values (tier 1),
-        // `2n`: the registry's implicit file, below every other layer.
-        let values_layers: Vec<(Option<usize>, u8)> = (0..2 * n)
-            .map(|l| (Some(l / 2), (l % 2) as u8))
+        // Layer `2i`: contributor i's values files (tier 0), `2i+1`: its inline values
+        // (tier 1), `2n`: the registry's implicit file, below every other layer.
+        let values_layers: Vec<(Option<usize>, u8)> = (0..2 * contribs.len())
+            .map(|l| (Some(overlay_of[l / 2]), (l % 2) as u8))
             .chain([(None, 0)])
             .collect();
         let values_rank = Rank::new(places, &values_layers);
-        let owners: Vec<Arc<str>> = layers.iter().map(|o| Arc::from(o.name.as_str())).collect();
+        let owners: Vec<Arc<str>> = contribs.iter().map(|c| c.owner.clone()).collect();
         let mut values_owners: Vec<Arc<str>> =
             owners.iter().flat_map(|o| [o.clone(), o.clone()]).collect();
         values_owners.push(Arc::from("registry"));
@@ -276,6 +312,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
             resolver,
             lib,
             layers: layers.to_vec(),
+            contribs,
             rank,
             values_rank: Arc::new(values_rank),
             values_owners: values_owners.into(),
@@ -337,21 +374,20 @@ impl<'l, 'r> Resolution<'l, 'r> {
 
     fn component_names(&self) -> Vec<String> {
         let names: BTreeSet<String> = self
-            .layers
+            .contribs
             .iter()
-            .flat_map(|o| o.ast.components().map(|c| c.name.node.clone()))
+            .flat_map(|o| components(o.body).map(|c| c.name.node.clone()))
             .collect();
         names.into_iter().collect()
     }
 
     /// Every layer's block for a component: (layer index, statements).
     fn blocks(&self, name: &str) -> Vec<(usize, &'l ast::ComponentRef)> {
-        self.layers
+        self.contribs
             .iter()
             .enumerate()
             .flat_map(|(i, o)| {
-                o.ast
-                    .components()
+                components(o.body)
                     .filter(|c| c.name.node == name)
                     .map(move |c| (i, c))
             })
@@ -566,7 +602,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
         {
             node_file.push(Some(implicit.clone()));
             c.values_files.insert(0, implicit);
-            nodes.push((2 * self.layers.len(), tree));
+            nodes.push((2 * self.contribs.len(), tree));
         }
         let mut merge = TreeMerge::new(&self.values_rank, &self.values_owners);
         let cands: Vec<(usize, &Node)> = nodes.iter().map(|(l, n)| (*l, &**n)).collect();
@@ -598,8 +634,11 @@ impl<'l, 'r> Resolution<'l, 'r> {
         prov: &mut Provenance,
     ) -> Vec<ir::Constraint> {
         let mut by_name: BTreeMap<String, Vec<(usize, ir::Constraint, Span)>> = BTreeMap::new();
-        for (i, o) in self.layers.iter().enumerate() {
-            for c in o.ast.constraints() {
+        for (i, o) in self.contribs.iter().enumerate() {
+            for c in o.body.iter().filter_map(|s| match s {
+                ast::OverlayStmt::Require(c) => Some(c),
+                _ => None,
+            }) {
                 by_name
                     .entry(c.path.aicr_name())
                     .or_default()
@@ -624,8 +663,11 @@ impl<'l, 'r> Resolution<'l, 'r> {
 
     fn validation(&self, conflicts: &mut Vec<Conflict>, prov: &mut Provenance) -> ir::Validation {
         let mut by_phase: BTreeMap<String, Vec<(usize, ir::Phase, Span)>> = BTreeMap::new();
-        for (i, o) in self.layers.iter().enumerate() {
-            for p in o.ast.phases() {
+        for (i, o) in self.contribs.iter().enumerate() {
+            for p in o.body.iter().filter_map(|s| match s {
+                ast::OverlayStmt::Validate(p) => Some(p),
+                _ => None,
+            }) {
                 by_phase
                     .entry(p.name.node.clone())
                     .or_default()
@@ -699,7 +741,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
     }
 
     fn conflict_diagnostic(&self, c: &Conflict) -> Diagnostic {
-        let overlay = |name: &str| self.lib.overlays.get(name);
+        let overlay = |name: &str| self.lib.overlays.get(crate::check::mixin::overlay_of(name));
         let crit = |name: &str| {
             overlay(name)
                 .and_then(|o| o.criteria.clone())
@@ -717,10 +759,13 @@ impl<'l, 'r> Resolution<'l, 'r> {
         )
         .with_label(c.a.1.span, format!("`{}` sets {}", c.a.1.overlay, c.a_value))
         .with_label(c.b.1.span, format!("`{}` sets {}", c.b.1.overlay, c.b_value))
-        .with_help(format!(
-            "add an overlay for `{}` (the meet of both) that sets the value, or give one of them a `priority`",
-            meet.describe()
-        ))
+        .with_help(
+            crate::check::mixin::settle_within(&c.a.1.overlay, &c.b.1.overlay, "the value")
+                .unwrap_or_else(|| format!(
+                    "add an overlay for `{}` (the meet of both) that sets the value, or give one of them a `priority`",
+                    meet.describe()
+                )),
+        )
     }
 
     /// Fill what no overlay set from the registry (the reference's `applyRegistryDefaults`),
@@ -750,6 +795,17 @@ impl<'l, 'r> Resolution<'l, 'r> {
                 };
                 crate::syntax::printer::print_unit(&unit)
             }));
+            for m in o.mixins.iter().filter_map(|m| self.lib.mixins.get(m)) {
+                h.update(self.resolver.hash(&format!("mixin:{}", m.name), || {
+                    let unit = ast::SourceUnit {
+                        file: m.file,
+                        syntax: ast::Syntax::Ovl,
+                        items: vec![ast::Item::Mixin(m.ast.clone())],
+                        comments: Vec::new(),
+                    };
+                    crate::syntax::printer::print_unit(&unit)
+                }));
+            }
         }
         let files: BTreeSet<&str> = components
             .iter()
@@ -765,6 +821,14 @@ impl<'l, 'r> Resolution<'l, 'r> {
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// The component blocks of a body.
+fn components(body: &[ast::OverlayStmt]) -> impl Iterator<Item = &ast::ComponentRef> {
+    body.iter().filter_map(|s| match s {
+        ast::OverlayStmt::Component(c) => Some(c),
+        _ => None,
+    })
 }
 
 /// Each layer's place in the rank: its priority, its nearest ancestor among the layers,

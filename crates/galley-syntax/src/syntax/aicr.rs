@@ -5,7 +5,7 @@
 //! Only the first document is read, as the reference's loader does.
 //!
 //! Dispatch is on `kind`: `RecipeMetadata` (or no kind, with `metadata` or `spec`) is an
-//! overlay, `ComponentRegistry` (or `registry.yaml` at the data root) a list of registry
+//! overlay (its `spec.mixins` the mixins it includes), `RecipeMixin` a mixin, `ComponentRegistry` (or `registry.yaml` at the data root) a list of registry
 //! components (`decls`), `ValidatorCatalog` a list of validators (`decls`). Any other kind
 //! is not ours: no unit and no diagnostic, as the reference skips it.
 //! `fields` holds the typed getters every lowering shares.
@@ -13,8 +13,7 @@
 //! The reference decodes with Go's yaml.v3 into typed structs, and galley keeps its
 //! leniency where that is harmless:
 //! - an unknown field is a *warning* (`galley::yaml::unknown-field`) with a did-you-mean,
-//!   because the reference ignores it (the CLI's `--strict` makes it an error); `spec.mixins`
-//!   says that galley does not read `RecipeMixin` yet;
+//!   because the reference ignores it (the CLI's `--strict` makes it an error);
 //! - a scalar where text is expected is read as written (`version: 1.10` is `"1.10"`), as
 //!   yaml.v3 does for a string field; null is the same as absent;
 //! - a field of the wrong shape (a list for `criteria`, a map for `dependencyRefs`, a missing
@@ -39,8 +38,8 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, Spanned};
 use crate::syntax::ast::{
     Assign, ComponentRef, ComponentStmt, ComponentType, Constraint, Criteria, Criterion,
-    ExpectedResource, Item, MeasurementPath, Op, Overlay, OverlayStmt, Phase, PhaseStmt, SetBlock,
-    SourceUnit, Str, Syntax, Value, ValueKind, ValuePath,
+    ExpectedResource, Item, MeasurementPath, Mixin, Name, Op, Overlay, OverlayStmt, Phase,
+    PhaseStmt, SetBlock, SourceUnit, Str, Syntax, Value, ValueKind, ValuePath,
 };
 use crate::syntax::yaml::{self, Node, NodeKind};
 
@@ -117,6 +116,7 @@ struct Lowerer<'t> {
 /// A file's shape, decided by `kind` (and the registry's path).
 enum DocKind {
     Overlay,
+    Mixin,
     Registry,
     Catalog,
     Foreign,
@@ -138,6 +138,7 @@ impl Lowerer<'_> {
                 .map(Item::Overlay)
                 .into_iter()
                 .collect(),
+            DocKind::Mixin => self.mixin(doc).map(Item::Mixin).into_iter().collect(),
             DocKind::Registry => self.registry(doc),
             DocKind::Catalog => self.catalog(doc),
             DocKind::Foreign => return None,
@@ -149,6 +150,7 @@ impl Lowerer<'_> {
         let kind = self.text_field(doc, "kind", "the top level");
         match kind.as_ref().map_or("", |k| k.node.as_str()) {
             "RecipeMetadata" => DocKind::Overlay,
+            "RecipeMixin" => DocKind::Mixin,
             "ComponentRegistry" => DocKind::Registry,
             "ValidatorCatalog" => DocKind::Catalog,
             "" if rel_path == "registry.yaml" => DocKind::Registry,
@@ -196,13 +198,12 @@ impl Lowerer<'_> {
             _ => None,
         };
         let body = spec.map(|s| self.overlay_body(s)).unwrap_or_default();
-        if let Some(spec) = spec {
-            self.note_mixins(spec, &name.node);
-        }
+        let mixins = spec.map(|s| self.mixin_names(s)).unwrap_or_default();
         Some(Overlay {
             span: doc.span,
             name,
             extends,
+            mixins,
             priority: None,
             body,
         })
@@ -215,6 +216,7 @@ impl Lowerer<'_> {
             "constraints",
             "componentRefs",
             "validation",
+            "mixins",
         ];
         self.unknown_fields(spec, &known, "spec");
         let mut body = Vec::new();
@@ -239,35 +241,65 @@ impl Lowerer<'_> {
         body
     }
 
-    /// `spec.mixins` (a `RecipeMixin` reference, newer than the reference galley follows):
-    /// its unknown-field warning says that galley does not support mixins yet and which ones
-    /// the overlay goes without.
-    fn note_mixins(&mut self, spec: &Node, overlay: &str) {
-        let names: Vec<String> = match spec.get("mixins").map(|n| &n.kind) {
-            Some(NodeKind::Seq(items)) => items
-                .iter()
-                .filter_map(|i| i.scalar_text(self.text))
-                .map(|t| format!("`{t}`"))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let what = if names.is_empty() {
-            "its mixins".to_string()
-        } else {
-            format!(
-                "the mixin{} {}",
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            )
-        };
-        self.amend_unknown(spec, "mixins", |d| {
-            d.message = format!(
-                "`spec.mixins` is not supported yet: galley does not read `RecipeMixin`, so `{overlay}` goes without {what}"
+    /// `spec.mixins: [NAME, ...]`: the `RecipeMixin` documents an overlay includes.
+    fn mixin_names(&mut self, spec: &Node) -> Vec<Name> {
+        let mut names = Vec::new();
+        for item in self.list_field(spec, "mixins", "spec") {
+            match item.scalar_text(self.text) {
+                Some(t) if !t.is_empty() => names.push(Spanned::new(t.to_string(), item.span)),
+                _ => self.shape(
+                    item.span,
+                    format!("expected a mixin name, found {}", item.kind_name()),
+                    "each entry of `spec.mixins` names a `RecipeMixin`",
+                ),
+            }
+        }
+        names
+    }
+
+    /// `kind: RecipeMixin`: a `metadata.name` and a `spec` of `constraints` and
+    /// `componentRefs` (no criteria, no validation).
+    fn mixin(&mut self, doc: &Node) -> Option<Mixin> {
+        self.unknown_fields(
+            doc,
+            &["kind", "apiVersion", "metadata", "spec"],
+            "the top level",
+        );
+        let metadata = self.map_field(doc, "metadata", "the top level");
+        if let Some(m) = metadata {
+            self.unknown_fields(m, &["name"], "metadata");
+        }
+        let Some(name) = metadata
+            .and_then(|m| self.text_field(m, "name", "metadata"))
+            .filter(|n| !n.node.is_empty())
+        else {
+            let at = doc.entry("metadata").map_or(doc.span, |(k, _)| k.span);
+            self.shape(
+                at,
+                "missing `metadata.name`".into(),
+                "this mixin has no name",
             );
-            d.help = Some(
-                "copy what the mixins add into this overlay's `componentRefs` and `constraints`; a later galley release reads mixins".into(),
-            );
-        });
+            return None;
+        };
+        let mut body = Vec::new();
+        if let Some(spec) = self.map_field(doc, "spec", "the top level") {
+            self.unknown_fields(spec, &["constraints", "componentRefs"], "spec");
+            for item in self.list_field(spec, "constraints", "spec") {
+                body.extend(
+                    self.constraint(item, "spec.constraints")
+                        .map(OverlayStmt::Require),
+                );
+            }
+            for item in self.list_field(spec, "componentRefs", "spec") {
+                body.extend(self.component_ref(item).map(OverlayStmt::Component));
+            }
+        }
+        Some(Mixin {
+            span: doc.span,
+            name,
+            mixins: Vec::new(),
+            body,
+        })
     }
 
     fn criteria(&mut self, spec: &Node) -> Option<Criteria> {

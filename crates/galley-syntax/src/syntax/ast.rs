@@ -54,6 +54,7 @@ pub struct Comment {
 #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
 pub enum Item {
     Overlay(Overlay),
+    Mixin(Mixin),
     Dimension(DimensionDecl),
     Measurement(MeasurementDecl),
     Component(ComponentDecl),
@@ -64,6 +65,7 @@ impl Item {
     pub fn span(&self) -> Span {
         match self {
             Item::Overlay(o) => o.span,
+            Item::Mixin(m) => m.span,
             Item::Dimension(d) => d.span,
             Item::Measurement(m) => m.span,
             Item::Component(c) => c.span,
@@ -83,7 +85,21 @@ pub struct Overlay {
     pub name: Name,
     /// `None` means the root overlay `base` (or, for `base` itself, nothing).
     pub extends: Option<Name>,
+    /// `with M, ...`: the mixins included, as written (empty when there is no `with`).
+    pub mixins: Vec<Name>,
     pub priority: Option<Spanned<i64>>,
+    pub body: Vec<OverlayStmt>,
+}
+
+/// `mixin NAME [with M, ...] { ... }`: a reusable block of an overlay's statements, without
+/// `when`. Its contributions rank with each overlay that includes it (`docs/merge.md`).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Mixin {
+    pub span: Span,
+    pub name: Name,
+    /// The mixins this one includes.
+    pub mixins: Vec<Name>,
+    /// An overlay's statements; the checker refuses `when`.
     pub body: Vec<OverlayStmt>,
 }
 

@@ -367,6 +367,7 @@ impl<'t> Walker<'t> {
     fn item(&mut self, pair: P<'_>) -> Item {
         match pair.as_rule() {
             Rule::overlay => Item::Overlay(self.overlay(pair)),
+            Rule::mixin => Item::Mixin(self.mixin(pair)),
             Rule::dimension => Item::Dimension(self.dimension(pair)),
             Rule::measurement => Item::Measurement(self.measurement(pair)),
             Rule::registry => Item::Component(self.registry(pair)),
@@ -379,10 +380,11 @@ impl<'t> Walker<'t> {
         let mut kids = pair.into_inner();
         next(&mut kids);
         let name = self.ident(next(&mut kids));
-        let (mut extends, mut priority) = (None, None);
+        let (mut extends, mut priority, mut mixins) = (None, None, Vec::new());
         while let Some(p) = kids.peek() {
             match p.as_rule() {
                 Rule::extends => extends = Some(self.ident(second(p))),
+                Rule::with => mixins = self.idents(second(p)),
                 Rule::priority => priority = Some(self.int(second(p))),
                 _ => break,
             }
@@ -393,7 +395,27 @@ impl<'t> Walker<'t> {
             span,
             name,
             extends,
+            mixins,
             priority,
+            body,
+        }
+    }
+
+    fn mixin(&mut self, pair: P<'_>) -> Mixin {
+        let span = self.span(&pair);
+        let mut kids = pair.into_inner();
+        next(&mut kids);
+        let name = self.ident(next(&mut kids));
+        let mut mixins = Vec::new();
+        if let Some(p) = kids.peek().filter(|p| p.as_rule() == Rule::with) {
+            mixins = self.idents(second(p));
+            kids.next();
+        }
+        let body = self.block(kids, Rule::ostmt, |w, p| w.ostmt(only(p)));
+        Mixin {
+            span,
+            name,
+            mixins,
             body,
         }
     }

@@ -385,6 +385,7 @@ impl<'a> Printer<'a> {
     fn item(&mut self, item: &Item) {
         match item {
             Item::Overlay(o) => self.overlay(o),
+            Item::Mixin(m) => self.mixin(m),
             Item::Dimension(d) => self.dimension(d),
             Item::Measurement(m) => self.measurement(m),
             Item::Component(c) => self.registry(c),
@@ -401,6 +402,7 @@ impl<'a> Printer<'a> {
                 p.w(" extends ");
                 p.name(parent);
             }
+            p.with(&o.mixins);
             if let Some(n) = &o.priority {
                 p.w(&format!(" priority {}", n.node));
             }
@@ -410,6 +412,28 @@ impl<'a> Printer<'a> {
                 p.ostmt(stmt);
             }
         });
+    }
+
+    fn mixin(&mut self, m: &Mixin) {
+        let first = m.body.first().map(OverlayStmt::span);
+        let header = |p: &mut Self| {
+            p.w("mixin ");
+            p.name(&m.name);
+            p.with(&m.mixins);
+        };
+        self.block_stmt(m.span, first, header, |p| {
+            for stmt in &m.body {
+                p.ostmt(stmt);
+            }
+        });
+    }
+
+    /// ` with a, b` (nothing when the list is empty).
+    fn with(&mut self, mixins: &[Name]) {
+        if !mixins.is_empty() {
+            self.w(" with ");
+            self.list(mixins, |p, n| p.name(n));
+        }
     }
 
     fn ostmt(&mut self, stmt: &OverlayStmt) {

@@ -1,7 +1,7 @@
 //! `recipe --snapshot`: which overlays a measured cluster rules out (recipe-engine.md §7).
 //!
-//! Each overlay the target gets is checked on its own `require` constraints with the
-//! constraint checker. An overlay is excluded when one of them fails, or cannot be evaluated
+//! Each overlay the target gets is checked on its own `require` constraints (with those of
+//! the mixins it includes, which rank with it) with the constraint checker. An overlay is excluded when one of them fails, or cannot be evaluated
 //! (`other`); a constraint whose measurement the snapshot lacks is `skipped` and excludes
 //! nothing (the reference excludes on a missing value, so a snapshot without sysctl data
 //! loses every overlay with a kernel constraint). An overlay that extends an excluded one is
@@ -26,7 +26,9 @@ pub fn excluded(
     let mut dropped = BTreeSet::new();
     let mut warnings = Vec::new();
     for o in applied.iter().filter(|o| o.name != BASE) {
-        for stmt in &o.ast.body {
+        let mixins = o.mixins.iter().filter_map(|m| lib.mixins.get(m));
+        let bodies = std::iter::once(&o.ast.body).chain(mixins.map(|m| &m.ast.body));
+        for stmt in bodies.flatten() {
             let OverlayStmt::Require(c) = stmt else {
                 continue;
             };

@@ -225,13 +225,31 @@ fn constraint_names_become_measurement_paths() {
         .constraints()
         .map(|c| c.path.segments.iter().map(|s| s.node.as_str()).collect())
         .collect();
-    assert_eq!(paths[3], ["OS", "sysctl", "/proc/sys/kernel/osrelease"]);
-    let version_id = o.constraints().nth(2).expect("VERSION_ID");
+    // The export flattens the `ubuntu-2404` mixin into the overlay (`export::flatten`).
+    let at = |name: &str| {
+        o.constraints()
+            .position(|c| c.path.aicr_name() == name)
+            .unwrap_or_else(|| panic!("{name} in {paths:?}"))
+    };
+    let sysctl_at = at("OS.sysctl./proc/sys/kernel/osrelease");
+    assert_eq!(
+        paths[sysctl_at],
+        ["OS", "sysctl", "/proc/sys/kernel/osrelease"]
+    );
+    let version_id = o
+        .constraints()
+        .nth(at("OS.release.VERSION_ID"))
+        .expect("VERSION_ID");
     assert_eq!(
         (version_id.op.node, version_id.value.node.as_str()),
         (Op::Exact, "24.04")
     );
-    let sysctl = &o.constraints().nth(3).expect("sysctl").path.segments[2];
+    let sysctl = &o
+        .constraints()
+        .nth(sysctl_at)
+        .expect("sysctl")
+        .path
+        .segments[2];
     assert_eq!(l.files.slice(sysctl.span), "/proc/sys/kernel/osrelease");
     let deployment = o
         .phases()

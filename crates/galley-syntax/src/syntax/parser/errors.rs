@@ -258,6 +258,7 @@ fn statement_set(rule: Rule) -> Option<Expect> {
     Some(match rule {
         Rule::item | Rule::file => kws(&[
             "overlay",
+            "mixin",
             "dimension",
             "measurement",
             "component",
@@ -352,6 +353,8 @@ fn keyword_of(rule: Rule) -> Option<String> {
             | Rule::unit
             | Rule::alias
             | Rule::extends
+            | Rule::mixin
+            | Rule::with
             | Rule::priority => Some(name.as_str()),
             _ => None,
         })?;
