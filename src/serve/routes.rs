@@ -85,11 +85,11 @@ async fn metrics(State(app): State<Shared>) -> Response<Body> {
     text_response(text, "text/plain; version=0.0.4; charset=utf-8")
 }
 
-/// The committed OpenAPI 3.1 document (`schemas/openapi.json`).
-pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
-
-async fn openapi() -> Response<Body> {
-    text_response(OPENAPI.to_string(), "application/json")
+/// The OpenAPI 3.1 document, made once from the loaded library (see [`super::openapi`]).
+async fn openapi(State(app): State<Shared>) -> Response<Body> {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| super::openapi::document(&app.library.stdlib.dimensions));
+    text_response(doc.clone(), "application/json")
 }
 
 async fn recipe_get(
@@ -504,7 +504,7 @@ mod tests {
 
     #[test]
     fn the_openapi_document_has_exactly_the_routes() {
-        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(super::super::openapi::COMMITTED).unwrap();
         let mut paths: Vec<&str> = doc["paths"]
             .as_object()
             .unwrap()
