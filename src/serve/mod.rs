@@ -61,6 +61,10 @@ pub struct Args {
     /// Bundles built at once; more get 503 with Retry-After
     #[arg(long, value_name = "N", default_value_t = 8)]
     max_bundles: usize,
+    /// Behind one reverse proxy: rate-limit and log each client by the last address in
+    /// `X-Forwarded-For` (the one the proxy appended), not by the connection's peer
+    #[arg(long)]
+    trust_proxy: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -97,6 +101,7 @@ pub fn run(args: Args) -> ExitCode {
         coverage: Default::default(),
         recipes: Default::default(),
         parsing: Arc::new(tokio::sync::Semaphore::new(PARSING)),
+        trust_proxy: args.trust_proxy,
     });
     let config = server::Config {
         addr,

@@ -519,21 +519,7 @@ mod tests {
 
     #[test]
     fn ready_is_503_while_draining() {
-        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
-        let app = std::sync::Arc::new(super::super::app::App {
-            library,
-            resolver: crate::resolve::Resolver::new(library),
-            allow: Default::default(),
-            limiter: None,
-            metrics: Default::default(),
-            draining: Default::default(),
-            bundles: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-            max_body: 1024,
-            body_timeout: std::time::Duration::from_secs(1),
-            coverage: Default::default(),
-            recipes: Default::default(),
-            parsing: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-        });
+        let app = super::super::app::App::for_tests();
         let rt = runtime();
         assert_eq!(
             rt.block_on(ready(State(app.clone()))).status(),
