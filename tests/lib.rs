@@ -40,6 +40,7 @@ mod scaling;
 mod serve;
 mod serve_chart;
 mod serve_hostile;
+mod serve_multipart;
 mod serve_schemathesis;
 mod serve_support;
 mod set_values;

@@ -44,7 +44,11 @@ fn schemathesis_finds_no_failure_with_every_check_on() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{text}\nserver log:\n{}", server.log());
+    assert!(
+        out.status.success(),
+        "{text}\nserver log:\n{}",
+        server.log()
+    );
     assert!(!text.contains("failure"), "{text}");
     assert!(
         text.contains("generated"),

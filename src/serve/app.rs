@@ -119,7 +119,13 @@ impl Ctx {
             return ctx.clone();
         }
         let peer = req.extensions().get::<Peer>().map(|p| p.0.ip());
-        Ctx::new(app, req.method().as_str(), req.uri().path(), req.headers(), peer)
+        Ctx::new(
+            app,
+            req.method().as_str(),
+            req.uri().path(),
+            req.headers(),
+            peer,
+        )
     }
 
     pub fn new(
@@ -152,9 +158,7 @@ pub fn client(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> I
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok());
-    forwarded
-        .or(peer)
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// `aicr_http_requests_in_flight`, kept right when answering a request unwinds.
@@ -341,7 +345,10 @@ mod tests {
         );
         assert_eq!(client(&h, peer, false), peer.unwrap());
         assert_eq!(client(&h, peer, true), IpAddr::from([192, 0, 2, 7]));
-        h.append("x-forwarded-for", HeaderValue::from_static("not an address"));
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
         assert_eq!(client(&h, peer, true), peer.unwrap());
         assert_eq!(client(&HeaderMap::new(), peer, true), peer.unwrap());
     }

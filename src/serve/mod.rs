@@ -12,6 +12,7 @@ mod bundle;
 mod error;
 mod limits;
 mod metrics;
+mod multipart;
 mod openapi;
 mod params;
 mod routes;

@@ -504,7 +504,8 @@ mod tests {
 
     #[test]
     fn the_openapi_document_has_exactly_the_routes() {
-        let doc: serde_json::Value = serde_json::from_str(super::super::openapi::COMMITTED).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(super::super::openapi::COMMITTED).unwrap();
         let mut paths: Vec<&str> = doc["paths"]
             .as_object()
             .unwrap()

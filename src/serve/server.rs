@@ -179,6 +179,9 @@ mod tests {
             metrics.contains(r#"path="/health",status="500"} 1"#),
             "{metrics}"
         );
-        assert!(metrics.contains("aicr_http_requests_in_flight 0"), "{metrics}");
+        assert!(
+            metrics.contains("aicr_http_requests_in_flight 0"),
+            "{metrics}"
+        );
     }
 }
