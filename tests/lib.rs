@@ -38,6 +38,7 @@ mod reference;
 mod resolve;
 mod scaling;
 mod serve;
+mod serve_cache;
 mod serve_chart;
 mod serve_hostile;
 mod serve_multipart;

@@ -39,6 +39,8 @@ pub struct App {
     pub parsing: Arc<Semaphore>,
     /// Count clients by the last `X-Forwarded-For` address (`--trust-proxy`).
     pub trust_proxy: bool,
+    /// Built bundles by request (`--bundle-cache`).
+    pub bundle_cache: super::cache::BundleCache,
 }
 
 /// At most [`RecipeCache::CAP`] rendered recipes; beyond it nothing new is kept (the
@@ -86,6 +88,7 @@ impl App {
             recipes: Default::default(),
             parsing: Arc::new(Semaphore::new(1)),
             trust_proxy: false,
+            bundle_cache: super::cache::BundleCache::new(0, 0),
         })
     }
 }

@@ -9,6 +9,7 @@ mod app;
 mod archive;
 mod author;
 mod bundle;
+mod cache;
 mod error;
 mod limits;
 mod metrics;
@@ -27,6 +28,9 @@ use std::time::Duration;
 /// Request bodies parsed at once: a YAML alias bomb may expand to the parser's budget of a
 /// million nodes (about 80 MiB) before it is refused.
 const PARSING: usize = 4;
+
+/// Bytes of zips the bundle cache keeps at most.
+const BUNDLE_CACHE_BYTES: usize = 32 << 20;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -66,6 +70,10 @@ pub struct Args {
     /// `X-Forwarded-For` (the one the proxy appended), not by the connection's peer
     #[arg(long)]
     trust_proxy: bool,
+    /// Built bundles kept for requests that repeat (same query, same body), least recently
+    /// used out first, within 32 MiB; 0 turns the cache off
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    bundle_cache: usize,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -103,6 +111,7 @@ pub fn run(args: Args) -> ExitCode {
         recipes: Default::default(),
         parsing: Arc::new(tokio::sync::Semaphore::new(PARSING)),
         trust_proxy: args.trust_proxy,
+        bundle_cache: cache::BundleCache::new(args.bundle_cache, BUNDLE_CACHE_BYTES),
     });
     let config = server::Config {
         addr,

@@ -386,6 +386,12 @@ where
 
 /// The body as UTF-8 text, within the size cap and the body timeout.
 pub async fn read_body(app: &Shared, req: Request) -> Result<BodyText, ApiError> {
+    let bytes = read_bytes(app, req).await?;
+    body_text(app, &bytes).await
+}
+
+/// The body's bytes, within the size cap and the body timeout.
+pub async fn read_bytes(app: &Shared, req: Request) -> Result<axum::body::Bytes, ApiError> {
     use http_body_util::BodyExt;
     let too_large = || {
         ApiError::new(
@@ -419,6 +425,11 @@ pub async fn read_body(app: &Shared, req: Request) -> Result<BodyText, ApiError>
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
+    Ok(bytes)
+}
+
+/// The body as UTF-8 text, with the right to parse it.
+pub async fn body_text(app: &Shared, bytes: &[u8]) -> Result<BodyText, ApiError> {
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
     // Parsing a body may expand YAML aliases up to the parser's node budget: a few at a
