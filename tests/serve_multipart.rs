@@ -70,7 +70,9 @@ fn hostile_multipart_bodies_are_4xx_with_the_error_json() {
     let with_ct = [("content-type", ct.as_str())];
     let recipe = String::from_utf8(recipe_json()).unwrap();
     let snapshot = std::fs::read_to_string(root().join(SNAPSHOT)).unwrap();
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, &str)> = vec![
+    // (what, headers, body, what the message says)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "no boundary",
             vec![("content-type", "multipart/form-data")],

@@ -55,3 +55,36 @@ fn schemathesis_finds_no_failure_with_every_check_on() {
         "schemathesis generated no case: {text}"
     );
 }
+
+/// What schemathesis found: a `RecipeCriteria` whose `apiVersion` (or `kind`) is there but
+/// not a string was taken as if it were absent; it is refused, by the server and the CLI.
+#[test]
+fn a_criteria_document_with_a_non_string_api_version_is_refused() {
+    let server = crate::serve_support::Server::start(&[]);
+    for body in [
+        "apiVersion: {}\nkind: RecipeCriteria\n",
+        "kind: [RecipeCriteria]\n",
+    ] {
+        let got = crate::serve_support::post(
+            &server.url("/v1/recipe"),
+            &[("content-type", "application/yaml")],
+            body.as_bytes(),
+        );
+        assert_eq!(got.status, 400, "{body}: {}", got.text());
+        assert!(got.text().contains("must be a string"), "{}", got.text());
+    }
+    let dir = crate::support::TempDir::new("criteria-api-version");
+    let file = dir.path().join("criteria.yaml");
+    std::fs::write(&file, "apiVersion: {}\nspec: {service: eks}\n").unwrap();
+    let out = crate::support::run(
+        crate::support::galley()
+            .args(["recipe", "--criteria"])
+            .arg(&file),
+    );
+    assert!(!out.status.success());
+    assert!(
+        crate::support::stderr(&out).contains("must be a string"),
+        "{}",
+        crate::support::stderr(&out)
+    );
+}
