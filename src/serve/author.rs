@@ -76,7 +76,8 @@ pub async fn coverage(
 }
 
 /// `POST /v1/validate`: `{"recipe": RecipeResult, "snapshot": Snapshot, "results": [...]}`
-/// (JSON or YAML; `results` optional, each a CTRF report, measurements or snapshot), and
+/// (JSON or YAML; `results` optional, each a CTRF report, measurements or snapshot), or the
+/// same as `multipart/form-data` parts `recipe`, `snapshot` and `results` (repeatable), and
 /// `phase` query parameters; the CTRF report of `galley validate`.
 pub async fn validate(
     State(app): State<Shared>,
@@ -84,13 +85,36 @@ pub async fn validate(
     req: Request,
 ) -> Response<Body> {
     let query = req.uri().query().map(str::to_string);
-    super::routes::blocking_with_body(app, &id, req, move |app, text| {
+    let boundary = match super::multipart::boundary(req.headers()) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(&id.0),
+    };
+    let mut body = match super::routes::read_body(&app, req).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(&id.0),
+    };
+    let parts = match boundary {
+        None => None,
+        Some(boundary) => {
+            let text = std::mem::take(&mut body.text);
+            match super::multipart::parts(text, &boundary, &PARTS).await {
+                Ok(parts) => Some(parts),
+                Err(e) => return e.into_response(&id.0),
+            }
+        }
+    };
+    blocking(&id, move || {
+        // The whole body moves here, with its right to be parsed (not just its text).
+        let body = body;
         let params = Params::parse(query.as_deref())?;
         params.only(&["phase"])?;
         let phases = phases(&params.all("phase"))?;
         let start = crate::measure::clock::now_millis();
         let mut files = crate::source::Files::new();
-        let (recipe, snapshot, results) = validate_parts(&text.text, &mut files)?;
+        let (recipe, snapshot, results) = match parts {
+            Some(parts) => named_parts(parts, &mut files)?,
+            None => validate_parts(&body.text, &mut files)?,
+        };
         let (inputs, _warnings) =
             crate::cli::validate::parse_inputs(&files, recipe, snapshot, &results).map_err(
                 |d| {
@@ -104,6 +128,50 @@ pub async fn validate(
         Ok(text_response(json, "application/json"))
     })
     .await
+}
+
+/// The parts a multipart `POST /v1/validate` takes.
+const PARTS: [&str; 3] = ["recipe", "snapshot", "results"];
+
+type Inputs = (
+    crate::source::FileId,
+    crate::source::FileId,
+    Vec<crate::source::FileId>,
+);
+
+/// Multipart parts, each registered in `files` as the text it is, under the name the JSON
+/// form gives it (`recipe`, `snapshot`, `results[N]`): one `recipe` and one `snapshot`,
+/// any number of `results`.
+fn named_parts(
+    parts: Vec<(String, String)>,
+    files: &mut crate::source::Files,
+) -> Result<Inputs, ApiError> {
+    let (mut recipe, mut snapshot, mut results) = (None, None, Vec::new());
+    for (name, text) in parts {
+        let slot = match name.as_str() {
+            "recipe" => &mut recipe,
+            "snapshot" => &mut snapshot,
+            _ => {
+                let n = results.len();
+                results.push(files.add(format!("results[{n}]"), text));
+                continue;
+            }
+        };
+        if slot.is_some() {
+            return Err(ApiError::bad_request(format!(
+                "the part `{name}` is given twice; send one"
+            )));
+        }
+        *slot = Some(files.add(name, text));
+    }
+    let required = |id: Option<_>, name: &str| {
+        id.ok_or_else(|| ApiError::bad_request(format!("the part `{name}` is required")))
+    };
+    Ok((
+        required(recipe, "recipe")?,
+        required(snapshot, "snapshot")?,
+        results,
+    ))
 }
 
 fn phases(raw: &[String]) -> Result<Vec<crate::validate::PhaseName>, ApiError> {
@@ -132,18 +200,7 @@ fn phases(raw: &[String]) -> Result<Vec<crate::validate::PhaseName>, ApiError> {
 }
 
 /// The body's parts, each registered in `files` as JSON text under its field's name.
-#[allow(clippy::type_complexity)]
-fn validate_parts(
-    text: &str,
-    files: &mut crate::source::Files,
-) -> Result<
-    (
-        crate::source::FileId,
-        crate::source::FileId,
-        Vec<crate::source::FileId>,
-    ),
-    ApiError,
-> {
+fn validate_parts(text: &str, files: &mut crate::source::Files) -> Result<Inputs, ApiError> {
     use crate::value::Value;
     let doc = crate::syntax::yaml::parse_document(crate::source::FileId(0), text)
         .map_err(|d| ApiError::bad_request(format!("the body does not parse: {}", d.message)))?;

@@ -2,9 +2,10 @@
 //! out, with the reference's `X-Bundle-*` headers.
 
 use super::app::{RequestId, Shared};
+use super::cache::Built;
 use super::error::{ApiError, diagnostic_details};
 use super::params::Params;
-use super::routes::{blocking, read_body};
+use super::routes::{blocking, body_text, read_bytes};
 use crate::bundle::Deployer;
 use crate::cli::bundle::{Flags, options_from};
 use crate::diag::Code;
@@ -47,10 +48,13 @@ pub async fn bundle(
     Extension(id): Extension<RequestId>,
     req: Request,
 ) -> Response<Body> {
-    let asked = match parse(req.uri().query()) {
+    let start = Instant::now();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let asked = match parse(Some(&query)) {
         Ok(a) => a,
         Err(e) => return e.into_response(&id.0),
     };
+    // The slot is taken before the body is read: a slow body holds one too.
     let Ok(permit) = app.bundles.clone().try_acquire_owned() else {
         app.metrics.bundles_busy.fetch_add(1, Ordering::Relaxed);
         return ApiError::new(
@@ -61,17 +65,31 @@ pub async fn bundle(
         .retry_after(1)
         .into_response(&id.0);
     };
-    let text = match read_body(&app, req).await {
+    let bytes = match read_bytes(&app, req).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(&id.0),
+    };
+    let key = super::cache::key(&query, &bytes);
+    if let Some(built) = app.bundle_cache.get(&key) {
+        app.metrics
+            .bundle_cache_hits
+            .fetch_add(1, Ordering::Relaxed);
+        return respond(built, start);
+    }
+    let text = match body_text(&app, &bytes).await {
         Ok(t) => t,
         Err(e) => return e.into_response(&id.0),
     };
+    drop(bytes);
     app.metrics
         .bundles_in_flight
         .fetch_add(1, Ordering::Relaxed);
     let work_app = app.clone();
     let resp = blocking(&id, move || {
         let _permit = permit;
-        build(&work_app, &text.text, asked)
+        let built = build(&work_app, &text.text, asked)?;
+        work_app.bundle_cache.insert(key, built.clone());
+        Ok(respond(built, start))
     })
     .await;
     app.metrics
@@ -120,8 +138,7 @@ fn parse(query: Option<&str>) -> Result<Asked, ApiError> {
     })
 }
 
-fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Response<Body>, ApiError> {
-    let start = Instant::now();
+fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Built, ApiError> {
     let lib = app.library;
     let mut files = lib.files.clone();
     let file = files.add("request body".to_string(), text.to_string());
@@ -167,8 +184,17 @@ fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Response<Body>, A
     })?;
     let zip = super::archive::zip_tree(&out.tree.files, &out.tree.executable)
         .map_err(ApiError::internal)?;
-    let size: usize = out.tree.files.values().map(Vec::len).sum();
-    let mut resp = Response::new(Body::from(zip));
+    Ok(Built {
+        zip: zip.into(),
+        files: out.tree.files.len(),
+        size: out.tree.files.values().map(Vec::len).sum(),
+    })
+}
+
+/// The zip with the reference's headers; `X-Bundle-Duration` is the time this request took
+/// to get it (built, or found built).
+fn respond(built: Built, start: Instant) -> Response<Body> {
+    let mut resp = Response::new(Body::from(built.zip));
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -178,13 +204,13 @@ fn build(app: &Shared, text: &str, mut asked: Asked) -> Result<Response<Body>, A
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"bundles.zip\""),
     );
-    h.insert("x-bundle-files", HeaderValue::from(out.tree.files.len()));
-    h.insert("x-bundle-size", HeaderValue::from(size));
+    h.insert("x-bundle-files", HeaderValue::from(built.files));
+    h.insert("x-bundle-size", HeaderValue::from(built.size));
     let ms = start.elapsed().as_secs_f64() * 1e3;
     if let Ok(v) = HeaderValue::from_str(&format!("{ms:.3}ms")) {
         h.insert("x-bundle-duration", v);
     }
-    Ok(resp)
+    resp
 }
 
 /// `bundlers=a,b`: every other component is left out, as `--set NAME:enabled=false` leaves

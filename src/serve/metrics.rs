@@ -25,6 +25,7 @@ pub struct Metrics {
     pub rate_limit_rejects: AtomicU64,
     pub bundles_in_flight: AtomicI64,
     pub bundles_busy: AtomicU64,
+    pub bundle_cache_hits: AtomicU64,
 }
 
 impl Metrics {
@@ -53,7 +54,7 @@ impl Metrics {
         let mut out = String::new();
         self.render_requests(&mut out);
         self.render_durations(&mut out);
-        let gauges: [(&str, &str, &str, i128); 6] = [
+        let gauges: [(&str, &str, &str, i128); 7] = [
             (
                 "aicr_http_requests_in_flight",
                 "gauge",
@@ -77,6 +78,12 @@ impl Metrics {
                 "counter",
                 "Bundle requests refused because the build cap was reached.",
                 i128::from(self.bundles_busy.load(Ordering::Relaxed)),
+            ),
+            (
+                "galley_bundle_cache_hits_total",
+                "counter",
+                "Bundle requests answered with a zip built before (same query, same body).",
+                i128::from(self.bundle_cache_hits.load(Ordering::Relaxed)),
             ),
             (
                 "galley_library_overlays",

@@ -9,10 +9,13 @@ mod app;
 mod archive;
 mod author;
 mod bundle;
+mod cache;
 mod error;
 mod explore;
 mod limits;
 mod metrics;
+mod multipart;
+mod openapi;
 mod params;
 mod routes;
 mod server;
@@ -27,6 +30,9 @@ use std::time::Duration;
 /// Request bodies parsed at once: a YAML alias bomb may expand to the parser's budget of a
 /// million nodes (about 80 MiB) before it is refused.
 const PARSING: usize = 4;
+
+/// Bytes of zips the bundle cache keeps at most.
+const BUNDLE_CACHE_BYTES: usize = 32 << 20;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -62,6 +68,14 @@ pub struct Args {
     /// Bundles built at once; more get 503 with Retry-After
     #[arg(long, value_name = "N", default_value_t = 8)]
     max_bundles: usize,
+    /// Behind one reverse proxy: rate-limit and log each client by the last address in
+    /// `X-Forwarded-For` (the one the proxy appended), not by the connection's peer
+    #[arg(long)]
+    trust_proxy: bool,
+    /// Built bundles kept for requests that repeat (same query, same body), least recently
+    /// used out first, within 32 MiB; 0 turns the cache off
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    bundle_cache: usize,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -98,6 +112,8 @@ pub fn run(args: Args) -> ExitCode {
         coverage: Default::default(),
         recipes: Default::default(),
         parsing: Arc::new(tokio::sync::Semaphore::new(PARSING)),
+        trust_proxy: args.trust_proxy,
+        bundle_cache: cache::BundleCache::new(args.bundle_cache, BUNDLE_CACHE_BYTES),
     });
     let config = server::Config {
         addr,

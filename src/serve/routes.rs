@@ -87,11 +87,11 @@ async fn metrics(State(app): State<Shared>) -> Response<Body> {
     text_response(text, "text/plain; version=0.0.4; charset=utf-8")
 }
 
-/// The committed OpenAPI 3.1 document (`schemas/openapi.json`).
-pub const OPENAPI: &str = include_str!("../../schemas/openapi.json");
-
-async fn openapi() -> Response<Body> {
-    text_response(OPENAPI.to_string(), "application/json")
+/// The OpenAPI 3.1 document, made once from the loaded library (see [`super::openapi`]).
+async fn openapi(State(app): State<Shared>) -> Response<Body> {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| super::openapi::document(&app.library.stdlib.dimensions));
+    text_response(doc.clone(), "application/json")
 }
 
 async fn recipe_get(
@@ -388,6 +388,12 @@ where
 
 /// The body as UTF-8 text, within the size cap and the body timeout.
 pub async fn read_body(app: &Shared, req: Request) -> Result<BodyText, ApiError> {
+    let bytes = read_bytes(app, req).await?;
+    body_text(app, &bytes).await
+}
+
+/// The body's bytes, within the size cap and the body timeout.
+pub async fn read_bytes(app: &Shared, req: Request) -> Result<axum::body::Bytes, ApiError> {
     use http_body_util::BodyExt;
     let too_large = || {
         ApiError::new(
@@ -421,6 +427,11 @@ pub async fn read_body(app: &Shared, req: Request) -> Result<BodyText, ApiError>
         }
         Ok(Ok(collected)) => collected.to_bytes(),
     };
+    Ok(bytes)
+}
+
+/// The body as UTF-8 text, with the right to parse it.
+pub async fn body_text(app: &Shared, bytes: &[u8]) -> Result<BodyText, ApiError> {
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::bad_request("the request body is not UTF-8"))?;
     // Parsing a body may expand YAML aliases up to the parser's node budget: a few at a
@@ -506,7 +517,8 @@ mod tests {
 
     #[test]
     fn the_openapi_document_has_exactly_the_routes() {
-        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(super::super::openapi::COMMITTED).unwrap();
         let mut paths: Vec<&str> = doc["paths"]
             .as_object()
             .unwrap()
@@ -522,21 +534,7 @@ mod tests {
 
     #[test]
     fn ready_is_503_while_draining() {
-        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
-        let app = std::sync::Arc::new(super::super::app::App {
-            library,
-            resolver: crate::resolve::Resolver::new(library),
-            allow: Default::default(),
-            limiter: None,
-            metrics: Default::default(),
-            draining: Default::default(),
-            bundles: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-            max_body: 1024,
-            body_timeout: std::time::Duration::from_secs(1),
-            coverage: Default::default(),
-            recipes: Default::default(),
-            parsing: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-        });
+        let app = super::super::app::App::for_tests();
         let rt = runtime();
         assert_eq!(
             rt.block_on(ready(State(app.clone()))).status(),

@@ -110,12 +110,18 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
     if !matches!(doc.kind, NodeKind::Map(_)) {
         return Err("a criteria file is a mapping with `kind`, `apiVersion` and `spec`".into());
     }
-    let text_of = |key: &str| doc.get(key).and_then(|n| n.as_str()).unwrap_or("");
-    match text_of("kind") {
+    // Absent is fine; present, each must be the string it names (`{}` is not a kind).
+    let text_of = |key: &str| match doc.get(key) {
+        None => Ok(""),
+        Some(n) => n
+            .as_str()
+            .ok_or_else(|| format!("`{key}` must be a string")),
+    };
+    match text_of("kind")? {
         "" | "RecipeCriteria" => {}
         other => return Err(format!("invalid kind `{other}`, expected `RecipeCriteria`")),
     }
-    match text_of("apiVersion") {
+    match text_of("apiVersion")? {
         "" | crate::ir::result::API_VERSION => {}
         other => {
             return Err(format!(

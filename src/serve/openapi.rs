@@ -1,0 +1,114 @@
+//! `GET /openapi.json`: the committed OpenAPI 3.1 document (`schemas/openapi.json`), with
+//! the criteria parameters' patterns made from the library the server loaded. The committed
+//! document is this for the embedded library (a test holds them equal); `--data` may add
+//! values (`dimension NAME += VALUE`), and the served document then names them too.
+
+use crate::check::stdlib::{Dimension, Dimensions};
+use serde_json::Value;
+
+/// The committed document.
+pub const COMMITTED: &str = include_str!("../../schemas/openapi.json");
+
+/// The largest count that always parses as a `u64`: 19 digits.
+const COUNT: &str = r"\+?[0-9]{1,19}";
+
+/// The document for `dims`, as served: pretty JSON with a final newline, like the file.
+pub fn document(dims: &Dimensions) -> String {
+    let Ok(mut doc) = serde_json::from_str::<Value>(COMMITTED) else {
+        return COMMITTED.to_string();
+    };
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths.values_mut().filter_map(Value::as_object_mut) {
+            for params in op
+                .values_mut()
+                .filter_map(|o| o.get_mut("parameters"))
+                .filter_map(Value::as_array_mut)
+            {
+                for param in params {
+                    let name = param["name"].as_str().unwrap_or_default().to_string();
+                    if let Some(p) = pattern_of(dims, &name) {
+                        param["schema"]["pattern"] = Value::String(p);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(props) = doc
+        .pointer_mut("/components/schemas/Criteria/properties")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in props {
+            if let Some(p) = pattern_of(dims, name) {
+                schema["pattern"] = Value::String(p);
+            }
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| COMMITTED.into());
+    text.push('\n');
+    text
+}
+
+/// The pattern of a criteria parameter (`gpu` is `accelerator`), `None` for any other.
+fn pattern_of(dims: &Dimensions, name: &str) -> Option<String> {
+    let dim = if name == "gpu" { "accelerator" } else { name };
+    dims.map.get(dim).map(pattern)
+}
+
+/// Every spelling the server takes for a dimension, case-insensitively: its values, its
+/// aliases and `any` (a count: a number of at most 19 digits, or `any`); empty means any.
+pub fn pattern(dim: &Dimension) -> String {
+    let mut spellings: Vec<String> = dim
+        .values
+        .iter()
+        .chain(dim.aliases.keys())
+        .map(|s| any_case(s))
+        .collect();
+    if dim.count {
+        spellings.push(COUNT.to_string());
+    }
+    spellings.push(any_case("any"));
+    format!("^(?:{})?$", spellings.join("|"))
+}
+
+/// `eks` → `[Ee][Kk][Ss]`; other characters escaped when they are not alphanumeric.
+fn any_case(word: &str) -> String {
+    word.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
+            } else if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_document_is_the_one_for_the_embedded_library() {
+        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
+        let served = document(&library.stdlib.dimensions);
+        assert!(
+            served == COMMITTED,
+            "schemas/openapi.json is out of date with the library's dimensions; write this:\n{served}"
+        );
+    }
+
+    #[test]
+    fn a_pattern_takes_every_spelling_in_any_case_and_nothing_else() {
+        let library = crate::cli::target::load_library(&[]).expect("the embedded library");
+        let dims = &library.stdlib.dimensions;
+        let service = pattern(&dims.map["service"]);
+        assert!(service.contains("[Ee][Kk][Ss]"), "{service}");
+        assert!(service.contains("[Ss][Ee][Ll][Ff]\\-"), "{service}");
+        let nodes = pattern(&dims.map["nodes"]);
+        assert!(nodes.contains(COUNT), "{nodes}");
+        assert!(pattern_of(dims, "gpu").is_some_and(|p| p.contains("[Hh]100")));
+        assert_eq!(pattern_of(dims, "selector"), None);
+    }
+}
