@@ -48,8 +48,10 @@ pub fn document(dims: &Dimensions) -> String {
     text
 }
 
-/// The pattern of a criteria parameter (`gpu` is `accelerator`), `None` for any other.
+/// The pattern of a criteria parameter (`gpu` is `accelerator`; `to-X`, the second side of
+/// `/v1/diff`, is `X`), `None` for any other.
 fn pattern_of(dims: &Dimensions, name: &str) -> Option<String> {
+    let name = name.strip_prefix("to-").unwrap_or(name);
     let dim = if name == "gpu" { "accelerator" } else { name };
     dims.map.get(dim).map(pattern)
 }
@@ -110,5 +112,7 @@ mod tests {
         assert!(nodes.contains(COUNT), "{nodes}");
         assert!(pattern_of(dims, "gpu").is_some_and(|p| p.contains("[Hh]100")));
         assert_eq!(pattern_of(dims, "selector"), None);
+        assert_eq!(pattern_of(dims, "to-gpu"), pattern_of(dims, "accelerator"));
+        assert_eq!(pattern_of(dims, "to-nodes"), Some(nodes.clone()));
     }
 }
