@@ -35,7 +35,11 @@ struct Timed {
 }
 
 impl Timed {
-    fn new(name: &'static str, target_ms: Option<f64>, run: impl Fn() -> Command + 'static) -> Timed {
+    fn new(
+        name: &'static str,
+        target_ms: Option<f64>,
+        run: impl Fn() -> Command + 'static,
+    ) -> Timed {
         Timed {
             name,
             target_ms,
@@ -127,29 +131,47 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("galley-bench-targets-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let recipe = dir.join("recipe.yaml");
-    succeed(galley_cmd().arg("recipe").args(KUBEFLOW).arg("-o").arg(&recipe));
+    succeed(
+        galley_cmd()
+            .arg("recipe")
+            .args(KUBEFLOW)
+            .arg("-o")
+            .arg(&recipe),
+    );
 
     let mut recipe_args = vec!["recipe"];
     recipe_args.extend(KUBEFLOW);
     let mut rows = vec![
         Timed::new("galley --version", None, galley(&["--version"])),
-        Timed::new("galley recipe, kubeflow target", Some(3.0), galley(&recipe_args)),
+        Timed::new(
+            "galley recipe, kubeflow target",
+            Some(3.0),
+            galley(&recipe_args),
+        ),
         Timed::new(
             "galley bundle -r, helm",
             Some(6.0),
             bundle_r(None, &recipe, &dir.join("bundle")),
         ),
-        Timed::new("galley check (embedded, lints)", Some(8.0), galley(&["check"])),
+        Timed::new(
+            "galley check (embedded, lints)",
+            Some(8.0),
+            galley(&["check"]),
+        ),
     ];
     let aicr = reference();
     if let Some(bin) = aicr.clone() {
         let mut args: Vec<String> = vec!["recipe".into()];
         args.extend(KUBEFLOW.iter().map(|a| a.to_string()));
-        rows.push(Timed::new("aicr recipe, kubeflow target", None, move || {
-            let mut cmd = Command::new(&bin);
-            cmd.args(&args);
-            cmd
-        }));
+        rows.push(Timed::new(
+            "aicr recipe, kubeflow target",
+            None,
+            move || {
+                let mut cmd = Command::new(&bin);
+                cmd.args(&args);
+                cmd
+            },
+        ));
         rows.push(Timed::new(
             "aicr bundle -r, helm",
             None,
@@ -184,11 +206,17 @@ fn main() {
         verdict(all, Some(120.0))
     );
     match aicr {
-        None => println!("  reference: not available (set AICR_BIN to the aicr binary for the ratios)"),
+        None => {
+            println!("  reference: not available (set AICR_BIN to the aicr binary for the ratios)")
+        }
         Some(_) => {
             let median_of = |name: &str| rows.iter().find(|r| r.name == name).map(Timed::median);
             for (ours, theirs, target) in [
-                ("galley recipe, kubeflow target", "aicr recipe, kubeflow target", Some(0.08)),
+                (
+                    "galley recipe, kubeflow target",
+                    "aicr recipe, kubeflow target",
+                    Some(0.08),
+                ),
                 ("galley bundle -r, helm", "aicr bundle -r, helm", None),
             ] {
                 if let (Some(a), Some(b)) = (median_of(ours), median_of(theirs)) {
