@@ -13,7 +13,9 @@
 //!
 //! When `AICR_BIN` names the reference binary (`aicr`), its `recipe` and `bundle -r` are timed
 //! in the same rounds and the ratios printed (issue 13: recipe ≤ 0.08× the reference);
-//! otherwise the table says the reference was not available.
+//! otherwise the table says the reference was not available. When `GALLEY_BASELINE` names
+//! another galley binary (a build of the commit before a change), each galley command is timed
+//! with it too, in the same rounds, and its median printed beside (an A/B on a noisy machine).
 
 mod common;
 
@@ -69,10 +71,10 @@ fn reference() -> Option<PathBuf> {
         .filter(|p| p.is_file())
 }
 
-fn galley(args: &[&str]) -> impl Fn() -> Command + 'static {
+fn galley(bin: Option<PathBuf>, args: &[&str]) -> impl Fn() -> Command + 'static {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     move || {
-        let mut cmd = galley_cmd();
+        let mut cmd = bin.as_ref().map_or_else(galley_cmd, Command::new);
         cmd.args(&args);
         cmd
     }
@@ -141,24 +143,35 @@ fn main() {
 
     let mut recipe_args = vec!["recipe"];
     recipe_args.extend(KUBEFLOW);
-    let mut rows = vec![
-        Timed::new("galley --version", None, galley(&["--version"])),
-        Timed::new(
-            "galley recipe, kubeflow target",
-            Some(3.0),
-            galley(&recipe_args),
-        ),
-        Timed::new(
-            "galley bundle -r, helm",
-            Some(6.0),
-            bundle_r(None, &recipe, &dir.join("bundle")),
-        ),
-        Timed::new(
-            "galley check (embedded, lints)",
-            Some(8.0),
-            galley(&["check"]),
-        ),
-    ];
+    let baseline = std::env::var_os("GALLEY_BASELINE")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    let mut rows = Vec::new();
+    for bin in std::iter::once(None).chain(baseline.clone().map(Some)) {
+        let out = dir.join(if bin.is_some() { "baseline" } else { "bundle" });
+        rows.extend([
+            Timed::new(
+                "galley --version",
+                None,
+                galley(bin.clone(), &["--version"]),
+            ),
+            Timed::new(
+                "galley recipe, kubeflow target",
+                Some(3.0),
+                galley(bin.clone(), &recipe_args),
+            ),
+            Timed::new(
+                "galley bundle -r, helm",
+                Some(6.0),
+                bundle_r(bin.clone(), &recipe, &out),
+            ),
+            Timed::new(
+                "galley check (embedded, lints)",
+                Some(8.0),
+                galley(bin.clone(), &["check"]),
+            ),
+        ]);
+    }
     let aicr = reference();
     if let Some(bin) = aicr.clone() {
         let mut args: Vec<String> = vec!["recipe".into()];
@@ -191,9 +204,15 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     println!("issue 13 targets, median of {ROUNDS} alternated runs (whole process unless said):");
-    for row in rows.iter().filter(|r| !r.name.starts_with("aicr")) {
+    // Ours first, then the baseline's four when there is one, then the reference's.
+    let baseline_rows = baseline.as_ref().map_or(&[][..], |_| &rows[4..8]);
+    for (i, row) in rows[..4].iter().enumerate() {
+        let before = baseline_rows
+            .get(i)
+            .map(|b| format!("   (baseline {:.2} ms)", ms(b.median())))
+            .unwrap_or_default();
         println!(
-            "  {:<34} {:8.2} ms   {}",
+            "  {:<34} {:8.2} ms   {}{before}",
             row.name,
             ms(row.median()),
             verdict(row.median(), row.target_ms)
