@@ -42,6 +42,7 @@ mod oci_hostile;
 mod oci_support;
 mod oci_tls;
 mod output_safety;
+mod perf_start;
 mod reference;
 mod resolve;
 mod result_reader;

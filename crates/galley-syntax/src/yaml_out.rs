@@ -340,44 +340,78 @@ pub fn natural_sorted(v: &Value) -> Value {
 /// by the differing rune. A prefix sorts first. Digits are ASCII digits here (Go uses
 /// Unicode digits but reads their value as `r - '0'`).
 pub fn natural_less(a: &str, b: &str) -> bool {
+    // Keys are ASCII almost always: compare their bytes (a byte is its own rune there)
+    // without collecting runes, which cost two allocations per comparison.
+    if a.is_ascii() && b.is_ascii() {
+        return runes_less(a.as_bytes(), b.as_bytes());
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    runes_less(&ar, &br)
+}
+
+/// A rune of [`natural_less`]: a `char`, or an ASCII byte.
+trait Rune: Copy + Ord {
+    fn is_letter(self) -> bool;
+    /// The value of an ASCII digit.
+    fn digit(self) -> Option<u8>;
+}
+
+impl Rune for char {
+    fn is_letter(self) -> bool {
+        self.is_alphabetic()
+    }
+    fn digit(self) -> Option<u8> {
+        self.is_ascii_digit().then(|| self as u8 - b'0')
+    }
+}
+
+impl Rune for u8 {
+    fn is_letter(self) -> bool {
+        self.is_ascii_alphabetic()
+    }
+    fn digit(self) -> Option<u8> {
+        self.is_ascii_digit().then(|| self - b'0')
+    }
+}
+
+fn runes_less<R: Rune>(ar: &[R], br: &[R]) -> bool {
     let mut digits = false;
     for i in 0..ar.len().min(br.len()) {
         let (ca, cb) = (ar[i], br[i]);
         if ca == cb {
-            digits = ca.is_ascii_digit();
+            digits = ca.digit().is_some();
             continue;
         }
-        let (al, bl) = (ca.is_alphabetic(), cb.is_alphabetic());
+        let (al, bl) = (ca.is_letter(), cb.is_letter());
         if al && bl {
             return ca < cb;
         }
         if al || bl {
             return if digits { al } else { bl };
         }
-        return digit_runs_less(&ar, &br, i);
+        return digit_runs_less(ar, br, i);
     }
     ar.len() < br.len()
 }
 
-fn digit_runs_less(ar: &[char], br: &[char], i: usize) -> bool {
+fn digit_runs_less<R: Rune>(ar: &[R], br: &[R], i: usize) -> bool {
     let (mut an, mut bn) = (0i64, 0i64);
-    if ar[i] == '0' || br[i] == '0' {
+    if ar[i].digit() == Some(0) || br[i].digit() == Some(0) {
         let nonzero_before = ar[..i]
             .iter()
             .rev()
-            .take_while(|c| c.is_ascii_digit())
-            .any(|&c| c != '0');
+            .map_while(|c| c.digit())
+            .any(|d| d != 0);
         if nonzero_before {
             an = 1;
             bn = 1;
         }
     }
-    let run = |r: &[char], n: &mut i64| {
+    let run = |r: &[R], n: &mut i64| {
         let mut end = i;
-        while let Some(c) = r.get(end).filter(|c| c.is_ascii_digit()) {
-            *n = n.wrapping_mul(10).wrapping_add(i64::from(*c as u8 - b'0'));
+        while let Some(d) = r.get(end).and_then(|c| c.digit()) {
+            *n = n.wrapping_mul(10).wrapping_add(i64::from(d));
             end += 1;
         }
         end

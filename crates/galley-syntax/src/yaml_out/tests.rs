@@ -230,3 +230,13 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// ASCII keys are compared byte by byte; that must order them as their runes do.
+    #[test]
+    fn ascii_keys_order_as_their_runes(a in "[a-zA-Z0-9_.0-]{0,8}", b in "[a-zA-Z0-9_.0-]{0,8}") {
+        let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        proptest::prop_assert_eq!(natural_less(&a, &b), runes_less(&ar, &br));
+        proptest::prop_assert_eq!(natural_less(&b, &a), runes_less(&br, &ar));
+    }
+}
