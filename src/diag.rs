@@ -107,6 +107,12 @@ codes! {
     SpaceTooLarge => "galley::coverage::space-too-large", "a criteria space with more targets than `coverage` and the lints walk";
     LintUnusedComponent => "galley::lint::unused-component", "a registry component that no overlay references";
     LintReplacedOverlay => "galley::lint::replaced-overlay", "a data-directory overlay that replaces a lower layer's overlay";
+    ParamDecl => "galley::param::declaration", "a parameter declared twice, or whose default, range or set does not fit its type";
+    ParamUnknown => "galley::param::unknown", "a `$NAME` or `--param` that names no parameter declared for it";
+    ParamType => "galley::param::type", "a parameter value that does not read as the parameter's type";
+    ParamRange => "galley::param::out-of-range", "a parameter value outside its declared range or set";
+    ParamMissing => "galley::param::missing", "a parameter without a default that the target needs and nothing sets";
+    LintUnusedParam => "galley::lint::unused-param", "a parameter that no value or constraint refers to";
 }
 
 impl std::fmt::Display for Code {

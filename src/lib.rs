@@ -19,6 +19,7 @@ pub mod ir;
 pub mod measure;
 pub mod oci;
 pub mod parallel;
+pub mod params;
 pub mod render;
 pub mod resolve;
 pub mod serve;

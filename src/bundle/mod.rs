@@ -260,7 +260,8 @@ pub fn bundle(lib: &Library, recipe: &Recipe, opts: &Options) -> Result<Bundle, 
 
 /// `recipe.yaml`, `bundle.yaml` and `checksums.txt` (last, over every other file).
 fn finish(tree: &mut Tree, plan: &Plan, opts: &Options) {
-    let doc = RecipeResult::new(&plan.recipe, false);
+    let mut doc = RecipeResult::new(&plan.recipe, false);
+    doc.metadata.set_values = opts.sets.iter().map(|s| s.raw.clone()).collect();
     tree.add(
         "recipe.yaml",
         format!("---\n{}", crate::yaml_out::document_yaml(&doc)),

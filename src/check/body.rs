@@ -23,7 +23,7 @@ impl BodyChecker<'_> {
         let mut phases: BTreeMap<&str, Span> = BTreeMap::new();
         for stmt in &o.ast.body {
             match stmt {
-                OverlayStmt::When(_) => {}
+                OverlayStmt::When(_) | OverlayStmt::Param(_) => {}
                 OverlayStmt::Component(c) => {
                     if let Some(&first) = components.get(c.name.node.as_str()) {
                         diags.push(
@@ -325,6 +325,9 @@ fn check_operator(c: &Constraint, ty: MeasureType, diags: &mut Diagnostics) {
         return;
     }
     let value = c.value.node.as_str();
+    if param_ref(value).is_some() {
+        return; // `check::params` matches the parameter's type to the measurement's
+    }
     let fits = match ty {
         MeasureType::Version => !op.is_ordering() || ClusterVersion::parse(value).is_some(),
         MeasureType::Int => op == Op::Exact || value.parse::<i64>().is_ok(),

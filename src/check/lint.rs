@@ -46,6 +46,7 @@ pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnosti
     looser_constraints(lib, &mut out);
     unused_components(lib, &mut out);
     replaced_overlays(lib, &mut out);
+    super::params::unused(&lib.overlays, &mut out);
     out.retain(|d| !suppressed(d, &lib.files));
     // Conflicts are errors, which no comment silences.
     out.extend(crate::check::conflicts::report(lib, resolver, &failed));

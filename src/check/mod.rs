@@ -25,6 +25,7 @@ pub mod lint;
 pub mod load;
 pub mod noop;
 pub mod overlay;
+pub mod params;
 pub mod replace;
 pub mod stdlib;
 pub mod strict;
@@ -90,6 +91,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
     let stdlib = stdlib::build(&units, stdlib_layer, &mut diags);
     let (overlays, replaced_overlays) = overlay::collect(&units, &stdlib.dimensions, &mut diags);
     overlay::check(&overlays, &mut diags);
+    params::check(&overlays, &stdlib, &mut diags);
     replace::check(&units, &replaced_overlays, &files, &mut diags);
     let (values_files, values_docs) = check_bodies(
         &data,

@@ -85,6 +85,7 @@ pub fn resolve_target_excluding(
 ) -> Result<(&'static crate::check::Library, crate::ir::Recipe, Exclusion), ExitCode> {
     let library = load_library(&criteria.data)?;
     let (query, snapshot) = criteria.query_and_snapshot(library).map_err(usage_error)?;
+    let given = criteria.given_params().map_err(usage_error)?;
     let mut warnings = Vec::new();
     let mut excluded = Vec::new();
     let result = match &snapshot {
@@ -107,6 +108,9 @@ pub fn resolve_target_excluding(
     for w in &warnings {
         eprintln!("warning: overlay `{}` left out: {}", w.overlay, w.reason);
     }
+    let result = result.and_then(|mut recipe| {
+        crate::resolve::params::apply(library, &mut recipe, &given).map(|()| recipe)
+    });
     match result {
         Ok(recipe) => Ok((library, recipe, (excluded, warnings))),
         Err(diags) => {

@@ -39,6 +39,10 @@ pub struct CriteriaArgs {
     /// A data directory layered over the embedded library (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     pub data: Vec<Utf8PathBuf>,
+    /// Set a parameter an overlay of the target declares: NAME=VALUE (repeatable; wins
+    /// over the criteria file's `spec.params` and the default)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::params::parse_flag)]
+    pub params: Vec<crate::params::Given>,
 }
 
 /// A criteria flag's value: an empty one would count as criteria given while narrowing
@@ -51,6 +55,19 @@ fn criteria_value(raw: &str) -> Result<String, String> {
 }
 
 impl CriteriaArgs {
+    /// The parameter values given: the criteria file's `spec.params`, then `--param`.
+    pub fn given_params(&self) -> Result<Vec<crate::params::Given>, String> {
+        let mut out = Vec::new();
+        if let Some(path) = &self.criteria {
+            let text =
+                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
+            out = criteria::params_from_criteria_file(&text)
+                .map_err(|e| format!("criteria file `{path}`: {e}"))?;
+        }
+        out.extend(self.params.iter().cloned());
+        Ok(out)
+    }
+
     fn flags(&self) -> [(&'static str, &Option<String>); 6] {
         [
             ("service", &self.service),

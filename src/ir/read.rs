@@ -117,6 +117,21 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// `metadata.params`, as `galley recipe` records them (galley's extension).
+    fn recorded_params(&mut self, node: Option<&Node>) -> Vec<crate::params::Setting> {
+        let mut out = Vec::new();
+        for n in self.seq(node, "`metadata.params`") {
+            match crate::params::recorded(n) {
+                Ok(s) => out.push(s),
+                Err(e) => self.errors.push(
+                    Diagnostic::error(Code::ResultShape, format!("`metadata.params`: {e}"))
+                        .with_label(n.span, "this entry"),
+                ),
+            }
+        }
+        out
+    }
+
     fn recipe(&mut self, lib: &Library, files: &mut Files, doc: &Node) -> Recipe {
         let Some(_) = self.map(doc, "a recipe document") else {
             if doc.is_null() {
@@ -190,6 +205,7 @@ impl Reader<'_> {
             validation,
             provenance: Provenance::default(),
             fingerprint: hex(&hasher.finalize()),
+            params: self.recorded_params(doc.get("metadata").and_then(|m| m.get("params"))),
         }
     }
 
@@ -515,6 +531,7 @@ fn empty_recipe() -> Recipe {
         validation: Validation::default(),
         provenance: Provenance::default(),
         fingerprint: String::new(),
+        params: Vec::new(),
     }
 }
 

@@ -1,0 +1,269 @@
+//! Parameters: each declaration fits its type (default, range, set), a name is declared once
+//! in the library, and every `$NAME` an overlay writes names a parameter of the overlay or
+//! of an overlay it extends, so a parameter is always declared where it is used.
+
+use crate::check::overlay::{OverlayInfo, chain};
+use crate::check::stdlib::Stdlib;
+use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
+use crate::params::{self, Misfit};
+use crate::source::Span;
+use crate::syntax::ast::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Check every declaration and every reference of the library's overlays.
+pub fn check(overlays: &BTreeMap<String, OverlayInfo>, stdlib: &Stdlib, diags: &mut Diagnostics) {
+    let mut first: BTreeMap<&str, Span> = BTreeMap::new();
+    for o in overlays.values() {
+        for d in o.ast.params() {
+            if let Some(&at) = first.get(d.name.node.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ParamDecl,
+                        format!("parameter `{}` is declared twice", d.name.node),
+                    )
+                    .with_label(d.name.span, "again here")
+                    .with_label(at, "first here")
+                    .with_help("declare it once, in the overlay every user of it extends"),
+                );
+            } else {
+                first.insert(&d.name.node, d.name.span);
+            }
+            declaration(d, diags);
+        }
+    }
+    for o in overlays.values() {
+        let in_chain: BTreeMap<&str, &ParamDecl> = chain(&o.name, overlays)
+            .iter()
+            .flat_map(|c| c.ast.params().map(|d| (d.name.node.as_str(), d)))
+            .collect();
+        let declared: BTreeSet<&str> = in_chain.keys().copied().collect();
+        constraint_types(&o.ast, &in_chain, stdlib, diags);
+        for (name, span) in references(&o.ast) {
+            if !declared.contains(name) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ParamUnknown,
+                        format!("overlay `{}` refers to an undeclared parameter `{name}`", o.name),
+                    )
+                    .with_label(span, "no such parameter here")
+                    .with_help(format!(
+                        "declare it with `param {name}: TYPE` in this overlay or one it extends; {}",
+                        suggestion(name, declared.iter().copied())
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// A `$NAME` on the right of a constraint has a type the measurement can be compared with.
+fn constraint_types(
+    o: &Overlay,
+    declared: &BTreeMap<&str, &ParamDecl>,
+    stdlib: &Stdlib,
+    diags: &mut Diagnostics,
+) {
+    let phases = o.phases().flat_map(|p| {
+        p.body.iter().filter_map(|s| match s {
+            PhaseStmt::Require(c) => Some(c),
+            _ => None,
+        })
+    });
+    for c in o.constraints().chain(phases) {
+        let Some(d) = param_ref(&c.value.node).and_then(|n| declared.get(n)) else {
+            continue;
+        };
+        let keys: Vec<&str> = c.path.segments.iter().map(|s| s.node.as_str()).collect();
+        let Some(m) = stdlib.catalog.lookup(&keys) else {
+            continue; // reported as an unknown measurement
+        };
+        let fits = match m.ty {
+            MeasureType::Version => d.ty.node == ParamType::Version,
+            MeasureType::Int | MeasureType::Number => d.ty.node == ParamType::Int,
+            MeasureType::Bool => d.ty.node == ParamType::Bool,
+            MeasureType::String => c.op.node == Op::Exact || !c.op.node.is_ordering(),
+        } || (c.op.node == Op::Exact && m.ty != MeasureType::Bool);
+        if !fits {
+            diags.push(
+                Diagnostic::error(
+                    Code::ConstraintValue,
+                    format!(
+                        "parameter `{}` is a `{}`, which a {} measurement is not compared with",
+                        d.name.node,
+                        d.ty.node.as_str(),
+                        m.ty.as_str()
+                    ),
+                )
+                .with_label(c.value.span, "this parameter")
+                .with_label(d.ty.span, "its type")
+                .with_help("give the parameter the measurement's type, or compare with another parameter"),
+            );
+        }
+    }
+}
+
+/// `galley::lint::unused-param`: parameters that no overlay refers to.
+pub fn unused(overlays: &BTreeMap<String, OverlayInfo>, out: &mut Vec<Diagnostic>) {
+    let used: BTreeSet<&str> = overlays
+        .values()
+        .flat_map(|o| references(&o.ast).into_iter().map(|(n, _)| n))
+        .collect();
+    for o in overlays.values() {
+        for d in o.ast.params().filter(|d| !used.contains(d.name.node.as_str())) {
+            out.push(
+                Diagnostic::warning(
+                    Code::LintUnusedParam,
+                    format!("parameter `{}` is never referred to", d.name.node),
+                )
+                .with_label(d.name.span, "no value or constraint says `$` and this name")
+                .with_help(format!(
+                    "use it as `${}` in a value or a constraint, or remove the declaration",
+                    d.name.node
+                )),
+            );
+        }
+    }
+}
+
+/// Every `$NAME` of an overlay: in `set` values, node selectors and constraint values.
+pub fn references(o: &Overlay) -> Vec<(&str, Span)> {
+    let mut out = Vec::new();
+    for stmt in &o.body {
+        match stmt {
+            OverlayStmt::Require(c) => constraint(c, &mut out),
+            OverlayStmt::Component(c) => {
+                for s in &c.body {
+                    if let ComponentStmt::Set(block) = s {
+                        block.entries.iter().for_each(|a| value(&a.value, &mut out));
+                    }
+                }
+            }
+            OverlayStmt::Validate(p) => {
+                for s in &p.body {
+                    match s {
+                        PhaseStmt::Require(c) => constraint(c, &mut out),
+                        PhaseStmt::NodeSelector(a) => value(&a.value, &mut out),
+                        _ => {}
+                    }
+                }
+            }
+            OverlayStmt::When(_) | OverlayStmt::Param(_) => {}
+        }
+    }
+    out
+}
+
+fn constraint<'a>(c: &'a Constraint, out: &mut Vec<(&'a str, Span)>) {
+    if let Some(name) = param_ref(&c.value.node) {
+        out.push((name, c.value.span));
+    }
+}
+
+fn value<'a>(v: &'a Value, out: &mut Vec<(&'a str, Span)>) {
+    match &v.kind {
+        ValueKind::String(s) => {
+            if let Some(name) = param_ref(s) {
+                out.push((name, v.span));
+            }
+        }
+        ValueKind::List(items) => items.iter().for_each(|i| value(i, out)),
+        ValueKind::Map(entries) => entries.iter().for_each(|a| value(&a.value, out)),
+        _ => {}
+    }
+}
+
+/// A declaration's bound and default fit its type.
+fn declaration(d: &ParamDecl, diags: &mut Diagnostics) {
+    let ty = d.ty.node;
+    let bad = |span: Span, message: String, help: String| {
+        Diagnostic::error(Code::ParamDecl, message)
+            .with_label(span, "here")
+            .with_help(help)
+    };
+    match &d.bound {
+        None if ty == ParamType::Enum => diags.push(bad(
+            d.ty.span,
+            format!("enum parameter `{}` lists no values", d.name.node),
+            "list them: `enum in [a, b]`".into(),
+        )),
+        Some(ParamBound::Range { span, .. }) if !params::ordered(ty) => diags.push(bad(
+            *span,
+            format!("a `{}` parameter has no order, so no range", ty.as_str()),
+            "give a set instead: `in [a, b]`".into(),
+        )),
+        Some(ParamBound::Range { lo, hi, .. }) => range(d, lo, hi, diags),
+        Some(ParamBound::Set { items, .. }) => {
+            for i in items.iter().filter(|i| params::typed(ty, &i.node).is_none()) {
+                diags.push(bad(
+                    i.span,
+                    format!("`{}` is not a value of type `{}`", i.node, ty.as_str()),
+                    format!("write {}", params::describe(ty)),
+                ));
+            }
+        }
+        None => {}
+    }
+    if let Some(v) = &d.default {
+        default(d, v, diags);
+    }
+}
+
+fn range(d: &ParamDecl, lo: &Str, hi: &Str, diags: &mut Diagnostics) {
+    let ty = d.ty.node;
+    for end in [lo, hi] {
+        if params::typed(ty, &end.node).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::ParamDecl,
+                    format!("range end `{}` is not a value of type `{}`", end.node, ty.as_str()),
+                )
+                .with_label(end.span, "here")
+                .with_help(format!("write {}", params::describe(ty))),
+            );
+            return;
+        }
+    }
+    if params::compare(ty, &lo.node, &hi.node) == Some(std::cmp::Ordering::Greater) {
+        diags.push(
+            Diagnostic::error(
+                Code::ParamDecl,
+                format!("the range of `{}` is empty: `{}` is above `{}`", d.name.node, lo.node, hi.node),
+            )
+            .with_label(lo.span, "the lower end")
+            .with_help("write the lower end first: `in LO..=HI`"),
+        );
+    }
+}
+
+fn default(d: &ParamDecl, v: &Value, diags: &mut Diagnostics) {
+    let text = match &v.kind {
+        ValueKind::String(s) if param_ref(s).is_none() => s.clone(),
+        ValueKind::Int(i) => i.to_string(),
+        ValueKind::Bool(b) => b.to_string(),
+        ValueKind::Float(f) => f.to_string(),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::ParamDecl,
+                    format!("the default of `{}` is not a single value", d.name.node),
+                )
+                .with_label(v.span, "here")
+                .with_help(format!("write {}", params::describe(d.ty.node))),
+            );
+            return;
+        }
+    };
+    let (code, why) = match params::read(d, &text) {
+        Ok(_) => return,
+        Err(Misfit::Type(want)) => (Code::ParamType, format!("write {want}")),
+        Err(Misfit::Range(allowed)) => (Code::ParamRange, format!("allowed: {allowed}")),
+    };
+    diags.push(
+        Diagnostic::error(
+            code,
+            format!("the default `{text}` does not fit parameter `{}`", d.name.node),
+        )
+        .with_label(v.span, "here")
+        .with_help(why),
+    );
+}
