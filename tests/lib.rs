@@ -29,6 +29,7 @@ mod library;
 mod lint;
 mod measure;
 mod oci;
+mod params;
 mod oci_attest;
 mod oci_hostile;
 mod oci_support;

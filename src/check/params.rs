@@ -88,7 +88,7 @@ fn constraint_types(
                 Diagnostic::error(
                     Code::ConstraintValue,
                     format!(
-                        "parameter `{}` is a `{}`, which a {} measurement is not compared with",
+                        "parameter `{}` has type `{}`, which a {} measurement is not compared with",
                         d.name.node,
                         d.ty.node.as_str(),
                         m.ty.as_str()
@@ -172,8 +172,17 @@ fn value<'a>(v: &'a Value, out: &mut Vec<(&'a str, Span)>) {
     }
 }
 
-/// A declaration's bound and default fit its type.
+/// A declaration's bound and default fit its type (the default is read against a bound
+/// only when the bound itself is well formed).
 fn declaration(d: &ParamDecl, diags: &mut Diagnostics) {
+    let before = diags.len();
+    bound(d, diags);
+    if let (Some(v), true) = (&d.default, diags.len() == before) {
+        default(d, v, diags);
+    }
+}
+
+fn bound(d: &ParamDecl, diags: &mut Diagnostics) {
     let ty = d.ty.node;
     let bad = |span: Span, message: String, help: String| {
         Diagnostic::error(Code::ParamDecl, message)
@@ -202,9 +211,6 @@ fn declaration(d: &ParamDecl, diags: &mut Diagnostics) {
             }
         }
         None => {}
-    }
-    if let Some(v) = &d.default {
-        default(d, v, diags);
     }
 }
 

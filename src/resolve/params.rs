@@ -67,7 +67,8 @@ pub fn apply(lib: &Library, recipe: &mut Recipe, given: &[Given]) -> Result<(), 
     Ok(())
 }
 
-fn default_text(decl: &ParamDecl) -> Option<String> {
+/// A declaration's default as text (`None` without one).
+pub fn default_text(decl: &ParamDecl) -> Option<String> {
     let v = decl.default.as_ref()?;
     match &v.kind {
         crate::syntax::ast::ValueKind::String(s) => Some(s.clone()),
