@@ -112,6 +112,8 @@ codes! {
     ParamType => "galley::param::type", "a parameter value that does not read as the parameter's type";
     ParamRange => "galley::param::out-of-range", "a parameter value outside its declared range or set";
     ParamMissing => "galley::param::missing", "a parameter without a default that the target needs and nothing sets";
+    BoundExpression => "galley::bound::expression", "a constraint bound computed from the snapshot that does not parse, or reads a fact of the wrong type";
+    BoundUnit => "galley::bound::unit", "a computed bound whose units do not agree with the measurement's";
     LintUnusedParam => "galley::lint::unused-param", "a parameter that no value or constraint refers to";
 }
 

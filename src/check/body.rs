@@ -185,6 +185,7 @@ impl BodyChecker<'_> {
             return;
         };
         check_operator(c, m.ty, diags);
+        super::bounds::check(c, m, &self.stdlib.catalog, diags);
         if let Some(sev) = &c.severity
             && !["error", "warning", "info"].contains(&sev.node.as_str())
         {
@@ -325,8 +326,8 @@ fn check_operator(c: &Constraint, ty: MeasureType, diags: &mut Diagnostics) {
         return;
     }
     let value = c.value.node.as_str();
-    if param_ref(value).is_some() {
-        return; // `check::params` matches the parameter's type to the measurement's
+    if param_ref(value).is_some() || crate::measure::bound::is_expression(value) {
+        return; // `check::params` and `check::bounds` type these
     }
     let fits = match ty {
         MeasureType::Version => !op.is_ordering() || ClusterVersion::parse(value).is_some(),

@@ -19,6 +19,7 @@
 //! one file never stops another file from being checked.
 
 pub mod body;
+pub mod bounds;
 pub mod conflicts;
 pub mod files;
 pub mod lint;

@@ -11,6 +11,7 @@
 //! --snapshot` (`exclude.rs`) both use it. `detect.rs` derives recipe criteria from a
 //! snapshot, as the reference does.
 
+pub mod bound;
 pub mod clock;
 pub mod collect;
 pub mod constraint;

@@ -472,6 +472,7 @@ impl<'a> Printer<'a> {
             p.w(" ");
             match param_ref(&c.value) {
                 Some(_) => p.w(&c.value),
+                None if bare_bound(&c.value) => p.w(&c.value),
                 None => p.word(&c.value),
             }
         };
@@ -855,4 +856,24 @@ fn float(x: f64) -> String {
         Some(e) if !s[..e].contains('.') => format!("{}.0{}", &s[..e], &s[e..]),
         _ => s,
     }
+}
+
+/// A bound expression (`37.5 * GPU.smi.gpu-count`) that reads back the same when printed
+/// bare: it parses, is trimmed, uses only the expression's characters and nests no brackets.
+fn bare_bound(text: &str) -> bool {
+    let mut depth = 0;
+    let flat = text.chars().all(|c| match c {
+        '[' => {
+            depth += 1;
+            depth == 1
+        }
+        ']' => {
+            depth -= 1;
+            depth == 0
+        }
+        c => c.is_ascii_alphanumeric() || " \t_.-*=,".contains(c),
+    });
+    flat && depth == 0
+        && text == text.trim()
+        && matches!(crate::measure::bound::parse(text), Ok(Some(_)))
 }

@@ -327,6 +327,7 @@ fn token(rule: Rule) -> Option<Expect> {
         Rule::text | Rule::texts => "a word or a string",
         Rule::rhs => "a word, a string or a parameter such as `$gpu_count`",
         Rule::param_ref => "a parameter such as `$gpu_count`",
+        Rule::bound_expr => "a bound such as `37.5 * GPU.smi.gpu-count`",
         Rule::param_default => "`= DEFAULT`",
         Rule::param_bound | Rule::param_range | Rule::param_set => {
             "a range such as `in 1..=64` or a set such as `in [a, b]`"
