@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bounds;
 mod bundle;
 mod bundle_repo;
 mod bundle_tools;

@@ -84,7 +84,7 @@ fn factor(c: &Constraint, f: &Factor, catalog: &Catalog, diags: &mut Diagnostics
             Diagnostic::error(
                 Code::BoundExpression,
                 format!(
-                    "fact `{path}` is a {}, but {}",
+                    "fact `{path}` is of type `{}`, but {}",
                     m.ty.as_str(),
                     if want_string {
                         "a table chooses by a string measurement"
