@@ -325,7 +325,7 @@ fn token(rule: Rule) -> Option<Expect> {
     Some(Expect::Phrase(match rule {
         Rule::ident | Rule::idents | Rule::name => "a name",
         Rule::text | Rule::texts => "a word or a string",
-        Rule::rhs => "a word, a string or a parameter such as `$gpu_count`",
+        Rule::rhs => "a word or a string",
         Rule::param_ref => "a parameter such as `$gpu_count`",
         Rule::bound_expr => "a bound such as `37.5 * GPU.smi.gpu-count`",
         Rule::param_default => "`= DEFAULT`",
