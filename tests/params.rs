@@ -302,3 +302,18 @@ fn explain_shows_each_parameter_and_who_set_it() {
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("it has: cache, cdi"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_criteria_file_on_a_pipe_gives_the_target_and_the_parameters() {
+    let cmd = format!(
+        "printf 'kind: RecipeCriteria\\nspec:\\n  service: oke\\n  accelerator: a100\\n  params:\\n    label: piped\\n' | '{}' recipe --data {LIB} --criteria /dev/stdin --format json",
+        env!("CARGO_BIN_EXE_galley")
+    );
+    let out = run(std::process::Command::new("sh")
+        .args(["-c", &cmd])
+        .current_dir(root()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("recipe JSON");
+    assert_eq!(param(&doc, "label")["value"], "piped");
+    assert_eq!(param(&doc, "label")["source"], "criteria-file");
+}

@@ -43,6 +43,10 @@ pub struct CriteriaArgs {
     /// over the criteria file's `spec.params` and the default)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::params::parse_flag)]
     pub params: Vec<crate::params::Given>,
+    /// The criteria file's text, read once (it may be a pipe): its dimensions and its
+    /// `spec.params` are read from the same text.
+    #[arg(skip)]
+    criteria_text: std::sync::OnceLock<Result<String, String>>,
 }
 
 /// A criteria flag's value: an empty one would count as criteria given while narrowing
@@ -59,13 +63,20 @@ impl CriteriaArgs {
     pub fn given_params(&self) -> Result<Vec<crate::params::Given>, String> {
         let mut out = Vec::new();
         if let Some(path) = &self.criteria {
-            let text =
-                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
+            let text = self.criteria_text(path)?;
             out = criteria::params_from_criteria_file(&text)
                 .map_err(|e| format!("criteria file `{path}`: {e}"))?;
         }
         out.extend(self.params.iter().cloned());
         Ok(out)
+    }
+
+    fn criteria_text(&self, path: &Utf8PathBuf) -> Result<String, String> {
+        self.criteria_text
+            .get_or_init(|| {
+                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))
+            })
+            .clone()
     }
 
     fn flags(&self) -> [(&'static str, &Option<String>); 6] {
@@ -99,8 +110,7 @@ impl CriteriaArgs {
         // A snapshot counts as criteria only when something was detected from it.
         let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
-            let text =
-                crate::input::read_text(path).map_err(|e| e.report("criteria file", path))?;
+            let text = self.criteria_text(path)?;
             let file = criteria::from_criteria_file(&text, dims)
                 .map_err(|e| format!("criteria file `{path}`: {e}"))?;
             for (dim, value) in &file.values {
