@@ -50,7 +50,15 @@ fn nccl(snapshot: &str) -> (Option<i32>, Value) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(galley()
         .current_dir(root())
-        .args(["validate", "--data", LIB, "--phase", "performance", "--results", RESULTS])
+        .args([
+            "validate",
+            "--data",
+            LIB,
+            "--phase",
+            "performance",
+            "--results",
+            RESULTS,
+        ])
         .arg("-s")
         .arg(format!("tests/fixtures/bounds/snapshot-{snapshot}.yaml"))
         .arg("-r")
@@ -74,12 +82,18 @@ fn the_floor_follows_the_fabric_and_the_gpu_count() {
     assert_eq!(t["extra"]["actual"], "210");
     assert_eq!(t["extra"]["unit"], "GB/s");
     let bound = t["extra"]["bound"].as_str().unwrap();
-    assert!(bound.starts_with("200 (") && bound.ends_with("= 50 * 4)"), "{bound}");
+    assert!(
+        bound.starts_with("200 (") && bound.ends_with("= 50 * 4)"),
+        "{bound}"
+    );
 
     let (code, t) = nccl("8xl40-efa");
     assert_eq!(code, Some(1), "{t}");
     assert_eq!(t["status"], "failed");
-    assert!(t["extra"]["bound"].as_str().unwrap().starts_with("320 ("), "{t}");
+    assert!(
+        t["extra"]["bound"].as_str().unwrap().starts_with("320 ("),
+        "{t}"
+    );
     assert_eq!(t["message"], "expected >= 320 GB/s (40 * 8), got 210 GB/s");
 }
 
@@ -87,14 +101,22 @@ fn the_floor_follows_the_fabric_and_the_gpu_count() {
 fn a_fabric_the_table_does_not_list_cannot_be_evaluated() {
     let (_, t) = nccl("8xl40-tcp");
     assert_eq!(t["status"], "other", "{t}");
-    assert!(t["message"].as_str().unwrap().contains("`tcp`, which the table does not list"));
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("`tcp`, which the table does not list")
+    );
     assert!(t["extra"].get("bound").is_none());
 }
 
 #[test]
 fn fmt_prints_bounds_bare_and_keeps_them() {
-    let out = run(galley()
-        .current_dir(root())
-        .args(["fmt", "--check", LIB, "tests/fixtures/bounds/bad"]));
+    let out = run(galley().current_dir(root()).args([
+        "fmt",
+        "--check",
+        LIB,
+        "tests/fixtures/bounds/bad",
+    ]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

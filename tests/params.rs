@@ -46,7 +46,10 @@ fn overrides(doc: &Value) -> &Value {
 
 /// The codes `galley recipe` reports (rendered on stderr), and its exit code.
 fn recipe_codes(extra: &[&str]) -> (Option<i32>, String) {
-    let out = run(galley().current_dir(root()).arg("recipe").args(target(extra)));
+    let out = run(galley()
+        .current_dir(root())
+        .arg("recipe")
+        .args(target(extra)));
     (out.status.code(), stderr(&out))
 }
 
@@ -88,7 +91,10 @@ fn values_are_typed_replaced_and_recorded_with_their_source() {
 #[test]
 fn a_flag_wins_over_the_criteria_file_which_wins_over_the_default() {
     let tmp = TempDir::new("params-criteria");
-    let file = criteria_file(&tmp, "    gpu_count: 4\n    label: from-file\n    cdi: true\n");
+    let file = criteria_file(
+        &tmp,
+        "    gpu_count: 4\n    label: from-file\n    cdi: true\n",
+    );
     let file = file.to_str().unwrap();
     let doc = recipe_json(&["--criteria", file, "--param", "gpu_count=32"]);
     assert_eq!(param(&doc, "gpu_count")["value"], 32);
@@ -113,7 +119,10 @@ fn parameter_values_change_the_fingerprint() {
             .arg(&dir));
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let manifest = std::fs::read_to_string(dir.join("bundle.yaml")).unwrap();
-        let line = manifest.lines().find(|l| l.contains("fingerprint")).map(str::to_string);
+        let line = manifest
+            .lines()
+            .find(|l| l.contains("fingerprint"))
+            .map(str::to_string);
         line.expect("bundle.yaml names the fingerprint")
     };
     assert_ne!(fingerprint("gpu_count=2"), fingerprint("gpu_count=3"));
@@ -122,12 +131,32 @@ fn parameter_values_change_the_fingerprint() {
 #[test]
 fn each_bad_value_is_an_error_with_a_suggestion() {
     let cases: [(&str, &str, &str); 6] = [
-        ("gpu_cont=3", "galley::param::unknown", "did you mean `gpu_count`?"),
-        ("gpu_count=65", "galley::param::out-of-range", "from `1` to `64` inclusive"),
-        ("gpu_count=eight", "galley::param::type", "an integer such as `8`"),
-        ("mig_strategy=none", "galley::param::out-of-range", "one of `single`, `mixed`"),
+        (
+            "gpu_cont=3",
+            "galley::param::unknown",
+            "did you mean `gpu_count`?",
+        ),
+        (
+            "gpu_count=65",
+            "galley::param::out-of-range",
+            "from `1` to `64` inclusive",
+        ),
+        (
+            "gpu_count=eight",
+            "galley::param::type",
+            "an integer such as `8`",
+        ),
+        (
+            "mig_strategy=none",
+            "galley::param::out-of-range",
+            "one of `single`, `mixed`",
+        ),
         ("cdi=yes", "galley::param::type", "`true` or `false`"),
-        ("cache=2Ti", "galley::param::out-of-range", "from `10Gi` to `1Ti`"),
+        (
+            "cache=2Ti",
+            "galley::param::out-of-range",
+            "from `10Gi` to `1Ti`",
+        ),
     ];
     for (flag, code, help) in cases {
         let (status, err) = recipe_codes(&["--param", "label=a", "--param", flag]);
@@ -300,7 +329,11 @@ fn explain_shows_each_parameter_and_who_set_it() {
         .args(["explain", "params.nope"])
         .args(target(&["--param", "label=a"])));
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("it has: cache, cdi"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it has: cache, cdi"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

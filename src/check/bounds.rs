@@ -44,10 +44,15 @@ pub fn check(c: &Constraint, m: &Measurement, catalog: &Catalog, diags: &mut Dia
         diags.push(
             Diagnostic::error(
                 Code::BoundUnit,
-                format!("the bound is in `{}`, but the measurement is in `{mu}`", u.node),
+                format!(
+                    "the bound is in `{}`, but the measurement is in `{mu}`",
+                    u.node
+                ),
             )
             .with_label(u.span, "this unit")
-            .with_help(format!("write `unit \"{mu}\"`, or convert the numbers of the bound")),
+            .with_help(format!(
+                "write `unit \"{mu}\"`, or convert the numbers of the bound"
+            )),
         );
     }
     for f in &b.factors {
@@ -65,12 +70,15 @@ fn factor(c: &Constraint, f: &Factor, catalog: &Catalog, diags: &mut Diagnostics
     let Some(m) = catalog.lookup(&keys) else {
         let names = catalog.names();
         diags.push(
-            Diagnostic::error(Code::UnknownMeasurement, format!("unknown fact `{path}` in the bound"))
-                .with_label(c.value.span, "read from the snapshot here")
-                .with_help(format!(
-                    "{} (facts are measurements declared in `stdlib/measurements.ovl`)",
-                    suggestion(path, names.iter().map(String::as_str))
-                )),
+            Diagnostic::error(
+                Code::UnknownMeasurement,
+                format!("unknown fact `{path}` in the bound"),
+            )
+            .with_label(c.value.span, "read from the snapshot here")
+            .with_help(format!(
+                "{} (facts are measurements declared in `stdlib/measurements.ovl`)",
+                suggestion(path, names.iter().map(String::as_str))
+            )),
         );
         return;
     };

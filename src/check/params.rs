@@ -96,7 +96,9 @@ fn constraint_types(
                 )
                 .with_label(c.value.span, "this parameter")
                 .with_label(d.ty.span, "its type")
-                .with_help("give the parameter the measurement's type, or compare with another parameter"),
+                .with_help(
+                    "give the parameter the measurement's type, or compare with another parameter",
+                ),
             );
         }
     }
@@ -109,7 +111,11 @@ pub fn unused(overlays: &BTreeMap<String, OverlayInfo>, out: &mut Vec<Diagnostic
         .flat_map(|o| references(&o.ast).into_iter().map(|(n, _)| n))
         .collect();
     for o in overlays.values() {
-        for d in o.ast.params().filter(|d| !used.contains(d.name.node.as_str())) {
+        for d in o
+            .ast
+            .params()
+            .filter(|d| !used.contains(d.name.node.as_str()))
+        {
             out.push(
                 Diagnostic::warning(
                     Code::LintUnusedParam,
@@ -202,7 +208,10 @@ fn bound(d: &ParamDecl, diags: &mut Diagnostics) {
         )),
         Some(ParamBound::Range { lo, hi, .. }) => range(d, lo, hi, diags),
         Some(ParamBound::Set { items, .. }) => {
-            for i in items.iter().filter(|i| params::typed(ty, &i.node).is_none()) {
+            for i in items
+                .iter()
+                .filter(|i| params::typed(ty, &i.node).is_none())
+            {
                 diags.push(bad(
                     i.span,
                     format!("`{}` is not a value of type `{}`", i.node, ty.as_str()),
@@ -221,7 +230,11 @@ fn range(d: &ParamDecl, lo: &Str, hi: &Str, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::error(
                     Code::ParamDecl,
-                    format!("range end `{}` is not a value of type `{}`", end.node, ty.as_str()),
+                    format!(
+                        "range end `{}` is not a value of type `{}`",
+                        end.node,
+                        ty.as_str()
+                    ),
                 )
                 .with_label(end.span, "here")
                 .with_help(format!("write {}", params::describe(ty))),
@@ -233,7 +246,10 @@ fn range(d: &ParamDecl, lo: &Str, hi: &Str, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::error(
                 Code::ParamDecl,
-                format!("the range of `{}` is empty: `{}` is above `{}`", d.name.node, lo.node, hi.node),
+                format!(
+                    "the range of `{}` is empty: `{}` is above `{}`",
+                    d.name.node, lo.node, hi.node
+                ),
             )
             .with_label(lo.span, "the lower end")
             .with_help("write the lower end first: `in LO..=HI`"),
@@ -267,7 +283,10 @@ fn default(d: &ParamDecl, v: &Value, diags: &mut Diagnostics) {
     diags.push(
         Diagnostic::error(
             code,
-            format!("the default `{text}` does not fit parameter `{}`", d.name.node),
+            format!(
+                "the default `{text}` does not fit parameter `{}`",
+                d.name.node
+            ),
         )
         .with_label(v.span, "here")
         .with_help(why),

@@ -87,7 +87,10 @@ pub(crate) fn entries(
     recipe: &Recipe,
     what: &str,
 ) -> Result<Vec<Entry>, String> {
-    if let Some(name) = what.strip_prefix("params").filter(|r| r.is_empty() || r.starts_with('.')) {
+    if let Some(name) = what
+        .strip_prefix("params")
+        .filter(|r| r.is_empty() || r.starts_with('.'))
+    {
         return param_entries(library, recipe, name.trim_start_matches('.'));
     }
     let prefix = key_prefix(what, recipe)?;
@@ -116,14 +119,11 @@ fn param_entries(library: &Library, recipe: &Recipe, name: &str) -> Result<Vec<E
         .filter(|p| name.is_empty() || p.name == name)
         .map(|p| {
             let decl = library.overlays.get(&p.overlay).and_then(|o| {
-                o.ast
-                    .params()
-                    .find(|d| d.name.node == p.name)
-                    .map(|d| {
-                        let default = crate::resolve::params::default_text(d)
-                            .and_then(|t| crate::params::read(d, &t).ok());
-                        (library.files.location(d.span), default)
-                    })
+                o.ast.params().find(|d| d.name.node == p.name).map(|d| {
+                    let default = crate::resolve::params::default_text(d)
+                        .and_then(|t| crate::params::read(d, &t).ok());
+                    (library.files.location(d.span), default)
+                })
             });
             let (location, default) = decl.unwrap_or_default();
             let declared = Place {
@@ -164,7 +164,11 @@ fn param_entries(library: &Library, recipe: &Recipe, name: &str) -> Result<Vec<E
         let names: Vec<&str> = recipe.params.iter().map(|p| p.name.as_str()).collect();
         return Err(format!(
             "no parameter `{name}` in this recipe; it has: {}",
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
         ));
     }
     Ok(entries)

@@ -44,9 +44,11 @@ pub fn run(args: Args) -> ExitCode {
         Ok(g) => g,
         Err(e) => return super::usage_error(e),
     };
-    let resolved = resolver.resolve_unordered(&query).and_then(|(mut recipe, problems)| {
-        crate::resolve::params::apply(library, &mut recipe, &given).map(|()| (recipe, problems))
-    });
+    let resolved = resolver
+        .resolve_unordered(&query)
+        .and_then(|(mut recipe, problems)| {
+            crate::resolve::params::apply(library, &mut recipe, &given).map(|()| (recipe, problems))
+        });
     let (recipe, problems) = match resolved {
         Ok(r) => r,
         Err(diags) => {

@@ -19,7 +19,10 @@ pub enum Factor {
     /// A numeric measurement, by path.
     Fact(String),
     /// A string measurement, and the number for each value it may have.
-    Table { fact: String, arms: Vec<(String, f64)> },
+    Table {
+        fact: String,
+        arms: Vec<(String, f64)>,
+    },
 }
 
 /// A parsed bound: the product of its factors.
@@ -141,10 +144,7 @@ impl Bound {
 
     /// The bound's value, reading each fact with `fact`; the error names the fact that is
     /// missing or does not fit. The second value shows the computation (`37.5 * 8`).
-    pub fn evaluate(
-        &self,
-        fact: impl Fn(&str) -> Option<String>,
-    ) -> Result<(f64, String), String> {
+    pub fn evaluate(&self, fact: impl Fn(&str) -> Option<String>) -> Result<(f64, String), String> {
         let mut product = 1.0;
         let mut shown = Vec::new();
         for f in &self.factors {
@@ -205,15 +205,25 @@ mod tests {
         assert_eq!(b.facts().collect::<Vec<_>>(), ["GPU.smi.gpu-count"]);
         let fact = |p: &str| (p == "GPU.smi.gpu-count").then(|| "4".to_string());
         assert_eq!(b.evaluate(fact), Ok((150.0, "37.5 * 4".into())));
-        assert!(b.evaluate(|_| None).unwrap_err().contains("no `GPU.smi.gpu-count`"));
+        assert!(
+            b.evaluate(|_| None)
+                .unwrap_err()
+                .contains("no `GPU.smi.gpu-count`")
+        );
     }
 
     #[test]
     fn a_table_chooses_by_fabric() {
-        let b = parse("Network.fabric.class[efa = 300, infiniband = 350]").unwrap().unwrap();
+        let b = parse("Network.fabric.class[efa = 300, infiniband = 350]")
+            .unwrap()
+            .unwrap();
         let on = |v: &'static str| move |_: &str| Some(v.to_string());
         assert_eq!(b.evaluate(on("InfiniBand")).map(|r| r.0), Ok(350.0));
-        assert!(b.evaluate(on("tcpxo")).unwrap_err().contains("does not list"));
+        assert!(
+            b.evaluate(on("tcpxo"))
+                .unwrap_err()
+                .contains("does not list")
+        );
     }
 
     #[test]

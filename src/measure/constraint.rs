@@ -169,7 +169,11 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
 /// numerically; the outcome shows the computed bound, the measured value and the unit.
 fn computed(expr: &Expr, actual: &str, measurements: &Measurements, out: &mut Outcome) {
     use crate::measure::bound;
-    let unit = out.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+    let unit = out
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
     let parsed = bound::parse(&expr.value).and_then(|b| b.ok_or_else(String::new));
     let fact = |p: &str| measurements.get(p).map(|e| e.reading.to_string());
     let (value, how) = match parsed.and_then(|b| b.evaluate(fact)) {
@@ -188,7 +192,10 @@ fn computed(expr: &Expr, actual: &str, measurements: &Measurements, out: &mut Ou
     let op = expr.op.as_str();
     if ordered_f64(expr.op, got, value) {
         out.status = Status::Passed;
-        out.message = format!("`{}` is {actual}{unit}, {op} {shown}{unit} ({how})", out.name);
+        out.message = format!(
+            "`{}` is {actual}{unit}, {op} {shown}{unit} ({how})",
+            out.name
+        );
     } else {
         out.status = Status::Failed;
         out.message = format!("expected {op} {shown}{unit} ({how}), got {actual}{unit}");

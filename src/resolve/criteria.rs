@@ -168,7 +168,11 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
 pub fn params_from_criteria_file(text: &str) -> Result<Vec<crate::params::Given>, String> {
     use crate::syntax::yaml::{self, NodeKind};
     let doc = yaml::parse_document(crate::source::FileId(0), text).map_err(|d| d.message)?;
-    let Some(node) = doc.as_ref().and_then(|d| d.get("spec")).and_then(|s| s.get("params")) else {
+    let Some(node) = doc
+        .as_ref()
+        .and_then(|d| d.get("spec"))
+        .and_then(|s| s.get("params"))
+    else {
         return Ok(Vec::new());
     };
     let NodeKind::Map(entries) = &node.kind else {
@@ -177,9 +181,8 @@ pub fn params_from_criteria_file(text: &str) -> Result<Vec<crate::params::Given>
     let mut out = Vec::new();
     for (k, v) in entries {
         let name = k.as_str().unwrap_or_default();
-        let text = crate::params::scalar_text(&v.to_value()).ok_or_else(|| {
-            format!("`spec.params.{name}` must be a string, number or boolean")
-        })?;
+        let text = crate::params::scalar_text(&v.to_value())
+            .ok_or_else(|| format!("`spec.params.{name}` must be a string, number or boolean"))?;
         let mut given = crate::params::parse_flag(&format!("{name}={text}"))
             .map_err(|_| format!("`spec.params` key `{name}` is not a parameter name"))?;
         given.source = crate::params::Source::CriteriaFile;

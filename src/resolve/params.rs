@@ -22,7 +22,11 @@ pub fn apply(lib: &Library, recipe: &mut Recipe, given: &[Given]) -> Result<(), 
         .applied_overlays
         .iter()
         .filter_map(|name| lib.overlays.get(name))
-        .flat_map(|o| o.ast.params().map(move |d| (d.name.node.as_str(), (d, o.name.as_str()))))
+        .flat_map(|o| {
+            o.ast
+                .params()
+                .map(move |d| (d.name.node.as_str(), (d, o.name.as_str())))
+        })
         .collect();
     let mut errors = Vec::new();
     // Lowest precedence first: a later value for a name replaces an earlier one.
@@ -87,7 +91,11 @@ fn where_from(source: Source) -> &'static str {
     }
 }
 
-fn unknown<'a>(lib: &Library, g: &Given, here: impl Iterator<Item = &'a str> + Clone) -> Diagnostic {
+fn unknown<'a>(
+    lib: &Library,
+    g: &Given,
+    here: impl Iterator<Item = &'a str> + Clone,
+) -> Diagnostic {
     let elsewhere = lib
         .overlays
         .values()
@@ -172,11 +180,19 @@ fn substitute(recipe: &mut Recipe, settings: &[Setting]) {
         .iter_mut()
         .for_each(|c| constraint(c, &text));
     let v = &mut recipe.validation;
-    for phase in [&mut v.readiness, &mut v.deployment, &mut v.performance, &mut v.conformance]
-        .into_iter()
-        .flatten()
+    for phase in [
+        &mut v.readiness,
+        &mut v.deployment,
+        &mut v.performance,
+        &mut v.conformance,
+    ]
+    .into_iter()
+    .flatten()
     {
-        phase.constraints.iter_mut().for_each(|c| constraint(c, &text));
+        phase
+            .constraints
+            .iter_mut()
+            .for_each(|c| constraint(c, &text));
         if let Some(sel) = &mut phase.node_selection {
             for value in sel.selector.values_mut() {
                 if let Some(t) = param_ref(value).and_then(text) {
@@ -188,7 +204,11 @@ fn substitute(recipe: &mut Recipe, settings: &[Setting]) {
     let mut h = Sha256::new();
     h.update(recipe.fingerprint.as_bytes());
     for s in settings {
-        h.update(format!("\0{}={}", s.name, params::scalar_text(&s.value).unwrap_or_default()));
+        h.update(format!(
+            "\0{}={}",
+            s.name,
+            params::scalar_text(&s.value).unwrap_or_default()
+        ));
     }
     recipe.fingerprint = crate::ir::read::hex(&h.finalize());
 }
@@ -216,8 +236,12 @@ fn replace(v: &mut Value, by_name: &BTreeMap<&str, &Value>) -> bool {
             }
             None => false,
         },
-        Value::List(items) => items.iter_mut().fold(false, |any, i| replace(i, by_name) | any),
-        Value::Map(m) => m.values_mut().fold(false, |any, i| replace(i, by_name) | any),
+        Value::List(items) => items
+            .iter_mut()
+            .fold(false, |any, i| replace(i, by_name) | any),
+        Value::Map(m) => m
+            .values_mut()
+            .fold(false, |any, i| replace(i, by_name) | any),
         _ => false,
     }
 }

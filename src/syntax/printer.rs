@@ -437,7 +437,9 @@ impl<'a> Printer<'a> {
             }
         }
         match &d.bound {
-            Some(ParamBound::Range { lo, hi, .. }) => self.w(&format!(" in {}..={}", lo.node, hi.node)),
+            Some(ParamBound::Range { lo, hi, .. }) => {
+                self.w(&format!(" in {}..={}", lo.node, hi.node))
+            }
             Some(ParamBound::Set { items, .. }) => {
                 self.w(" in [");
                 self.list(items, |p, item| p.word(item));
