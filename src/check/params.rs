@@ -2,64 +2,128 @@
 //! in the library, and every `$NAME` an overlay writes names a parameter of the overlay or
 //! of an overlay it extends, so a parameter is always declared where it is used.
 
-use crate::check::overlay::{OverlayInfo, chain};
+use crate::check::overlay::OverlayInfo;
 use crate::check::stdlib::Stdlib;
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::params::{self, Misfit};
 use crate::source::Span;
 use crate::syntax::ast::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Check every declaration and every reference of the library's overlays.
+/// Check every declaration and every reference of the library's overlays. Linear in the
+/// library: a reference is checked against the one declaration of its name with an
+/// ancestor test on the `extends` tree, never by walking the chain.
 pub fn check(overlays: &BTreeMap<String, OverlayInfo>, stdlib: &Stdlib, diags: &mut Diagnostics) {
-    let mut first: BTreeMap<&str, Span> = BTreeMap::new();
+    // Each name's first declaration, and the overlay that makes it.
+    let mut first: BTreeMap<&str, (&ParamDecl, &str)> = BTreeMap::new();
     for o in overlays.values() {
         for d in o.ast.params() {
-            if let Some(&at) = first.get(d.name.node.as_str()) {
+            if let Some((at, _)) = first.get(d.name.node.as_str()) {
                 diags.push(
                     Diagnostic::error(
                         Code::ParamDecl,
                         format!("parameter `{}` is declared twice", d.name.node),
                     )
                     .with_label(d.name.span, "again here")
-                    .with_label(at, "first here")
+                    .with_label(at.name.span, "first here")
                     .with_help("declare it once, in the overlay every user of it extends"),
                 );
             } else {
-                first.insert(&d.name.node, d.name.span);
+                first.insert(&d.name.node, (d, &o.name));
             }
             declaration(d, diags);
         }
     }
+    if first.is_empty() && overlays.values().all(|o| references(&o.ast).is_empty()) {
+        return;
+    }
+    let tree = Tree::new(overlays);
     for o in overlays.values() {
-        let in_chain: BTreeMap<&str, &ParamDecl> = chain(&o.name, overlays)
-            .iter()
-            .flat_map(|c| c.ast.params().map(|d| (d.name.node.as_str(), d)))
-            .collect();
-        let declared: BTreeSet<&str> = in_chain.keys().copied().collect();
-        constraint_types(&o.ast, &in_chain, stdlib, diags);
+        let in_scope = |name: &str| {
+            first
+                .get(name)
+                .filter(|(_, by)| tree.is_ancestor(by, &o.name))
+                .map(|(d, _)| *d)
+        };
+        constraint_types(&o.ast, &in_scope, stdlib, diags);
         for (name, span) in references(&o.ast) {
-            if !declared.contains(name) {
+            if in_scope(name).is_none() {
+                let help = match first.get(name) {
+                    Some((_, by)) => format!(
+                        "`{name}` is declared by overlay `{by}`, which `{}` does not extend; declare it in an overlay both extend",
+                        o.name
+                    ),
+                    None => format!(
+                        "declare it with `param {name}: TYPE` in this overlay or one it extends; {}",
+                        suggestion(name, first.keys().copied())
+                    ),
+                };
                 diags.push(
                     Diagnostic::error(
                         Code::ParamUnknown,
-                        format!("overlay `{}` refers to an undeclared parameter `{name}`", o.name),
+                        format!(
+                            "overlay `{}` refers to an undeclared parameter `{name}`",
+                            o.name
+                        ),
                     )
                     .with_label(span, "no such parameter here")
-                    .with_help(format!(
-                        "declare it with `param {name}: TYPE` in this overlay or one it extends; {}",
-                        suggestion(name, declared.iter().copied())
-                    )),
+                    .with_help(help),
                 );
             }
         }
     }
 }
 
+/// The `extends` tree numbered in one depth-first walk: `a` is an ancestor of `b` (or `b`
+/// itself) when `b`'s interval lies inside `a`'s. Overlays in an `extends` cycle (an error
+/// of its own) are in no interval.
+struct Tree<'a> {
+    interval: HashMap<&'a str, (usize, usize)>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(overlays: &'a BTreeMap<String, OverlayInfo>) -> Self {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut roots = Vec::new();
+        for o in overlays.values() {
+            match o.parent.as_deref().filter(|p| overlays.contains_key(*p)) {
+                Some(p) => children.entry(p).or_default().push(&o.name),
+                None => roots.push(o.name.as_str()),
+            }
+        }
+        let mut interval: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut clock = 0;
+        // (overlay, whether its children were pushed)
+        let mut stack: Vec<(&str, bool)> = roots.into_iter().rev().map(|r| (r, false)).collect();
+        while let Some((name, done)) = stack.pop() {
+            if done {
+                if let Some(e) = interval.get_mut(name) {
+                    *e = (e.0, clock);
+                }
+                continue;
+            }
+            interval.insert(name, (clock, clock));
+            clock += 1;
+            stack.push((name, true));
+            for c in children.get(name).into_iter().flatten().rev() {
+                stack.push((c, false));
+            }
+        }
+        Tree { interval }
+    }
+
+    fn is_ancestor(&self, a: &str, b: &str) -> bool {
+        match (self.interval.get(a), self.interval.get(b)) {
+            (Some(&(ai, ao)), Some(&(bi, bo))) => ai <= bi && bo <= ao,
+            _ => false,
+        }
+    }
+}
+
 /// A `$NAME` on the right of a constraint has a type the measurement can be compared with.
-fn constraint_types(
+fn constraint_types<'d>(
     o: &Overlay,
-    declared: &BTreeMap<&str, &ParamDecl>,
+    declared: &impl Fn(&str) -> Option<&'d ParamDecl>,
     stdlib: &Stdlib,
     diags: &mut Diagnostics,
 ) {
@@ -70,7 +134,7 @@ fn constraint_types(
         })
     });
     for c in o.constraints().chain(phases) {
-        let Some(d) = param_ref(&c.value.node).and_then(|n| declared.get(n)) else {
+        let Some(d) = param_ref(&c.value.node).and_then(declared) else {
             continue;
         };
         let keys: Vec<&str> = c.path.segments.iter().map(|s| s.node.as_str()).collect();
