@@ -120,3 +120,17 @@ fn fmt_prints_bounds_bare_and_keeps_them() {
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_fact_the_snapshot_lacks_skips_the_constraint() {
+    let (code, t) = nccl("4xl40");
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(t["status"], "skipped", "{t}");
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("no `Network.fabric.class` in the snapshot"),
+        "{t}"
+    );
+}

@@ -148,7 +148,8 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
         out.unit = declared.and_then(|m| m.unit.clone());
     }
     if crate::measure::bound::is_expression(&expr.value) {
-        computed(&expr, &actual, measurements, &mut out);
+        let required = c.severity.as_deref() == Some("error");
+        computed(&expr, &actual, measurements, required, &mut out);
         return out;
     }
     match evaluate(&expr, &actual, entry, ty) {
@@ -167,7 +168,13 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
 
 /// A bound computed from the snapshot's facts (`37.5 * GPU.smi.gpu-count`), compared
 /// numerically; the outcome shows the computed bound, the measured value and the unit.
-fn computed(expr: &Expr, actual: &str, measurements: &Measurements, out: &mut Outcome) {
+fn computed(
+    expr: &Expr,
+    actual: &str,
+    measurements: &Measurements,
+    required: bool,
+    out: &mut Outcome,
+) {
     use crate::measure::bound;
     let unit = out
         .unit
@@ -175,6 +182,24 @@ fn computed(expr: &Expr, actual: &str, measurements: &Measurements, out: &mut Ou
         .map(|u| format!(" {u}"))
         .unwrap_or_default();
     let parsed = bound::parse(&expr.value).and_then(|b| b.ok_or_else(String::new));
+    // A fact the snapshot lacks is a measurement that is not there: skipped, as for the
+    // measured value itself (`failed` when the constraint is required).
+    if let Some(missing) = parsed
+        .as_ref()
+        .ok()
+        .and_then(|b| b.facts().find(|f| measurements.get(f).is_none()))
+    {
+        out.status = if required {
+            Status::Failed
+        } else {
+            Status::Skipped
+        };
+        out.message = format!(
+            "not measured: no `{missing}` in the snapshot, which the bound `{}` reads",
+            expr.value
+        );
+        return;
+    }
     let fact = |p: &str| measurements.get(p).map(|e| e.reading.to_string());
     let (value, how) = match parsed.and_then(|b| b.evaluate(fact)) {
         Ok(v) => v,
