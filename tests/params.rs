@@ -350,3 +350,30 @@ fn a_criteria_file_on_a_pipe_gives_the_target_and_the_parameters() {
     assert_eq!(param(&doc, "label")["value"], "piped");
     assert_eq!(param(&doc, "label")["source"], "criteria-file");
 }
+
+#[test]
+fn diff_of_two_recipe_files_shows_the_parameters_that_changed() {
+    let tmp = TempDir::new("params-diff");
+    let write = |count: &str| {
+        let path = tmp.path().join(format!("{count}.yaml"));
+        let out = run(galley()
+            .current_dir(root())
+            .arg("recipe")
+            .args(target(&["--param", "label=a", "--param", count]))
+            .arg("-o")
+            .arg(&path));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        path
+    };
+    let (a, b) = (write("gpu_count=2"), write("gpu_count=4"));
+    let out = run(galley()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .args(["--format", "json"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("diff JSON");
+    assert_eq!(doc["params"][0]["path"], "gpu_count");
+    assert_eq!(doc["params"][0]["from"], "2");
+    assert_eq!(doc["params"][0]["to"], "4");
+}

@@ -36,6 +36,8 @@ pub struct ReadRecipe {
     pub deployment_order: Vec<String>,
     /// phase → the phase as a value.
     pub validation: BTreeMap<String, Value>,
+    /// galley's `metadata.params`: parameter → its value as text.
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -167,6 +169,20 @@ impl Reader<'_> {
         }
         if let Some(applied) = doc.get("metadata").and_then(|m| m.get("appliedOverlays")) {
             out.applied_overlays = self.strings(applied, "metadata.appliedOverlays");
+        }
+        if let Some(params) = doc.get("metadata").and_then(|m| m.get("params")) {
+            for p in self.expect_seq(params, "metadata.params") {
+                match crate::params::recorded(p) {
+                    Ok(set) => {
+                        let text = crate::params::scalar_text(&set.value).unwrap_or_default();
+                        out.params.insert(set.name, text);
+                    }
+                    Err(e) => self.errors.push(
+                        Diagnostic::error(Code::YamlShape, format!("`metadata.params`: {e}"))
+                            .with_label(p.span, "this entry"),
+                    ),
+                }
+            }
         }
         if let Some(list) = doc.get("constraints") {
             for c in self.expect_seq(list, "constraints") {
