@@ -377,3 +377,19 @@ fn diff_of_two_recipe_files_shows_the_parameters_that_changed() {
     assert_eq!(doc["params"][0]["from"], "2");
     assert_eq!(doc["params"][0]["to"], "4");
 }
+
+#[test]
+fn export_to_aicr_refuses_parameters() {
+    let tmp = TempDir::new("params-export");
+    let out = run(galley()
+        .current_dir(root())
+        .args(["export", "--format", "aicr", "--data", LIB])
+        .arg(tmp.path().join("out")));
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("galley::export::unsupported"), "{err}");
+    assert!(
+        err.contains("`param gpu_count`: AICR overlays have no parameters"),
+        "{err}"
+    );
+}
