@@ -83,6 +83,7 @@ fn factor(text: &str) -> Result<Factor, String> {
             .ok_or_else(|| format!("`{text}`: nothing may follow a table's `]`"))?;
         let fact = path(fact.trim())?;
         let mut arms = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for arm in split_top(body, ',')?.into_iter().map(str::trim) {
             if arm.is_empty() {
                 continue;
@@ -93,7 +94,7 @@ fn factor(text: &str) -> Result<Factor, String> {
             let (key, value) = (key.trim(), value.trim());
             let n = number(value)
                 .ok_or_else(|| format!("table entry `{arm}`: `{value}` is not a number"))?;
-            if arms.iter().any(|(k, _)| k == key) {
+            if !seen.insert(key) {
                 return Err(format!("table entry `{key}` is given twice"));
             }
             arms.push((key.to_string(), n));
@@ -240,5 +241,16 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_large_table_is_read_in_linear_time() {
+        let arms: Vec<String> = (0..50_000).map(|i| format!("k{i} = {i}")).collect();
+        let text = format!("Network.fabric.class[{}]", arms.join(", "));
+        let started = std::time::Instant::now();
+        let b = parse(&text).unwrap().unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let fact = |_: &str| Some("k49999".to_string());
+        assert_eq!(b.evaluate(fact).map(|r| r.0), Ok(49999.0));
     }
 }
