@@ -20,7 +20,7 @@ pub use galley_bundle::{bundle, write};
 pub use galley_check::data;
 pub use galley_ir::ir;
 pub use galley_resolve::resolve;
-pub use galley_syntax::{diag, input, parallel, source, value, version, yaml_out};
+pub use galley_syntax::{bound, diag, input, parallel, params, source, value, version, yaml_out};
 pub use galley_validate::{measure, validate};
 
 /// The checker, with the lints (galley-analyze) beside it as before the split.

@@ -197,7 +197,13 @@ fn enabled_false_drops_a_component_unless_others_need_it() {
     let tree = read_tree(&out);
     assert!(!tree.keys().any(|k| k.contains("nvsentinel")));
     assert!(!String::from_utf8_lossy(&tree["deploy.sh"]).contains("nvsentinel"));
-    assert!(!String::from_utf8_lossy(&tree["recipe.yaml"]).contains("nvsentinel"));
+    // The recipe lists no such component; it records the `--set` that dropped it.
+    let recipe = String::from_utf8_lossy(&tree["recipe.yaml"]);
+    assert!(!recipe.contains("name: nvsentinel"), "{recipe}");
+    assert!(
+        recipe.contains("- --set nvsentinel:enabled=false"),
+        "{recipe}"
+    );
     assert!(!values_of(&tree, "gpu-operator").contains("enabled: false"));
 
     let out = t.path().join("b");

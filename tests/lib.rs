@@ -7,6 +7,7 @@
 mod support;
 
 mod architecture;
+mod bounds;
 mod bundle;
 mod bundle_repo;
 mod bundle_tools;
@@ -43,6 +44,7 @@ mod oci_support;
 mod oci_tls;
 mod output_safety;
 mod perf_start;
+mod params;
 mod reference;
 mod resolve;
 mod result_reader;

@@ -98,7 +98,12 @@ fn nccl_bandwidth_below_the_floor_fails_and_above_passes() {
     let r = report(&below);
     let bw = test(&r, "performance", "constraint", "nccl-all-reduce-bw");
     assert_eq!(bw["status"], "failed");
-    assert_eq!(bw["extra"]["expected"], ">= 300");
+    assert_eq!(bw["extra"]["expected"], ">= 37.5 * GPU.smi.gpu-count");
+    assert_eq!(
+        bw["extra"]["bound"],
+        "300 (37.5 * GPU.smi.gpu-count = 37.5 * 8)"
+    );
+    assert_eq!(bw["extra"]["unit"], "GB/s");
     assert_eq!(bw["extra"]["actual"], "250.4");
     assert!(stderr(&below).contains("nccl-all-reduce-bw"));
 

@@ -247,6 +247,7 @@ fn criteria_given(c: &CriteriaArgs) -> bool {
         || c.platform.is_some()
         || c.criteria.is_some()
         || c.snapshot.is_some()
+        || !c.params.is_empty()
 }
 
 /// Bad flags and unreadable recipe files are usage errors (2); a recipe that cannot be

@@ -423,6 +423,7 @@ fn human(d: &Diff) -> String {
         ("fields", &d.fields),
         ("constraints", &d.constraints),
         ("validation", &d.validation),
+        ("params", &d.params),
     ];
     for (title, changes) in sections {
         if changes.is_empty() {
@@ -467,6 +468,7 @@ fn human(d: &Diff) -> String {
         + d.constraints.len()
         + d.validation.len()
         + d.values.len()
+        + d.params.len()
         + usize::from(d.deployment_order.is_some());
     out.push_str(&format!(
         "{n} difference{}\n",

@@ -20,7 +20,7 @@ fn traced_field(name: &str) -> bool {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// `gpu-operator`, `gpu-operator.version`, `gpu-operator.values.driver.version`
-    /// (`.values` may be left out), or `constraints` / `validation`
+    /// (`.values` may be left out), `constraints` / `validation`, or `params` / `params.NAME`
     what: String,
     #[command(flatten)]
     criteria: CriteriaArgs,
@@ -81,6 +81,12 @@ pub(crate) fn entries(
     recipe: &Recipe,
     what: &str,
 ) -> Result<Vec<Entry>, String> {
+    if let Some(name) = what
+        .strip_prefix("params")
+        .filter(|r| r.is_empty() || r.starts_with('.'))
+    {
+        return param_entries(library, recipe, name.trim_start_matches('.'));
+    }
     let prefix = key_prefix(what, recipe)?;
     let entries: Vec<Entry> = recipe
         .provenance
@@ -92,6 +98,71 @@ pub(crate) fn entries(
         return Err(format!(
             "nothing in the recipe for `{what}` ({}) was set by an overlay",
             recipe.criteria.describe()
+        ));
+    }
+    Ok(entries)
+}
+
+/// `params` or `params.NAME`: each parameter's value, and who set it (the command line, the
+/// criteria file, or the declaring overlay's default, which it then shadows).
+fn param_entries(library: &Library, recipe: &Recipe, name: &str) -> Result<Vec<Entry>, String> {
+    use crate::params::Source;
+    let entries: Vec<Entry> = recipe
+        .params
+        .iter()
+        .filter(|p| name.is_empty() || p.name == name)
+        .map(|p| {
+            let decl = library.overlays.get(&p.overlay).and_then(|o| {
+                o.ast.params().find(|d| d.name.node == p.name).map(|d| {
+                    let default = crate::resolve::params::default_text(d)
+                        .and_then(|t| crate::params::read(d, &t).ok());
+                    (library.files.location(d.span), default)
+                })
+            });
+            let (location, default) = decl.unwrap_or_default();
+            let declared = Place {
+                overlay: p.overlay.clone(),
+                location,
+            };
+            let by = |what: &str, location: &str| Place {
+                overlay: what.to_string(),
+                location: location.to_string(),
+            };
+            let (winner, shadowed) = match p.source {
+                Source::Default => (declared, Vec::new()),
+                other => (
+                    match other {
+                        Source::Flag => by("--param", "the command line"),
+                        _ => by("criteria file", "its `spec.params`"),
+                    },
+                    default
+                        .map(|v| Lost {
+                            overlay: declared.overlay.clone(),
+                            location: declared.location.clone(),
+                            value: Some(v),
+                            why: "a given value outranks the declared default".into(),
+                        })
+                        .into_iter()
+                        .collect(),
+                ),
+            };
+            Entry {
+                path: format!("params.{}", p.name),
+                value: Some(p.value.clone()),
+                winner,
+                shadowed,
+            }
+        })
+        .collect();
+    if entries.is_empty() {
+        let names: Vec<&str> = recipe.params.iter().map(|p| p.name.as_str()).collect();
+        return Err(format!(
+            "no parameter `{name}` in this recipe; it has: {}",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
         ));
     }
     Ok(entries)

@@ -40,7 +40,16 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return super::fail::fail(&e, 2),
     };
     let resolver = crate::resolve::Resolver::new(library);
-    let (recipe, problems) = match resolver.resolve_unordered(&query) {
+    let given = match args.criteria.given_params() {
+        Ok(g) => g,
+        Err(e) => return super::fail::fail(&e, 2),
+    };
+    let resolved = resolver
+        .resolve_unordered(&query)
+        .and_then(|(mut recipe, problems)| {
+            crate::resolve::params::apply(library, &mut recipe, &given).map(|()| (recipe, problems))
+        });
+    let (recipe, problems) = match resolved {
         Ok(r) => r,
         Err(diags) => {
             print_diagnostics(&diags, &library.files);

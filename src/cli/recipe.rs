@@ -88,6 +88,9 @@ pub fn resolve_target_excluding(
     let (query, snapshot) = criteria
         .query_and_snapshot(library)
         .map_err(|d| super::fail::fail(&d, 2))?;
+    let given = criteria
+        .given_params()
+        .map_err(|d| super::fail::fail(&d, 2))?;
     let mut warnings = Vec::new();
     let mut excluded = Vec::new();
     let result = match &snapshot {
@@ -110,6 +113,9 @@ pub fn resolve_target_excluding(
     for w in &warnings {
         eprintln!("warning: overlay `{}` left out: {}", w.overlay, w.reason);
     }
+    let result = result.and_then(|mut recipe| {
+        crate::resolve::params::apply(library, &mut recipe, &given).map(|()| recipe)
+    });
     match result {
         Ok(recipe) => Ok((library, recipe, (excluded, warnings))),
         Err(diags) => {

@@ -41,6 +41,14 @@ pub struct CriteriaArgs {
     /// A data directory layered over the embedded library (repeatable)
     #[arg(long = "data", value_name = "DIR")]
     pub data: Vec<Utf8PathBuf>,
+    /// Set a parameter an overlay of the target declares: NAME=VALUE (repeatable; wins
+    /// over the criteria file's `spec.params` and the default)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = crate::params::parse_flag)]
+    pub params: Vec<crate::params::Given>,
+    /// The criteria file's text, read once (it may be a pipe): its dimensions and its
+    /// `spec.params` are read from the same text.
+    #[arg(skip)]
+    criteria_text: std::sync::OnceLock<Result<String, Diagnostic>>,
 }
 
 /// A criteria flag's value: an empty one would count as criteria given while narrowing
@@ -53,6 +61,29 @@ fn criteria_value(raw: &str) -> Result<String, String> {
 }
 
 impl CriteriaArgs {
+    /// The parameter values given: the criteria file's `spec.params`, then `--param`.
+    pub fn given_params(&self) -> Result<Vec<crate::params::Given>, Diagnostic> {
+        let mut out = Vec::new();
+        if let Some(path) = &self.criteria {
+            let text = self.criteria_text(path)?;
+            out = criteria::params_from_criteria_file(&text).map_err(|e| {
+                Diagnostic::error(Code::UsageCriteria, format!("criteria file `{path}`: {e}"))
+            })?;
+        }
+        out.extend(self.params.iter().cloned());
+        Ok(out)
+    }
+
+    /// The criteria file's text, read once (it may be a pipe).
+    fn criteria_text(&self, path: &Utf8PathBuf) -> Result<String, Diagnostic> {
+        self.criteria_text
+            .get_or_init(|| {
+                crate::input::read_text(path)
+                    .map_err(|e| fail::input(&e, "criteria file", path))
+            })
+            .clone()
+    }
+
     fn flags(&self) -> [(&'static str, &Option<String>); 6] {
         [
             ("service", &self.service),
@@ -84,8 +115,7 @@ impl CriteriaArgs {
         // A snapshot counts as criteria only when something was detected from it.
         let mut given = !detected.is_empty();
         if let Some(path) = &self.criteria {
-            let text = crate::input::read_text(path)
-                .map_err(|e| fail::input(&e, "criteria file", path))?;
+            let text = self.criteria_text(path)?;
             let file = criteria::from_criteria_file(&text, dims).map_err(|e| {
                 Diagnostic::error(Code::UsageCriteria, format!("criteria file `{path}`: {e}"))
             })?;

@@ -169,6 +169,12 @@ pub fn overlay(o: &Overlay, lost: &mut Vec<Lost>) -> OverlayDoc {
             what: format!("`priority {}`: AICR overlays have no priority", p.node),
         });
     }
+    for d in o.params() {
+        lost.push(Lost {
+            span: d.span,
+            what: format!("`param {}`: AICR overlays have no parameters", d.name.node),
+        });
+    }
     OverlayDoc {
         kind: "RecipeMetadata",
         api_version: API_VERSION,

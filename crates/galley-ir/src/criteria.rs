@@ -139,6 +139,9 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
     };
     for (k, v) in entries {
         let key = k.as_str().unwrap_or_default();
+        if key == "params" {
+            continue; // read by `params_from_criteria_file`
+        }
         let dim = if key == "gpu" { "accelerator" } else { key };
         if !DIMENSIONS.contains(&dim) {
             return Err(format!(
@@ -165,6 +168,33 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
             .map_err(|e| invalid_value(dims, dim, &raw, e))?;
     }
     Ok(query)
+}
+
+/// The `spec.params` map of a `RecipeCriteria` file: parameter name to a scalar value.
+pub fn params_from_criteria_file(text: &str) -> Result<Vec<crate::params::Given>, String> {
+    use crate::syntax::yaml::{self, NodeKind};
+    let doc = yaml::parse_document(crate::source::FileId(0), text).map_err(|d| d.message)?;
+    let Some(node) = doc
+        .as_ref()
+        .and_then(|d| d.get("spec"))
+        .and_then(|s| s.get("params"))
+    else {
+        return Ok(Vec::new());
+    };
+    let NodeKind::Map(entries) = &node.kind else {
+        return Err("`spec.params` must be a mapping of parameter names to values".into());
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let name = k.as_str().unwrap_or_default();
+        let text = crate::params::scalar_text(&v.to_value())
+            .ok_or_else(|| format!("`spec.params.{name}` must be a string, number or boolean"))?;
+        let mut given = crate::params::parse_flag(&format!("{name}={text}"))
+            .map_err(|_| format!("`spec.params` key `{name}` is not a parameter name"))?;
+        given.source = crate::params::Source::CriteriaFile;
+        out.push(given);
+    }
+    Ok(out)
 }
 
 /// The message for a value a dimension refuses, listing the valid ones.

@@ -6,7 +6,7 @@ pub mod ir;
 
 // The layers below under the names the modules use (`crate::check::…`).
 pub(crate) use galley_check::check;
-pub(crate) use galley_syntax::{diag, source, syntax, value};
+pub(crate) use galley_syntax::{diag, params, source, syntax, value};
 
 /// `crate::resolve::criteria` for the modules that name the criteria by their old place.
 pub(crate) mod resolve {

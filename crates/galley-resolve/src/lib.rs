@@ -6,4 +6,4 @@ pub mod resolve;
 // The layers below under the names the modules use (`crate::ir::…`).
 pub(crate) use galley_check::check;
 pub(crate) use galley_ir::ir;
-pub(crate) use galley_syntax::{diag, source, syntax, value};
+pub(crate) use galley_syntax::{diag, params, source, syntax, value};

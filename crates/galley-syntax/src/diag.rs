@@ -133,6 +133,14 @@ codes! {
     AttestKey => "galley::attest::key", "a signing or public key that cannot be read or is not an Ed25519 PEM key";
     VerifyMismatch => "galley::verify::mismatch", "a bundle file that is missing, extra or altered, or an attestation that does not check";
     ServeStart => "galley::serve::start", "a server that cannot start or listen on its address";
+    ParamDecl => "galley::param::declaration", "a parameter declared twice, or whose default, range or set does not fit its type";
+    ParamUnknown => "galley::param::unknown", "a `$NAME` or `--param` that names no parameter declared for it";
+    ParamType => "galley::param::type", "a parameter value that does not read as the parameter's type";
+    ParamRange => "galley::param::out-of-range", "a parameter value outside its declared range or set";
+    ParamMissing => "galley::param::missing", "a parameter without a default that the target needs and nothing sets";
+    BoundExpression => "galley::bound::expression", "a constraint bound computed from the snapshot that does not parse, or reads a fact of the wrong type";
+    BoundUnit => "galley::bound::unit", "a computed bound whose units do not agree with the measurement's";
+    LintUnusedParam => "galley::lint::unused-param", "a parameter that no value or constraint refers to";
 }
 
 impl std::fmt::Display for Code {

@@ -14,4 +14,4 @@ pub mod validate;
 pub(crate) use galley_check::check;
 pub(crate) use galley_ir::ir;
 pub(crate) use galley_resolve::resolve;
-pub(crate) use galley_syntax::{diag, source, syntax, version};
+pub(crate) use galley_syntax::{bound, diag, source, syntax, version};

@@ -23,6 +23,8 @@ pub struct Side {
     pub constraints: BTreeMap<String, String>,
     pub validation: BTreeMap<String, String>,
     pub order: Vec<String>,
+    /// Parameter → its value as text (`metadata.params`).
+    pub params: BTreeMap<String, String>,
     provenance: Option<Provenance>,
 }
 
@@ -77,6 +79,14 @@ impl Side {
                 .collect(),
             validation,
             order: recipe.deployment_order.clone(),
+            params: recipe
+                .params
+                .iter()
+                .map(|p| {
+                    let text = crate::params::scalar_text(&p.value).unwrap_or_default();
+                    (p.name.clone(), text)
+                })
+                .collect(),
             provenance: Some(recipe.provenance.clone()),
         }
     }
@@ -114,6 +124,7 @@ impl Side {
                 })
                 .collect(),
             order: doc.deployment_order.clone(),
+            params: doc.params.clone(),
             provenance: None,
         }
     }
@@ -278,6 +289,9 @@ pub struct Diff {
     pub constraints: Vec<Change<String>>,
     pub validation: Vec<Change<String>>,
     pub values: Vec<Change<Value>>,
+    /// Parameters whose value differs (galley's `metadata.params`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Change<String>>,
     /// The old and new deployment order, when it changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_order: Option<(Vec<String>, Vec<String>)>,
@@ -293,6 +307,7 @@ impl Diff {
             && self.constraints.is_empty()
             && self.validation.is_empty()
             && self.values.is_empty()
+            && self.params.is_empty()
             && self.deployment_order.is_none()
     }
 }
@@ -329,6 +344,7 @@ pub fn diff(a: &Side, b: &Side) -> Diff {
             b.origin(&format!("validation.{k}")),
         )
     });
+    d.params = changes(&a.params, &b.params, |_| (None, None));
     if a.order != b.order {
         d.deployment_order = Some((a.order.clone(), b.order.clone()));
     }

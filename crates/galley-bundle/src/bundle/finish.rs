@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 /// `recipe.yaml`, `bundle.yaml` and `checksums.txt` (last, over every other file).
 pub(super) fn finish(tree: &mut Tree, plan: &Plan, opts: &Options) {
-    let doc = RecipeResult::new(&plan.recipe, false);
+    let mut doc = RecipeResult::new(&plan.recipe, false);
+    doc.metadata.set_values = opts.sets.iter().map(|s| s.raw.clone()).collect();
     tree.add(
         "recipe.yaml",
         format!("---\n{}", crate::yaml_out::document_yaml(&doc)),

@@ -55,7 +55,7 @@ impl BodyChecker<'_> {
         let mut phases: BTreeMap<&str, Span> = BTreeMap::new();
         for stmt in &o.ast.body {
             match stmt {
-                OverlayStmt::When(_) => {}
+                OverlayStmt::When(_) | OverlayStmt::Param(_) => {}
                 OverlayStmt::Component(c) => {
                     if let Some(&first) = components.get(c.name.node.as_str()) {
                         diags.push(
@@ -226,6 +226,7 @@ impl BodyChecker<'_> {
             return;
         };
         check_operator(c, m.ty, diags);
+        super::bounds::check(c, m, &self.stdlib.catalog, diags);
         if let Some(sev) = &c.severity
             && !["error", "warning", "info"].contains(&sev.node.as_str())
         {
@@ -366,6 +367,9 @@ fn check_operator(c: &Constraint, ty: MeasureType, diags: &mut Diagnostics) {
         return;
     }
     let value = c.value.node.as_str();
+    if param_ref(value).is_some() || crate::bound::is_expression(value) {
+        return; // `check::params` and `check::bounds` type these
+    }
     let fits = match ty {
         MeasureType::Version => !op.is_ordering() || ClusterVersion::parse(value).is_some(),
         MeasureType::Int => op == Op::Exact || value.parse::<i64>().is_ok(),

@@ -373,6 +373,14 @@ pub fn flatten(o: &Overlay, names: &[String], mixins: &BTreeMap<String, MixinInf
 fn add(body: &mut Vec<OverlayStmt>, stmt: &OverlayStmt) {
     match stmt {
         OverlayStmt::When(_) => {}
+        OverlayStmt::Param(p) => {
+            if !body
+                .iter()
+                .any(|s| matches!(s, OverlayStmt::Param(h) if h.name.node == p.name.node))
+            {
+                body.push(stmt.clone());
+            }
+        }
         OverlayStmt::Require(c) => {
             let key = c.path.aicr_name();
             if !body

@@ -19,10 +19,12 @@
 //! one file never stops another file from being checked.
 
 pub mod body;
+pub mod bounds;
 pub mod files;
 pub mod load;
 pub mod mixin;
 pub mod overlay;
+pub mod params;
 pub mod replace;
 pub mod stdlib;
 pub mod strict;
@@ -94,6 +96,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
     overlay::check(&overlays, &mut diags);
     let mixins = mixin::collect(&units, &mut diags);
     mixin::attach(&mut overlays, &mixins, &mut diags);
+    params::check(&overlays, &stdlib, &mut diags);
     replace::check(&units, &replaced_overlays, &mixins, &files, &mut diags);
     let (values_files, values_docs) = check_bodies(
         &data,

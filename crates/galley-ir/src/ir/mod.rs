@@ -33,6 +33,9 @@ pub struct Recipe {
     pub provenance: Provenance,
     /// SHA-256 over every input that shaped the recipe (overlays and files), hex.
     pub fingerprint: String,
+    /// Every parameter the applied overlays declare, its value and where it came from,
+    /// sorted by name (`resolve::params`).
+    pub params: Vec<crate::params::Setting>,
 }
 
 impl Recipe {

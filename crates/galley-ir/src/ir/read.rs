@@ -94,6 +94,7 @@ impl Hydrator {
             validation,
             provenance: Provenance::default(),
             fingerprint: hex(&hasher.finalize()),
+            params: doc.params.clone(),
         }
     }
 

@@ -34,6 +34,13 @@ pub struct Metadata {
     pub excluded_overlays: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraint_warnings: Vec<ConstraintWarning>,
+    /// galley's extension: every parameter, its value and where it came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<crate::params::Setting>,
+    /// galley's extension, in a bundle's `recipe.yaml`: the `--set` and `--set-string`
+    /// flags the bundle applied, as given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_values: Vec<String>,
 }
 
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -101,6 +108,8 @@ impl RecipeResult {
                 applied_overlays: recipe.applied_overlays.clone(),
                 excluded_overlays: Vec::new(),
                 constraint_warnings: Vec::new(),
+                params: recipe.params.clone(),
+                set_values: Vec::new(),
             },
             criteria: recipe.criteria.to_result(),
             constraints: recipe.constraints.clone(),

@@ -28,11 +28,13 @@ const TOP_FIELDS: [&str; 8] = [
     "deploymentOrder",
     "validation",
 ];
-const METADATA_FIELDS: [&str; 4] = [
+const METADATA_FIELDS: [&str; 6] = [
     "version",
     "appliedOverlays",
     "excludedOverlays",
     "constraintWarnings",
+    "params",
+    "setValues",
 ];
 const CONSTRAINT_FIELDS: [&str; 5] = ["name", "value", "severity", "remediation", "unit"];
 const PHASE_FIELDS: [&str; 5] = [
@@ -52,6 +54,8 @@ pub struct ResultDoc {
     /// `(dimension, value, span of the value)`; `gpu` is read as `accelerator`.
     pub criteria: Vec<(String, String, Span)>,
     pub applied_overlays: Vec<String>,
+    /// galley's `metadata.params`: every parameter, its value and where it came from.
+    pub params: Vec<crate::params::Setting>,
     pub constraints: Vec<ConstraintDoc>,
     /// In document order; no name twice.
     pub components: Vec<ComponentDoc>,
@@ -278,7 +282,7 @@ impl Reader<'_> {
             return None;
         }
         self.unknown(top, &TOP_FIELDS, "a `RecipeResult`");
-        let applied_overlays = self.metadata(node.get("metadata"));
+        let (applied_overlays, params) = self.metadata(node.get("metadata"));
         let criteria = self.criteria(node.get("criteria"));
         let constraints = self.constraints(node.get("constraints"), "`constraints`");
         let components = self.components(node.get("componentRefs"));
@@ -288,6 +292,7 @@ impl Reader<'_> {
             span: node.span,
             criteria,
             applied_overlays,
+            params,
             constraints,
             components,
             deployment_order,
@@ -330,13 +335,44 @@ impl Reader<'_> {
         true
     }
 
-    fn metadata(&mut self, node: Option<&Node>) -> Vec<String> {
-        let Some(node) = node else { return Vec::new() };
+    /// `metadata`: the applied overlays and galley's recorded parameters (`setValues`, the
+    /// `--set` flags a bundle was made with, is checked for shape and otherwise a record).
+    fn metadata(&mut self, node: Option<&Node>) -> (Vec<String>, Vec<crate::params::Setting>) {
+        let Some(node) = node else {
+            return (Vec::new(), Vec::new());
+        };
         let Some(entries) = self.map(node, "`metadata`") else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         self.unknown(entries, &METADATA_FIELDS, "`metadata`");
-        self.strings(node.get("appliedOverlays"), "`metadata.appliedOverlays`")
+        self.strings(node.get("setValues"), "`metadata.setValues`");
+        let applied = self.strings(node.get("appliedOverlays"), "`metadata.appliedOverlays`");
+        (applied, self.params(node.get("params")))
+    }
+
+    /// `metadata.params`, as `galley recipe` records them.
+    fn params(&mut self, node: Option<&Node>) -> Vec<crate::params::Setting> {
+        let Some(node) = node else { return Vec::new() };
+        let Some(items) = node.as_seq() else {
+            self.diags.push(
+                Diagnostic::error(Code::ResultShape, "`metadata.params` must be a list")
+                    .with_label(node.span, "expected a list")
+                    .with_help(WRITE_ONE),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for n in items {
+            match crate::params::recorded(n) {
+                Ok(s) => out.push(s),
+                Err(e) => self.diags.push(
+                    Diagnostic::error(Code::ResultShape, format!("`metadata.params`: {e}"))
+                        .with_label(n.span, "this entry")
+                        .with_help(WRITE_ONE),
+                ),
+            }
+        }
+        out
     }
 
     fn criteria(&mut self, node: Option<&Node>) -> Vec<(String, String, Span)> {

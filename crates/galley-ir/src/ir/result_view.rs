@@ -44,6 +44,8 @@ pub struct ReadRecipe {
     pub deployment_order: Vec<String>,
     /// phase → the phase as written.
     pub validation: BTreeMap<String, Value>,
+    /// galley's `metadata.params`: parameter → its value as text.
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -81,6 +83,14 @@ impl ReadRecipe {
                 .validation
                 .iter()
                 .map(|p| (p.name.clone(), p.value.clone()))
+                .collect(),
+            params: doc
+                .params
+                .iter()
+                .map(|p| {
+                    let text = crate::params::scalar_text(&p.value).unwrap_or_default();
+                    (p.name.clone(), text)
+                })
                 .collect(),
         }
     }

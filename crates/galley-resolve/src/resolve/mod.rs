@@ -20,6 +20,7 @@
 pub use galley_ir::criteria;
 pub mod lattice;
 pub mod order;
+pub mod params;
 
 use crate::check::{CriteriaSet, Library, OverlayInfo};
 use crate::diag::{Code, Diagnostic};
@@ -368,6 +369,7 @@ impl<'l, 'r> Resolution<'l, 'r> {
             deployment_order,
             validation,
             provenance,
+            params: Vec::new(),
         };
         Ok((recipe, order_errors))
     }

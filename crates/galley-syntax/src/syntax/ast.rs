@@ -113,6 +113,8 @@ pub enum OverlayStmt {
     Component(ComponentRef),
     /// `validate PHASE { ... }`
     Validate(Phase),
+    /// `param NAME: TYPE [= DEFAULT] [in RANGE | in [SET]] ["doc"]`
+    Param(ParamDecl),
 }
 
 impl OverlayStmt {
@@ -122,6 +124,7 @@ impl OverlayStmt {
             OverlayStmt::Require(c) => c.span,
             OverlayStmt::Component(c) => c.span,
             OverlayStmt::Validate(p) => p.span,
+            OverlayStmt::Param(p) => p.span,
         }
     }
 }
@@ -149,6 +152,13 @@ impl Overlay {
     pub fn components(&self) -> impl Iterator<Item = &ComponentRef> {
         self.body.iter().filter_map(|s| match s {
             OverlayStmt::Component(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    pub fn params(&self) -> impl Iterator<Item = &ParamDecl> {
+        self.body.iter().filter_map(|s| match s {
+            OverlayStmt::Param(p) => Some(p),
             _ => None,
         })
     }
@@ -740,4 +750,72 @@ pub const COMPONENT_KEYWORDS: [&str; keyword_count()] = {
 /// The field whose `RecipeResult` key is `key`.
 pub fn component_field(key: &str) -> Option<&'static ComponentField> {
     COMPONENT_FIELDS.iter().find(|f| f.key == Some(key))
+}
+
+// ---------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------
+
+/// `param gpu_count: int = 8 in 1..=64 "GPUs per node"`: a typed input of the overlay,
+/// referred to as `$gpu_count` in values and constraints (docs/language.md, "Parameters").
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct ParamDecl {
+    pub span: Span,
+    pub name: Name,
+    pub ty: Spanned<ParamType>,
+    /// As written: a bare word is a string here; the checker reads it as the type says.
+    pub default: Option<Value>,
+    pub bound: Option<ParamBound>,
+    pub doc: Option<Str>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Int,
+    Bool,
+    /// A Kubernetes quantity: `50Gi`, `500m`, `2`.
+    Quantity,
+    Version,
+    /// One of the words of its `in [..]` set.
+    Enum,
+}
+
+impl ParamType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Int => "int",
+            ParamType::Bool => "bool",
+            ParamType::Quantity => "quantity",
+            ParamType::Version => "version",
+            ParamType::Enum => "enum",
+        }
+    }
+}
+
+/// `in LO..=HI` (inclusive) or `in [a, b, c]`.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub enum ParamBound {
+    Range { span: Span, lo: Str, hi: Str },
+    Set { span: Span, items: Vec<Str> },
+}
+
+impl ParamBound {
+    pub fn span(&self) -> Span {
+        match self {
+            ParamBound::Range { span, .. } | ParamBound::Set { span, .. } => *span,
+        }
+    }
+}
+
+/// The parameter a value or a constraint's right-hand side refers to: text that is exactly
+/// `$NAME`.
+pub fn param_ref(text: &str) -> Option<&str> {
+    let name = text.strip_prefix('$')?;
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(name)
 }

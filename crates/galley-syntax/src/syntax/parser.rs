@@ -425,6 +425,7 @@ impl<'t> Walker<'t> {
             Rule::when => OverlayStmt::When(self.when(pair)),
             Rule::require => OverlayStmt::Require(self.require(pair)),
             Rule::component_ref => OverlayStmt::Component(self.component_ref(pair)),
+            Rule::param => OverlayStmt::Param(self.param(pair)),
             _ => OverlayStmt::Validate(self.validate(pair)),
         }
     }
@@ -601,6 +602,7 @@ impl<'t> Walker<'t> {
             Rule::float => ValueKind::Float(self.float(inner)),
             Rule::int => ValueKind::Int(self.int(inner).node),
             Rule::string => ValueKind::String(self.string(inner).node),
+            Rule::param_ref => ValueKind::String(inner.as_str().to_string()),
             _ if self.depth >= depth::MAX_NESTING => {
                 self.deep(span.start as usize);
                 ValueKind::Null
@@ -618,6 +620,72 @@ impl<'t> Walker<'t> {
             _ => ValueKind::Map(self.map_entries(inner)),
         };
         Value { span, kind }
+    }
+
+    // -------------------------------------------------------------------------------------
+    // Parameters
+    // -------------------------------------------------------------------------------------
+
+    fn param(&mut self, pair: P<'_>) -> ParamDecl {
+        let span = self.span(&pair);
+        let mut kids = pair.into_inner();
+        next(&mut kids);
+        let name = self.ident(next(&mut kids));
+        next(&mut kids);
+        let ty_pair = next(&mut kids);
+        let ty_span = self.span(&ty_pair);
+        let ty = match only(ty_pair).as_rule() {
+            Rule::kw_string => ParamType::String,
+            Rule::kw_int => ParamType::Int,
+            Rule::kw_bool => ParamType::Bool,
+            Rule::kw_quantity => ParamType::Quantity,
+            Rule::kw_version => ParamType::Version,
+            _ => ParamType::Enum,
+        };
+        let mut decl = ParamDecl {
+            span,
+            name,
+            ty: Spanned::new(ty, ty_span),
+            default: None,
+            bound: None,
+            doc: None,
+        };
+        for p in kids {
+            match p.as_rule() {
+                Rule::param_default => decl.default = Some(self.param_default(p)),
+                Rule::param_bound => decl.bound = Some(self.param_bound(second(p))),
+                _ => decl.doc = Some(self.string(p)),
+            }
+        }
+        decl
+    }
+
+    fn param_default(&mut self, pair: P<'_>) -> Value {
+        let inner = second(pair);
+        if inner.as_rule() == Rule::value {
+            return self.value(inner);
+        }
+        let word = self.atom(inner);
+        Value {
+            span: word.span,
+            kind: ValueKind::String(word.node),
+        }
+    }
+
+    fn param_bound(&mut self, pair: P<'_>) -> ParamBound {
+        let span = self.span(&pair);
+        if pair.as_rule() == Rule::param_range {
+            let mut ends = pair.into_inner();
+            let lo = self.atom(next(&mut ends));
+            let hi = self.atom(next(&mut ends));
+            return ParamBound::Range { span, lo, hi };
+        }
+        let items = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::text)
+            .map(|p| self.ident(p))
+            .collect();
+        ParamBound::Set { span, items }
     }
 
     // -------------------------------------------------------------------------------------

@@ -361,6 +361,7 @@ impl<'a> Printer<'a> {
             ValueKind::Bool(b) => self.w(if *b { "true" } else { "false" }),
             ValueKind::Int(i) => self.w(&i.to_string()),
             ValueKind::Float(x) => self.w(&float(*x)),
+            ValueKind::String(s) if param_ref(s).is_some() => self.w(s),
             ValueKind::String(s) => self.quoted(s),
             ValueKind::List(items) => {
                 self.w("[");
@@ -442,6 +443,37 @@ impl<'a> Printer<'a> {
             OverlayStmt::Require(c) => self.require(c),
             OverlayStmt::Component(c) => self.component_ref(c),
             OverlayStmt::Validate(v) => self.validate(v),
+            OverlayStmt::Param(d) => self.leaf(d.span, |p| p.param(d)),
+        }
+    }
+
+    /// `param NAME: TYPE [= DEFAULT] [in BOUND] ["doc"]`
+    fn param(&mut self, d: &ParamDecl) {
+        self.w("param ");
+        self.name(&d.name);
+        self.w(": ");
+        self.w(d.ty.node.as_str());
+        if let Some(v) = &d.default {
+            self.w(" = ");
+            match &v.kind {
+                ValueKind::String(s) => self.word(s),
+                _ => self.value(v),
+            }
+        }
+        match &d.bound {
+            Some(ParamBound::Range { lo, hi, .. }) => {
+                self.w(&format!(" in {}..={}", lo.node, hi.node))
+            }
+            Some(ParamBound::Set { items, .. }) => {
+                self.w(" in [");
+                self.list(items, |p, item| p.word(item));
+                self.w("]");
+            }
+            None => {}
+        }
+        if let Some(doc) = &d.doc {
+            self.w(" ");
+            self.quoted(doc);
         }
     }
 
@@ -464,7 +496,11 @@ impl<'a> Printer<'a> {
             p.w(" ");
             p.w(c.op.as_str());
             p.w(" ");
-            p.word(&c.value);
+            match param_ref(&c.value) {
+                Some(_) => p.w(&c.value),
+                None if bare_bound(&c.value) => p.w(&c.value),
+                None => p.word(&c.value),
+            }
         };
         let fields = [&c.severity, &c.remediation, &c.unit];
         let first = fields
@@ -846,4 +882,24 @@ fn float(x: f64) -> String {
         Some(e) if !s[..e].contains('.') => format!("{}.0{}", &s[..e], &s[e..]),
         _ => s,
     }
+}
+
+/// A bound expression (`37.5 * GPU.smi.gpu-count`) that reads back the same when printed
+/// bare: it parses, is trimmed, uses only the expression's characters and nests no brackets.
+fn bare_bound(text: &str) -> bool {
+    let mut depth = 0;
+    let flat = text.chars().all(|c| match c {
+        '[' => {
+            depth += 1;
+            depth == 1
+        }
+        ']' => {
+            depth -= 1;
+            depth == 0
+        }
+        c => c.is_ascii_alphanumeric() || " \t_.-*=,".contains(c),
+    });
+    flat && depth == 0
+        && text == text.trim()
+        && matches!(crate::bound::parse(text), Ok(Some(_)))
 }

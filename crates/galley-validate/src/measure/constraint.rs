@@ -60,6 +60,12 @@ pub struct Outcome {
     /// The file the actual value came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// For a bound computed from the snapshot (`measure::bound`): its value and how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound: Option<String>,
+    /// The measurement's unit (the constraint's, else the catalog's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// Check one constraint.
@@ -72,6 +78,8 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
         message: String::new(),
         remediation: c.remediation.clone(),
         source: None,
+        bound: None,
+        unit: c.unit.clone(),
     };
     let expr = match parse_expr(&c.value) {
         Ok(e) => e,
@@ -101,15 +109,17 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
     let actual = entry.reading.to_string().trim().to_string();
     out.actual = Some(actual.clone());
     out.source = Some(entry.source.clone());
-    let ty = catalog
-        .lookup(
-            &entry
-                .segments
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        )
-        .map(|m| m.ty);
+    let segments: Vec<&str> = entry.segments.iter().map(String::as_str).collect();
+    let declared = catalog.lookup(&segments);
+    let ty = declared.map(|m| m.ty);
+    if out.unit.is_none() {
+        out.unit = declared.and_then(|m| m.unit.clone());
+    }
+    if crate::bound::is_expression(&expr.value) {
+        let required = c.severity.as_deref() == Some("error");
+        computed(&expr, &actual, measurements, required, &mut out);
+        return out;
+    }
     match evaluate(&expr, &actual, entry, ty) {
         Ok(true) => {
             out.status = Status::Passed;
@@ -122,6 +132,78 @@ pub fn check(c: &Constraint, measurements: &Measurements, catalog: &Catalog) -> 
         Err(e) => out.message = format!("cannot evaluate `{}`: {e}", c.value),
     }
     out
+}
+
+/// A bound computed from the snapshot's facts (`37.5 * GPU.smi.gpu-count`), compared
+/// numerically; the outcome shows the computed bound, the measured value and the unit.
+fn computed(
+    expr: &Expr,
+    actual: &str,
+    measurements: &Measurements,
+    required: bool,
+    out: &mut Outcome,
+) {
+    use crate::bound;
+    let unit = out
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
+    let parsed = bound::parse(&expr.value).and_then(|b| b.ok_or_else(String::new));
+    // A fact the snapshot lacks is a measurement that is not there: skipped, as for the
+    // measured value itself (`failed` when the constraint is required).
+    if let Some(missing) = parsed
+        .as_ref()
+        .ok()
+        .and_then(|b| b.facts().find(|f| measurements.get(f).is_none()))
+    {
+        out.status = if required {
+            Status::Failed
+        } else {
+            Status::Skipped
+        };
+        out.message = format!(
+            "not measured: no `{missing}` in the snapshot, which the bound `{}` reads",
+            expr.value
+        );
+        return;
+    }
+    let fact = |p: &str| measurements.get(p).map(|e| e.reading.to_string());
+    let (value, how) = match parsed.and_then(|b| b.evaluate(fact)) {
+        Ok(v) => v,
+        Err(e) => {
+            out.message = format!("cannot compute the bound `{}`: {e}", expr.value);
+            return;
+        }
+    };
+    let shown = bound::trim_float(value);
+    out.bound = Some(format!("{shown} ({} = {how})", expr.value));
+    let Some(got) = actual.parse::<f64>().ok().filter(|n| n.is_finite()) else {
+        out.message = format!("cannot evaluate: `{actual}` is not a number");
+        return;
+    };
+    let op = expr.op.as_str();
+    if ordered_f64(expr.op, got, value) {
+        out.status = Status::Passed;
+        out.message = format!(
+            "`{}` is {actual}{unit}, {op} {shown}{unit} ({how})",
+            out.name
+        );
+    } else {
+        out.status = Status::Failed;
+        out.message = format!("expected {op} {shown}{unit} ({how}), got {actual}{unit}");
+    }
+}
+
+fn ordered_f64(op: Op, got: f64, want: f64) -> bool {
+    match op {
+        Op::Ge => got >= want,
+        Op::Le => got <= want,
+        Op::Gt => got > want,
+        Op::Lt => got < want,
+        Op::Ne => got != want,
+        Op::Eq | Op::Exact => got == want,
+    }
 }
 
 /// Whether `actual` satisfies `expr`, given the measurement's catalog type.

@@ -66,6 +66,11 @@ struct Extra {
     remediation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<String>,
+    /// A bound computed from the snapshot: its value, and how (`300 (37.5 * GPU.smi.gpu-count = 37.5 * 8)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bound: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<String>,
 }
 
 pub fn summary(tests: &[TestResult], start: i64, stop: i64) -> Summary {
@@ -108,6 +113,8 @@ pub fn report(tests: &[TestResult], start: i64, stop: i64) -> Report {
                         actual: o.actual.clone(),
                         remediation: o.remediation.clone(),
                         source: o.source.clone(),
+                        bound: o.bound.clone(),
+                        unit: o.unit.clone(),
                     }),
                 })
                 .collect(),

@@ -264,7 +264,8 @@ fn statement_set(rule: Rule) -> Option<Expect> {
             "component",
             "validator",
         ]),
-        Rule::ostmt => kws(&["when", "require", "component", "validate"]),
+        Rule::ostmt => kws(&["when", "require", "component", "validate", "param"]),
+        Rule::param_type => kws(&["string", "int", "bool", "quantity", "version", "enum"]),
         Rule::cstmt => kws(&COMPONENT_KEYWORDS),
         Rule::pstmt => kws(&[
             "timeout",
@@ -308,6 +309,13 @@ fn token(rule: Rule) -> Option<Expect> {
     Some(Expect::Phrase(match rule {
         Rule::ident | Rule::idents | Rule::name => "a name",
         Rule::text | Rule::texts => "a word or a string",
+        Rule::rhs => "a word or a string",
+        Rule::param_ref => "a parameter such as `$gpu_count`",
+        Rule::bound_expr => "a bound such as `37.5 * GPU.smi.gpu-count`",
+        Rule::param_default => "`= DEFAULT`",
+        Rule::param_bound | Rule::param_range | Rule::param_set => {
+            "a range such as `in 1..=64` or a set such as `in [a, b]`"
+        }
         Rule::word => "a word",
         Rule::string => "a string",
         Rule::int => "an integer",
@@ -347,6 +355,7 @@ fn keyword_of(rule: Rule) -> Option<String> {
             | Rule::validator
             | Rule::when
             | Rule::require
+            | Rule::param
             | Rule::validate
             | Rule::severity
             | Rule::remediation
