@@ -78,8 +78,7 @@ impl CriteriaArgs {
     fn criteria_text(&self, path: &Utf8PathBuf) -> Result<String, Diagnostic> {
         self.criteria_text
             .get_or_init(|| {
-                crate::input::read_text(path)
-                    .map_err(|e| fail::input(&e, "criteria file", path))
+                crate::input::read_text(path).map_err(|e| fail::input(&e, "criteria file", path))
             })
             .clone()
     }

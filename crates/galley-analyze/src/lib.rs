@@ -17,4 +17,4 @@ pub mod check {
 pub(crate) use galley_check::data;
 pub(crate) use galley_ir::ir;
 pub(crate) use galley_resolve::resolve;
-pub(crate) use galley_syntax::{diag, params, parallel, source, syntax, value, version};
+pub(crate) use galley_syntax::{diag, parallel, params, source, syntax, value, version};

@@ -7,4 +7,4 @@ pub mod data;
 pub mod prebuilt;
 
 // The layer below under the names the modules use (`crate::syntax::…`).
-pub(crate) use galley_syntax::{bound, diag, params, input, parallel, source, syntax, version};
+pub(crate) use galley_syntax::{bound, diag, input, parallel, params, source, syntax, version};

@@ -3,9 +3,9 @@
 //! catalog, and the units agree: the constraint's `unit` is the measurement's, and a fact that
 //! multiplies the bound is a count (no unit of its own).
 
+use crate::bound::{self, Factor};
 use crate::check::stdlib::{Catalog, Measurement};
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
-use crate::bound::{self, Factor};
 use crate::syntax::ast::{Constraint, MeasureType};
 
 /// Check `c` when its value is an expression; `m` is the measurement it constrains.

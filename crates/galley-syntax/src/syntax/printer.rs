@@ -899,7 +899,5 @@ fn bare_bound(text: &str) -> bool {
         }
         c => c.is_ascii_alphanumeric() || " \t_.-*=,".contains(c),
     });
-    flat && depth == 0
-        && text == text.trim()
-        && matches!(crate::bound::parse(text), Ok(Some(_)))
+    flat && depth == 0 && text == text.trim() && matches!(crate::bound::parse(text), Ok(Some(_)))
 }
