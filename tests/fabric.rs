@@ -188,3 +188,30 @@ fn without_a_fabric_the_bound_is_skipped() {
         "{t}"
     );
 }
+
+#[test]
+fn recipe_from_a_snapshot_reports_the_fabric_class() {
+    for (fixture, note) in [
+        (
+            "roce",
+            "note: detected fabric class roce from Network.fabric.class",
+        ),
+        ("none", "note: fabric class not detected"),
+    ] {
+        let dir = machine(fixture, true);
+        let snap = dir.path().join("snapshot.yaml");
+        let out = run(galley()
+            .args(["snapshot", "--root"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&snap));
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = run(galley()
+            .args(["recipe", "--data", LIB, "--service", "oke", "--intent", "training"])
+            .arg("--snapshot")
+            .arg(&snap)
+            .args(["-o", "-"]));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains(note), "{fixture}: {}", stderr(&out));
+    }
+}
