@@ -78,7 +78,9 @@ fn several_classes_pick_the_first_and_say_so() {
     let dir = machine("mixed", false);
     let (_, err) = snapshot_json(dir.path());
     assert!(
-        err.contains("several fabric classes found (infiniband, roce): Network.fabric.class is `infiniband`"),
+        err.contains(
+            "several fabric classes found (infiniband, roce): Network.fabric.class is `infiniband`"
+        ),
         "{err}"
     );
 }
@@ -184,7 +186,10 @@ fn without_a_fabric_the_bound_is_skipped() {
     let t = validated("none");
     assert_eq!(t["status"], "skipped", "{t}");
     assert!(
-        t["message"].as_str().unwrap().contains("Network.fabric.class"),
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("Network.fabric.class"),
         "{t}"
     );
 }
@@ -207,7 +212,15 @@ fn recipe_from_a_snapshot_reports_the_fabric_class() {
             .arg(&snap));
         assert!(out.status.success(), "{}", stderr(&out));
         let out = run(galley()
-            .args(["recipe", "--data", LIB, "--service", "oke", "--intent", "training"])
+            .args([
+                "recipe",
+                "--data",
+                LIB,
+                "--service",
+                "oke",
+                "--intent",
+                "training",
+            ])
             .arg("--snapshot")
             .arg(&snap)
             .args(["-o", "-"]));

@@ -210,10 +210,8 @@ mod tests {
 
     impl Tree {
         fn new(tag: &str) -> Tree {
-            let dir = std::env::temp_dir().join(format!(
-                "galley-fabric-{tag}-{}",
-                std::process::id()
-            ));
+            let dir =
+                std::env::temp_dir().join(format!("galley-fabric-{tag}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             Tree(dir)
@@ -240,7 +238,10 @@ mod tests {
     fn the_driver_link_names_efa() {
         let t = Tree::new("link");
         t.file("sys/bus/pci/drivers/efa/bind", "");
-        t.file("sys/class/infiniband/rdmap0/ports/1/link_layer", "Unspecified\n");
+        t.file(
+            "sys/class/infiniband/rdmap0/ports/1/link_layer",
+            "Unspecified\n",
+        );
         std::fs::create_dir_all(t.0.join("sys/class/infiniband/rdmap0/device")).unwrap();
         std::os::unix::fs::symlink(
             "../../../../bus/pci/drivers/efa",
@@ -262,7 +263,10 @@ mod tests {
         let t = Tree::new("soft");
         t.file("sys/class/infiniband/rxe0/ports/1/link_layer", "Ethernet\n");
         t.file("sys/class/infiniband/roce_sw/parent", "eth0\n");
-        t.file("sys/class/infiniband/roce_sw/ports/1/link_layer", "Ethernet\n");
+        t.file(
+            "sys/class/infiniband/roce_sw/ports/1/link_layer",
+            "Ethernet\n",
+        );
         t.file("sys/bus/pci/devices/0000:00:04.0/vendor", "0x1ae0\n");
         t.file("sys/bus/pci/devices/0000:00:04.0/device", "0x0042\n");
         assert_eq!(class(&t), None);
@@ -274,12 +278,18 @@ mod tests {
             class,
             from: String::new(),
         };
-        assert_eq!(choose(&[s(Fabric::Tcpxo), s(Fabric::Roce)]), Some(Fabric::Roce));
+        assert_eq!(
+            choose(&[s(Fabric::Tcpxo), s(Fabric::Roce)]),
+            Some(Fabric::Roce)
+        );
         assert_eq!(
             choose(&[s(Fabric::Roce), s(Fabric::Infiniband)]),
             Some(Fabric::Infiniband)
         );
-        assert_eq!(choose(&[s(Fabric::Infiniband), s(Fabric::Efa)]), Some(Fabric::Efa));
+        assert_eq!(
+            choose(&[s(Fabric::Infiniband), s(Fabric::Efa)]),
+            Some(Fabric::Efa)
+        );
         assert_eq!(choose(&[]), None);
     }
 }
