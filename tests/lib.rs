@@ -20,6 +20,7 @@ mod data_replacement;
 mod diff;
 mod error_codes;
 mod explain_values;
+mod fabric;
 mod fmt;
 mod fresh_export;
 mod graph;

@@ -17,7 +17,8 @@ pub struct Args {
     /// Output format
     #[arg(long, short = 't', value_enum, default_value_t = SnapshotFormat::Yaml)]
     format: SnapshotFormat,
-    /// Measure DIR as if it were the machine: files under DIR/proc and DIR/etc, programs
+    /// Measure DIR as if it were the machine: files under DIR/proc, DIR/etc, DIR/sys and
+    /// DIR/dev, programs
     /// (nvidia-smi, systemctl, kubectl) only from DIR/bin
     #[arg(long, value_name = "DIR")]
     root: Option<Utf8PathBuf>,

@@ -176,6 +176,14 @@ impl CriteriaArgs {
         for u in detect::undetected(&snapshot, dims, &detected) {
             eprintln!("note: {} not detected: {}", u.dimension, u.reason);
         }
+        match detect::fabric_class(&snapshot) {
+            Some(class) => eprintln!(
+                "note: detected fabric class {class} from Network.fabric.class (bounds keyed by it take its entry)"
+            ),
+            None => eprintln!(
+                "note: fabric class not detected: the snapshot has no `Network.fabric.class`; a constraint whose bound is keyed by it is skipped"
+            ),
+        }
         let flags = self.flags();
         let unset: Vec<&str> = detect::NEVER_DETECTED
             .into_iter()

@@ -10,4 +10,4 @@ pub(crate) use galley_ir::ir;
 pub(crate) mod resolve {
     pub use galley_ir::criteria;
 }
-pub(crate) use galley_syntax::{diag, source, syntax};
+pub(crate) use galley_syntax::{diag, input, source, syntax};

@@ -77,6 +77,16 @@ pub fn detect(snapshot: &Snapshot, dims: &Dimensions) -> (Query, Vec<Detected>) 
     (query, found)
 }
 
+/// The fabric class a snapshot reports (`Network.fabric.class`), the key of a bound's table;
+/// not a criteria dimension, so it never narrows the query.
+pub fn fabric_class(snapshot: &Snapshot) -> Option<&str> {
+    snapshot
+        .subtypes("Network")
+        .filter(|s| s.name == "fabric")
+        .find_map(|s| text(s, "class"))
+        .filter(|c| !c.trim().is_empty())
+}
+
 /// Accelerator values, longest first so `gb200` is tried before `b200`.
 fn accelerator_names(dims: &Dimensions) -> Vec<String> {
     let mut names: Vec<String> = dims

@@ -1,8 +1,9 @@
 //! Collecting a snapshot of the machine galley runs on (`galley snapshot`).
 //!
-//! Four collectors run concurrently, each on its own thread with its own budget: OS (files
-//! under `/proc` and `/etc`), GPU (`nvidia-smi -q -x`), SystemD (`systemctl show`) and
-//! Kubernetes with NodeTopology (`kubectl`). A collector that fails, lacks its program or
+//! Five collectors run concurrently, each on its own thread with its own budget: OS (files
+//! under `/proc` and `/etc`), GPU (`nvidia-smi -q -x`), Network (the fabric class, from files
+//! under `/sys` and `/dev`), SystemD (`systemctl show`) and Kubernetes with NodeTopology
+//! (`kubectl`). A collector that fails, lacks its program or
 //! runs past its budget degrades its own part and adds a note; the snapshot always comes
 //! out. Programs run as child processes with a deadline and are killed when it passes.
 //! Measurements come out sorted by type, readings by key, so the same machine gives the
@@ -14,6 +15,7 @@
 
 pub mod gpu;
 pub mod k8s;
+pub mod network;
 pub mod os;
 pub mod process;
 pub mod systemd;
@@ -100,7 +102,13 @@ fn env_timeout() -> Option<Duration> {
 }
 
 /// One collector's name and default budget (the reference's).
-pub const COLLECTORS: [(&str, u64); 4] = [("os", 10), ("gpu", 10), ("systemd", 10), ("k8s", 60)];
+pub const COLLECTORS: [(&str, u64); 5] = [
+    ("os", 10),
+    ("gpu", 10),
+    ("network", 10),
+    ("systemd", 10),
+    ("k8s", 60),
+];
 
 /// What a collection produced.
 pub struct Collected {
@@ -196,6 +204,7 @@ fn run_one(
 ) -> Vec<Measurement> {
     match COLLECTORS[i].0 {
         "os" => vec![os::collect(&machine.root, notes)],
+        "network" => network::collect(&machine.root, notes),
         "gpu" => vec![gpu::collect(
             machine
                 .find("nvidia-smi")
