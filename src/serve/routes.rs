@@ -164,10 +164,8 @@ fn recipe_response(
     format: DocFormat,
 ) -> Result<Response<Body>, ApiError> {
     let key = (target.clone(), format == DocFormat::Yaml);
-    if given.is_empty() {
-        if let Some(bytes) = app.recipes.get(&key) {
-            return Ok(recipe_bytes_response(bytes, format));
-        }
+    if let Some(bytes) = given.is_empty().then(|| app.recipes.get(&key)).flatten() {
+        return Ok(recipe_bytes_response(bytes, format));
     }
     let recipe = resolve(app, target, given)?;
     let doc = crate::ir::result::RecipeResult::new(&recipe, false);
