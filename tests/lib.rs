@@ -55,6 +55,7 @@ mod serve_cache;
 mod serve_chart;
 mod serve_hostile;
 mod serve_multipart;
+mod serve_params;
 mod serve_schemathesis;
 mod serve_support;
 mod set_values;

@@ -5,7 +5,9 @@
 use super::app::{RequestId, Shared};
 use super::error::ApiError;
 use super::params::Params;
-use super::routes::{CRITERIA, blocking, criteria_from_params, resolve, text_response};
+use super::routes::{
+    CRITERIA, blocking, criteria_from_params, given_params, resolve, text_response, with_param,
+};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -19,7 +21,7 @@ pub async fn explain(
     let query = req.uri().query().map(str::to_string);
     blocking(&id, move || {
         let params = Params::parse(query.as_deref())?;
-        let mut known = CRITERIA.to_vec();
+        let mut known = with_param(&CRITERIA);
         known.push("path");
         params.only(&known)?;
         let what = params
@@ -32,7 +34,7 @@ pub async fn explain(
             })?
             .to_string();
         let target = criteria_from_params(&app, &params)?;
-        let recipe = resolve(&app, &target)?;
+        let recipe = resolve(&app, &target, &given_params(&params)?)?;
         let entries = crate::cli::explain::entries(app.library, &recipe, &what)
             .map_err(ApiError::not_found)?;
         Ok(text_response(

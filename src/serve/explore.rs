@@ -6,7 +6,10 @@
 use super::app::{RequestId, Shared};
 use super::error::ApiError;
 use super::params::Params;
-use super::routes::{CRITERIA, blocking, criteria_from_params, resolve, text_response};
+use super::routes::{
+    CRITERIA, blocking, criteria_from_params, given_params, param_error, resolve, resolve_plain,
+    text_response, with_param,
+};
 use crate::author::diff::Side;
 use crate::author::graph::Graph;
 use crate::check::stdlib::DIMENSIONS;
@@ -80,13 +83,20 @@ async fn graph(
     let query = req.uri().query().map(str::to_string);
     blocking(&id, move || {
         let params = Params::parse(query.as_deref())?;
-        params.only(&CRITERIA)?;
+        params.only(&with_param(&CRITERIA))?;
         let target = criteria_from_params(&app, &params)?;
-        let recipe = match app.resolver.resolve_unordered(&target) {
+        let given = given_params(&params)?;
+        let mut recipe = match app.resolver.resolve_unordered(&target) {
             Ok((recipe, _problems)) => recipe,
             // The same refusal, with its diagnostics, as `/v1/recipe` gives.
-            Err(_) => return Err(resolve(&app, &target).err().unwrap_or_else(unresolvable)),
+            Err(_) => {
+                return Err(resolve(&app, &target, &given)
+                    .err()
+                    .unwrap_or_else(unresolvable));
+            }
         };
+        crate::resolve::params::apply(app.library, &mut recipe, &given)
+            .map_err(|diags| param_error(&app, &diags))?;
         Ok(text_response(
             Graph::new(&recipe).to_json(),
             "application/json",
@@ -128,7 +138,8 @@ async fn diff(
         let to_pairs = to_side.into_iter().collect();
         let to = criteria_from_params(&app, &Params::from_pairs(to_pairs))?;
         let side = |q: &crate::resolve::criteria::Query| {
-            resolve(&app, q).map(|recipe| Side::from_recipe(q.describe(), &recipe))
+            // As `galley diff`, which takes no parameter values: the recipes as written.
+            resolve_plain(&app, q).map(|recipe| Side::from_recipe(q.describe(), &recipe))
         };
         let d = crate::author::diff::diff(&side(&from)?, &side(&to)?);
         Ok(text_response(

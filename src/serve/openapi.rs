@@ -33,10 +33,14 @@ pub fn document(dims: &Dimensions) -> String {
             }
         }
     }
-    if let Some(props) = doc
-        .pointer_mut("/components/schemas/Criteria/properties")
-        .and_then(Value::as_object_mut)
-    {
+    // `Criteria` (a query body's) and `CriteriaSpec` (a criteria file's, with `params`).
+    for pointer in [
+        "/components/schemas/Criteria/properties",
+        "/components/schemas/CriteriaSpec/properties",
+    ] {
+        let Some(props) = doc.pointer_mut(pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
         for (name, schema) in props {
             if let Some(p) = pattern_of(dims, name) {
                 schema["pattern"] = Value::String(p);

@@ -7,6 +7,7 @@ use super::params::Params;
 use crate::check::stdlib::{Dimensions, ValueError};
 use crate::cli::recipe::DocFormat;
 use crate::diag::Code;
+use crate::params::Given;
 use crate::resolve::criteria::{Query, invalid_value};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -102,21 +103,25 @@ async fn recipe_get(
 ) -> Response<Body> {
     let format = format_of(&headers);
     let target = Params::parse(req.uri().query()).and_then(|params| {
-        params.only(&CRITERIA)?;
-        criteria_from_params(&app, &params)
+        params.only(&with_param(&CRITERIA))?;
+        Ok((criteria_from_params(&app, &params)?, given_params(&params)?))
     });
-    let target = match target {
+    let (target, given) = match target {
         Ok(t) => t,
         Err(e) => return e.into_response(&id.0),
     };
     // A recipe answered before is answered here, without a trip to the blocking pool.
-    if let Some(bytes) = app
-        .recipes
-        .get(&(target.clone(), format == DocFormat::Yaml))
+    if let Some(bytes) = given
+        .is_empty()
+        .then(|| {
+            app.recipes
+                .get(&(target.clone(), format == DocFormat::Yaml))
+        })
+        .flatten()
     {
         return recipe_bytes_response(bytes, format);
     }
-    blocking(&id, move || recipe_response(&app, &target, format)).await
+    blocking(&id, move || recipe_response(&app, &target, &given, format)).await
 }
 
 async fn recipe_post(
@@ -126,31 +131,48 @@ async fn recipe_post(
     req: Request,
 ) -> Response<Body> {
     let format = format_of(&headers);
+    let flags = match Params::parse(req.uri().query()).and_then(|params| {
+        params.only(&["param"])?;
+        given_params(&params)
+    }) {
+        Ok(g) => g,
+        Err(e) => return e.into_response(&id.0),
+    };
     blocking_with_body(app, &id, req, move |app, text| {
         let dims = &app.library.stdlib.dimensions;
+        let not_criteria = |message: String| {
+            ApiError::bad_request(format!("the body is not a `RecipeCriteria`: {message}"))
+        };
         let target =
-            crate::resolve::criteria::from_criteria_file(&text.text, dims).map_err(|message| {
-                ApiError::bad_request(format!("the body is not a `RecipeCriteria`: {message}"))
-            })?;
+            crate::resolve::criteria::from_criteria_file(&text.text, dims).map_err(not_criteria)?;
         app.allow.check(&target)?;
-        recipe_response(&app, &target, format)
+        // The body's `spec.params`, then the query's `param`: as `--criteria` and `--param`.
+        let mut given = crate::resolve::criteria::params_from_criteria_file(&text.text)
+            .map_err(not_criteria)?;
+        given.extend(flags);
+        recipe_response(&app, &target, &given, format)
     })
     .await
 }
 
+/// The rendered recipe; one without parameter values given is cached by target and format
+/// (with values, the answer depends on them too, and is made afresh).
 fn recipe_response(
     app: &Shared,
     target: &Query,
+    given: &[Given],
     format: DocFormat,
 ) -> Result<Response<Body>, ApiError> {
     let key = (target.clone(), format == DocFormat::Yaml);
-    if let Some(bytes) = app.recipes.get(&key) {
+    if let Some(bytes) = given.is_empty().then(|| app.recipes.get(&key)).flatten() {
         return Ok(recipe_bytes_response(bytes, format));
     }
-    let recipe = resolve(app, target)?;
+    let recipe = resolve(app, target, given)?;
     let doc = crate::ir::result::RecipeResult::new(&recipe, false);
     let bytes = axum::body::Bytes::from(crate::cli::recipe::render(&doc, format));
-    app.recipes.insert(key, bytes.clone());
+    if given.is_empty() {
+        app.recipes.insert(key, bytes.clone());
+    }
     Ok(recipe_bytes_response(bytes, format))
 }
 
@@ -178,12 +200,13 @@ async fn query_get(
     let format = format_of(&headers);
     blocking(&id, move || {
         let params = Params::parse(query.as_deref())?;
-        let mut known = CRITERIA.to_vec();
+        let mut known = with_param(&CRITERIA);
         known.push("selector");
         params.only(&known)?;
         let target = criteria_from_params(&app, &params)?;
+        let given = given_params(&params)?;
         let selector = params.one("selector")?.unwrap_or("").to_string();
-        query_response(&app, &target, &selector, format)
+        query_response(&app, &target, &given, &selector, format)
     })
     .await
 }
@@ -196,15 +219,16 @@ async fn query_post(
 ) -> Response<Body> {
     let format = format_of(&headers);
     blocking_with_body(app, &id, req, move |app, text| {
-        let (target, selector) = query_body(&app, &text.text)?;
+        let (target, given, selector) = query_body(&app, &text.text)?;
         app.allow.check(&target)?;
-        query_response(&app, &target, &selector, format)
+        query_response(&app, &target, &given, &selector, format)
     })
     .await
 }
 
-/// `{"criteria": {service, accelerator, ...}, "selector": "..."}`, JSON or YAML.
-fn query_body(app: &Shared, text: &str) -> Result<(Query, String), ApiError> {
+/// `{"criteria": {service, accelerator, ...}, "params": {NAME: VALUE}, "selector": "..."}`,
+/// JSON or YAML.
+fn query_body(app: &Shared, text: &str) -> Result<(Query, Vec<Given>, String), ApiError> {
     use crate::value::Value;
     let doc = crate::syntax::yaml::parse_document(crate::source::FileId(0), text)
         .map_err(|d| ApiError::bad_request(format!("the body does not parse: {}", d.message)))?;
@@ -215,12 +239,13 @@ fn query_body(app: &Shared, text: &str) -> Result<(Query, String), ApiError> {
     };
     if let Some(key) = map
         .keys()
-        .find(|k| !matches!(k.as_str(), "criteria" | "selector"))
+        .find(|k| !matches!(k.as_str(), "criteria" | "params" | "selector"))
     {
         return Err(ApiError::bad_request(format!(
-            "unknown field `{key}` in the body; expected `criteria` and `selector`"
+            "unknown field `{key}` in the body; expected `criteria`, `params` and `selector`"
         )));
     }
+    let given = body_params(map.get("params"))?;
     let selector = match map.get("selector") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -259,21 +284,79 @@ fn query_body(app: &Shared, text: &str) -> Result<(Query, String), ApiError> {
             )));
         }
     }
-    Ok((target, selector))
+    Ok((target, given, selector))
+}
+
+/// A body's `params`: a mapping of parameter names to scalars, as a criteria file's
+/// `spec.params` (and of the same precedence).
+fn body_params(value: Option<&crate::value::Value>) -> Result<Vec<Given>, ApiError> {
+    use crate::value::Value;
+    let map = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Map(map)) => map,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "`params` must be a mapping of parameter names to values, not {}",
+                other.type_name()
+            )));
+        }
+    };
+    let mut out = Vec::new();
+    for (name, value) in map {
+        let text = crate::params::scalar_text(value).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`params.{name}` must be a string, number or boolean"
+            ))
+        })?;
+        let mut given = crate::params::parse_flag(&format!("{name}={text}")).map_err(|_| {
+            ApiError::bad_request(format!("`params` key `{name}` is not a parameter name"))
+        })?;
+        given.source = crate::params::Source::CriteriaFile;
+        out.push(given);
+    }
+    Ok(out)
 }
 
 fn query_response(
     app: &Shared,
     target: &Query,
+    given: &[Given],
     selector: &str,
     format: DocFormat,
 ) -> Result<Response<Body>, ApiError> {
     crate::ir::query::parse_selector(selector).map_err(ApiError::bad_request)?;
-    let recipe = resolve(app, target)?;
+    let recipe = resolve(app, target, given)?;
     let map = crate::ir::query::hydrated(&recipe);
     let value = crate::ir::query::select(&map, selector).map_err(ApiError::not_found)?;
     let text = crate::cli::query::render(value, format);
     Ok(text_response(text, content_type(format)))
+}
+
+/// A route's query parameters and `param` (a parameter value, repeatable).
+pub fn with_param<'a>(known: &[&'a str]) -> Vec<&'a str> {
+    let mut out = known.to_vec();
+    out.push("param");
+    out
+}
+
+/// The parameter values of the repeatable `param=NAME=VALUE`, read as the CLI reads
+/// `--param NAME=VALUE` (a later value for a name wins).
+pub fn given_params(params: &Params) -> Result<Vec<Given>, ApiError> {
+    params
+        .all("param")
+        .iter()
+        .map(|raw| {
+            crate::params::parse_flag(raw).map_err(|message| {
+                let message = message.replacen("--param", "param", 1);
+                ApiError::bad_request(message.clone()).with_details(json!({
+                    "error": message,
+                    "code": Code::UsageValue.as_str(),
+                    "message": message,
+                    "help": "give `param=NAME=VALUE`, such as `param=gpu_count=8`",
+                }))
+            })
+        })
+        .collect()
 }
 
 /// The target from query parameters, each checked as the CLI checks its flags.
@@ -331,9 +414,36 @@ fn criteria_error(dims: &Dimensions, dim: &str, raw: &str, e: ValueError) -> Api
     }))
 }
 
-/// Resolve with the shared resolver; a target that cannot resolve is a 422 carrying the
-/// diagnostics, each with its places.
-pub fn resolve(app: &Shared, target: &Query) -> Result<crate::ir::Recipe, ApiError> {
+/// Resolve with the shared resolver and apply the parameter values `given` (defaults for
+/// the rest), as `galley recipe --param` does: a value the target's parameters refuse is a
+/// 400 (see [`param_error`]).
+pub fn resolve(
+    app: &Shared,
+    target: &Query,
+    given: &[Given],
+) -> Result<crate::ir::Recipe, ApiError> {
+    let mut recipe = resolve_plain(app, target)?;
+    crate::resolve::params::apply(app.library, &mut recipe, given)
+        .map_err(|diags| param_error(app, &diags))?;
+    Ok(recipe)
+}
+
+/// Parameter problems (unknown, wrong type, out of range, missing): a 400 whose `details`
+/// carry the first one's code, message and help (the suggestion), and every diagnostic.
+pub fn param_error(app: &Shared, diags: &[crate::diag::Diagnostic]) -> ApiError {
+    let first = diags.first();
+    let message = first.map_or_else(String::new, |d| d.message.clone());
+    let mut details = diagnostic_details(diags, &app.library.files);
+    details["error"] = json!(message);
+    details["code"] = json!(first.map(|d| d.code.as_str()));
+    details["message"] = json!(message);
+    details["help"] = json!(first.and_then(|d| d.help.clone()));
+    ApiError::bad_request(message).with_details(details)
+}
+
+/// Resolve with the shared resolver, parameters left as written; a target that cannot
+/// resolve is a 422 carrying the diagnostics, each with its places.
+pub fn resolve_plain(app: &Shared, target: &Query) -> Result<crate::ir::Recipe, ApiError> {
     app.resolver.resolve(target).map_err(|diags| {
         let first = diags
             .first()
