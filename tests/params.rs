@@ -393,3 +393,17 @@ fn export_to_aicr_refuses_parameters() {
         "{err}"
     );
 }
+
+/// A `param` in a mixin is refused, not ignored: parameters are declared by overlays.
+#[test]
+fn a_parameter_declared_in_a_mixin_is_an_error() {
+    let out = run(galley().current_dir(root()).args([
+        "check",
+        "--data",
+        "tests/fixtures/params/in-mixin",
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("galley::param::declaration"), "{err}");
+    assert!(err.contains("mixins cannot declare parameters"), "{err}");
+}

@@ -1,8 +1,10 @@
 //! `GET /openapi.json`: the committed OpenAPI 3.1 document (`schemas/openapi.json`), with
-//! the criteria parameters' patterns made from the library the server loaded. The committed
+//! the criteria parameters' patterns and the typed parameters' names made from the library
+//! the server loaded. The committed
 //! document is this for the embedded library (a test holds them equal); `--data` may add
 //! values (`dimension NAME += VALUE`), and the served document then names them too.
 
+use crate::check::Library;
 use crate::check::stdlib::{Dimension, Dimensions};
 use serde_json::Value;
 
@@ -13,10 +15,12 @@ pub const COMMITTED: &str = include_str!("../../schemas/openapi.json");
 const COUNT: &str = r"\+?[0-9]{1,19}";
 
 /// The document for `dims`, as served: pretty JSON with a final newline, like the file.
-pub fn document(dims: &Dimensions) -> String {
+pub fn document(library: &Library) -> String {
+    let dims = &library.stdlib.dimensions;
     let Ok(mut doc) = serde_json::from_str::<Value>(COMMITTED) else {
         return COMMITTED.to_string();
     };
+    typed_params(&mut doc, &declared_params(library));
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for op in paths.values_mut().filter_map(Value::as_object_mut) {
             for params in op
@@ -50,6 +54,62 @@ pub fn document(dims: &Dimensions) -> String {
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| COMMITTED.into());
     text.push('\n');
     text
+}
+
+/// Every parameter an overlay of `library` declares, sorted, once each.
+fn declared_params(library: &Library) -> Vec<String> {
+    let mut names: Vec<String> = library
+        .overlays
+        .values()
+        .flat_map(|o| o.ast.params().map(|d| d.name.node.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `param=NAME=VALUE` and a body's `params` name only declared parameters: with none
+/// declared, the document says that no `param` and no `params` entry is taken (the server
+/// refuses every one as unknown); otherwise it lists the names (whether a value reads as its
+/// type within its bound depends on the target, which the document cannot say).
+fn typed_params(doc: &mut Value, names: &[String]) {
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for op in paths.values_mut().filter_map(Value::as_object_mut) {
+            for params in op
+                .values_mut()
+                .filter_map(|o| o.get_mut("parameters"))
+                .filter_map(Value::as_array_mut)
+            {
+                for param in params.iter_mut().filter(|p| p["name"] == "param") {
+                    let schema = &mut param["schema"];
+                    if names.is_empty() {
+                        schema["maxItems"] = Value::from(0);
+                    } else {
+                        if let Some(o) = schema.as_object_mut() {
+                            o.remove("maxItems");
+                        }
+                        schema["items"]["pattern"] =
+                            Value::String(format!("^(?:{})=.*$", names.join("|")));
+                    }
+                }
+            }
+        }
+    }
+    for at in [
+        "/components/schemas/CriteriaSpec/properties/params",
+        "/components/schemas/QueryRequest/properties/params",
+    ] {
+        if let Some(schema) = doc.pointer_mut(at) {
+            if names.is_empty() {
+                schema["maxProperties"] = Value::from(0);
+            } else {
+                if let Some(o) = schema.as_object_mut() {
+                    o.remove("maxProperties");
+                }
+                schema["propertyNames"] = serde_json::json!({ "enum": names });
+            }
+        }
+    }
 }
 
 /// The pattern of a criteria parameter (`gpu` is `accelerator`; `to-X`, the second side of
@@ -98,7 +158,7 @@ mod tests {
     #[test]
     fn the_committed_document_is_the_one_for_the_embedded_library() {
         let library = crate::cli::target::load_library(&[]).expect("the embedded library");
-        let served = document(&library.stdlib.dimensions);
+        let served = document(&library);
         assert!(
             served == COMMITTED,
             "schemas/openapi.json is out of date with the library's dimensions; write this:\n{served}"
@@ -118,5 +178,37 @@ mod tests {
         assert_eq!(pattern_of(dims, "selector"), None);
         assert_eq!(pattern_of(dims, "to-gpu"), pattern_of(dims, "accelerator"));
         assert_eq!(pattern_of(dims, "to-nodes"), Some(nodes.clone()));
+    }
+
+    #[test]
+    fn typed_params_are_refused_without_declarations_and_named_with_them() {
+        let mut none: Value = serde_json::from_str(COMMITTED).expect("the committed document");
+        typed_params(&mut none, &[]);
+        let param = &none["paths"]["/v1/recipe"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "param")
+            .expect("a `param` parameter")["schema"];
+        assert_eq!(param["maxItems"], 0);
+        let spec = &none["components"]["schemas"]["CriteriaSpec"]["properties"]["params"];
+        assert_eq!(spec["maxProperties"], 0);
+
+        let mut some = none.clone();
+        typed_params(&mut some, &["gpu_count".into(), "mig".into()]);
+        let param = &some["paths"]["/v1/recipe"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "param")
+            .expect("a `param` parameter")["schema"];
+        assert_eq!(param.get("maxItems"), None);
+        assert_eq!(param["items"]["pattern"], "^(?:gpu_count|mig)=.*$");
+        let spec = &some["components"]["schemas"]["QueryRequest"]["properties"]["params"];
+        assert_eq!(spec.get("maxProperties"), None);
+        assert_eq!(
+            spec["propertyNames"]["enum"],
+            serde_json::json!(["gpu_count", "mig"])
+        );
     }
 }

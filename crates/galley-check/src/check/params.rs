@@ -10,6 +10,31 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// A `param` written in a mixin: parameters are declared by overlays (docs/language.md,
+/// "Parameters"); a mixin's declaration would be in scope nowhere, so it is refused rather
+/// than ignored.
+pub fn in_mixins(mixins: &BTreeMap<String, super::mixin::MixinInfo>, diags: &mut Diagnostics) {
+    for m in mixins.values() {
+        for stmt in &m.ast.body {
+            if let crate::syntax::ast::OverlayStmt::Param(d) = stmt {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ParamDecl,
+                        format!(
+                            "parameter `{}` is declared in mixin `{}`; mixins cannot declare parameters",
+                            d.name.node, m.name
+                        ),
+                    )
+                    .with_label(d.span, "declared in a mixin")
+                    .with_help(
+                        "declare the parameter in an overlay that includes the mixin",
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Check every declaration and every reference of the library's overlays. Linear in the
 /// library: a reference is checked against the one declaration of its name with an
 /// ancestor test on the `extends` tree, never by walking the chain.
