@@ -88,3 +88,30 @@ fn a_criteria_document_with_a_non_string_api_version_is_refused() {
         crate::support::stderr(&out)
     );
 }
+
+/// What schemathesis found next: JSON has one number type and JSON Schema counts `8.0` as
+/// the integer 8, but `spec.nodes: 8.0` was refused as "a number, not a string". A float
+/// with no fraction is that integer; one with a fraction is still refused.
+#[test]
+fn a_node_count_written_as_a_whole_float_is_that_count() {
+    let server = crate::serve_support::Server::start(&[]);
+    let body = |nodes: &str| {
+        format!(
+            r#"{{"kind":"RecipeCriteria","apiVersion":"aicr.nvidia.com/v1alpha1","spec":{{"service":"eks","nodes":{nodes}}}}}"#
+        )
+    };
+    let post = |b: String| {
+        crate::serve_support::post(
+            &server.url("/v1/recipe"),
+            &[("content-type", "application/json")],
+            b.as_bytes(),
+        )
+    };
+    let whole = post(body("8.0"));
+    let int = post(body("8"));
+    assert_eq!(whole.status, 200, "{}", whole.text());
+    assert_eq!(whole.text(), int.text());
+    let half = post(body("8.5"));
+    assert_eq!(half.status, 400, "{}", half.text());
+    assert!(half.text().contains("must be a string"), "{}", half.text());
+}

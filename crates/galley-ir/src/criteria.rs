@@ -155,6 +155,15 @@ pub fn from_criteria_file(text: &str, dims: &Dimensions) -> Result<Query, String
                 return Err(format!("invalid nodes count: {i} (must be >= 0)"));
             }
             crate::value::Value::Int(i) => i.to_string(),
+            // JSON has one number type: `8.0` is the integer 8 (JSON Schema counts it as one),
+            // so a float with no fraction reads as that integer; any other stays refused.
+            crate::value::Value::Float(f)
+                if f.fract() == 0.0 && (0.0..9_223_372_036_854_775_808.0).contains(&f) =>
+            {
+                #[allow(clippy::cast_possible_truncation)] // integral and in range: exact
+                let i = f as i64;
+                i.to_string()
+            }
             crate::value::Value::Null => continue,
             other => {
                 return Err(format!(
