@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn the_committed_document_is_the_one_for_the_embedded_library() {
         let library = crate::cli::target::load_library(&[]).expect("the embedded library");
-        let served = document(&library);
+        let served = document(library);
         assert!(
             served == COMMITTED,
             "schemas/openapi.json is out of date with the library's dimensions; write this:\n{served}"

@@ -91,7 +91,7 @@ async fn metrics(State(app): State<Shared>) -> Response<Body> {
 /// The OpenAPI 3.1 document, made once from the loaded library (see [`super::openapi`]).
 async fn openapi(State(app): State<Shared>) -> Response<Body> {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let doc = DOC.get_or_init(|| super::openapi::document(&app.library));
+    let doc = DOC.get_or_init(|| super::openapi::document(app.library));
     text_response(doc.clone(), "application/json")
 }
 
