@@ -407,3 +407,51 @@ fn a_parameter_declared_in_a_mixin_is_an_error() {
     assert!(err.contains("galley::param::declaration"), "{err}");
     assert!(err.contains("mixins cannot declare parameters"), "{err}");
 }
+
+/// A mixin's `$NAME` is a parameter of the overlay that includes it: set by `--param`,
+/// recorded, replaced in the mixin's values; the parameter counts as used.
+#[test]
+fn a_mixin_reads_a_parameter_of_the_overlay_that_includes_it() {
+    let lib = "tests/fixtures/params/mixin-refs";
+    let out = run(galley().current_dir(root()).args(["check", "--data", lib]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("unused-param"), "{}", stderr(&out));
+    let out = run(galley().current_dir(root()).args([
+        "recipe",
+        "--data",
+        lib,
+        "--service",
+        "oke",
+        "--accelerator",
+        "a100",
+        "--param",
+        "replicas=5",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("recipe JSON");
+    assert_eq!(param(&doc, "replicas")["value"], 5);
+    assert_eq!(param(&doc, "replicas")["source"], "flag");
+    let text = doc.to_string();
+    assert!(!text.contains("$replicas"), "{text}");
+}
+
+/// An overlay that includes a mixin reading `$NAME` but declares no such parameter is an
+/// error at the mixin's reference, naming the overlay; reported once.
+#[test]
+fn a_mixin_reference_the_including_overlay_does_not_declare_is_an_error() {
+    let out = run(galley().current_dir(root()).args([
+        "check",
+        "--data",
+        "tests/fixtures/params/mixin-refs-bad",
+    ]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("galley::param::unknown"), "{err}");
+    assert!(
+        err.contains("mixin `sized` refers to parameter `replicas`, which overlay `forgets`"),
+        "{err}"
+    );
+    assert_eq!(err.matches("mixin `sized` refers to").count(), 1, "{err}");
+}

@@ -36,7 +36,8 @@ struct Intended {
     what: &'static str,
     component: &'static str,
     /// `namespace`, `source`, `chart`, `version`, `type` (scalar: the whole value), or
-    /// `manifestFiles`, `dependencyRefs` (list: each entry equal to `reference`).
+    /// `manifestFiles`, `dependencyRefs` (list: each entry equal to `reference`); for a
+    /// `component` of `validation.PHASE`, `constraint NAME` (that constraint's value).
     field: &'static str,
     /// `""` means unset.
     reference: &'static str,
@@ -70,6 +71,33 @@ const INTENDED: &[Intended] = &[
         field: "manifestFiles",
         reference: "components/kgateway-crds/manifests/inference-extension-crds.yaml",
         galley: "https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/v1.3.0/manifests.yaml",
+        in_export: false,
+    },
+    Intended {
+        what: "the EKS H100 training NCCL all-reduce floor per GPU times the node's GPU \
+               count (the same floor on an 8-GPU node; docs/measure.md)",
+        component: "validation.performance",
+        field: "constraint nccl-all-reduce-bw",
+        reference: ">= 300",
+        galley: ">= 37.5 * GPU.smi.gpu-count",
+        in_export: false,
+    },
+    Intended {
+        what: "the GKE H100 training NCCL all-reduce floor per GPU times the node's GPU \
+               count (the same floor on an 8-GPU node; docs/measure.md)",
+        component: "validation.performance",
+        field: "constraint nccl-all-reduce-bw",
+        reference: ">= 250",
+        galley: ">= 31.25 * GPU.smi.gpu-count",
+        in_export: false,
+    },
+    Intended {
+        what: "the AKS H100 training NCCL all-reduce floor per GPU times the node's GPU \
+               count (the same floor on an 8-GPU node; docs/measure.md)",
+        component: "validation.performance",
+        field: "constraint nccl-all-reduce-bw",
+        reference: ">= 100",
+        galley: ">= 12.5 * GPU.smi.gpu-count",
         in_export: false,
     },
 ];
@@ -920,6 +948,21 @@ fn galley_view(r: &galley::ir::Recipe) -> RecipeView {
 /// Rewrite the oracle's view with [`INTENDED`]; counts how often each entry applied.
 fn apply_intended(view: &mut RecipeView, intended: &[&Intended], hits: &mut [usize]) {
     for (i, d) in intended.iter().enumerate() {
+        if let Some(phase) = d.component.strip_prefix("validation.") {
+            let Some(name) = d.field.strip_prefix("constraint ") else {
+                panic!("INTENDED names an unknown validation field `{}`", d.field);
+            };
+            let Some(p) = view.validation.get_mut(phase) else {
+                continue;
+            };
+            for c in p.constraints.iter_mut() {
+                if c.name == name && c.value == d.reference {
+                    c.value = d.galley.to_string();
+                    hits[i] += 1;
+                }
+            }
+            continue;
+        }
         let Some(c) = view.components.get_mut(d.component) else {
             continue;
         };

@@ -48,7 +48,7 @@ pub fn lint_with<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnosti
     out.extend(crate::check::mixin::unused(&lib.overlays, &lib.mixins));
     out.extend(crate::check::mixin::repeated_blocks(&lib.overlays));
     replaced_overlays(lib, &mut out);
-    super::params::unused(&lib.overlays, &mut out);
+    super::params::unused(&lib.overlays, &lib.mixins, &mut out);
     out.retain(|d| !suppressed(d, &lib.files));
     // Conflicts are errors, which no comment silences.
     out.extend(crate::check::conflicts::report(lib, resolver, &failed));

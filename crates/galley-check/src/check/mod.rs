@@ -96,7 +96,7 @@ pub fn check_with(data: DataSet, options: Options) -> (Library, Diagnostics) {
     overlay::check(&overlays, &mut diags);
     let mixins = mixin::collect(&units, &mut diags);
     mixin::attach(&mut overlays, &mixins, &mut diags);
-    params::check(&overlays, &stdlib, &mut diags);
+    params::check(&overlays, &mixins, &stdlib, &mut diags);
     params::in_mixins(&mixins, &mut diags);
     replace::check(&units, &replaced_overlays, &mixins, &files, &mut diags);
     let (values_files, values_docs) = check_bodies(

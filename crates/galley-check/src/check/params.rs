@@ -2,13 +2,14 @@
 //! in the library, and every `$NAME` an overlay writes names a parameter of the overlay or
 //! of an overlay it extends, so a parameter is always declared where it is used.
 
+use crate::check::mixin::MixinInfo;
 use crate::check::overlay::OverlayInfo;
 use crate::check::stdlib::Stdlib;
 use crate::diag::{Code, Diagnostic, Diagnostics, suggestion};
 use crate::params::{self, Misfit};
 use crate::source::Span;
 use crate::syntax::ast::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A `param` written in a mixin: parameters are declared by overlays (docs/language.md,
 /// "Parameters"); a mixin's declaration would be in scope nowhere, so it is refused rather
@@ -38,7 +39,12 @@ pub fn in_mixins(mixins: &BTreeMap<String, super::mixin::MixinInfo>, diags: &mut
 /// Check every declaration and every reference of the library's overlays. Linear in the
 /// library: a reference is checked against the one declaration of its name with an
 /// ancestor test on the `extends` tree, never by walking the chain.
-pub fn check(overlays: &BTreeMap<String, OverlayInfo>, stdlib: &Stdlib, diags: &mut Diagnostics) {
+pub fn check(
+    overlays: &BTreeMap<String, OverlayInfo>,
+    mixins: &BTreeMap<String, MixinInfo>,
+    stdlib: &Stdlib,
+    diags: &mut Diagnostics,
+) {
     // Each name's first declaration, and the overlay that makes it.
     let mut first: BTreeMap<&str, (&ParamDecl, &str)> = BTreeMap::new();
     for o in overlays.values() {
@@ -59,10 +65,16 @@ pub fn check(overlays: &BTreeMap<String, OverlayInfo>, stdlib: &Stdlib, diags: &
             declaration(d, diags);
         }
     }
-    if first.is_empty() && overlays.values().all(|o| references(&o.ast).is_empty()) {
+    if first.is_empty()
+        && overlays.values().all(|o| references(&o.ast).is_empty())
+        && mixins
+            .values()
+            .all(|m| references_in(&m.ast.body).is_empty())
+    {
         return;
     }
     let tree = Tree::new(overlays);
+    let mut reported = HashSet::new();
     for o in overlays.values() {
         let in_scope = |name: &str| {
             first
@@ -95,6 +107,40 @@ pub fn check(overlays: &BTreeMap<String, OverlayInfo>, stdlib: &Stdlib, diags: &
                     .with_help(help),
                 );
             }
+        }
+        mixin_references(o, mixins, &|n| in_scope(n).is_some(), &mut reported, diags);
+    }
+}
+
+/// A `$NAME` written in a mixin must be a parameter of every overlay that includes the mixin
+/// (declared by it or one it extends): the mixin's values land in that overlay's recipes.
+/// Each (mixin, name) is reported once, at the first including overlay that lacks it.
+fn mixin_references<'a>(
+    o: &OverlayInfo,
+    mixins: &'a BTreeMap<String, MixinInfo>,
+    in_scope: &dyn Fn(&str) -> bool,
+    reported: &mut HashSet<(&'a str, &'a str)>,
+    diags: &mut Diagnostics,
+) {
+    for m in o.mixins.iter().filter_map(|m| mixins.get(m)) {
+        for (name, span) in references_in(&m.ast.body) {
+            if in_scope(name) || !reported.insert((m.name.as_str(), name)) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::error(
+                    Code::ParamUnknown,
+                    format!(
+                        "mixin `{}` refers to parameter `{name}`, which overlay `{}` (that includes it) does not declare",
+                        m.name, o.name
+                    ),
+                )
+                .with_label(span, "no such parameter for this overlay")
+                .with_help(format!(
+                    "declare it with `param {name}: TYPE` in `{}` or an overlay it extends; every overlay that includes `{}` needs it",
+                    o.name, m.name
+                )),
+            );
         }
     }
 }
@@ -194,10 +240,19 @@ fn constraint_types<'d>(
 }
 
 /// `galley::lint::unused-param`: parameters that no overlay refers to.
-pub fn unused(overlays: &BTreeMap<String, OverlayInfo>, out: &mut Vec<Diagnostic>) {
+pub fn unused(
+    overlays: &BTreeMap<String, OverlayInfo>,
+    mixins: &BTreeMap<String, MixinInfo>,
+    out: &mut Vec<Diagnostic>,
+) {
     let used: BTreeSet<&str> = overlays
         .values()
         .flat_map(|o| references(&o.ast).into_iter().map(|(n, _)| n))
+        .chain(
+            mixins
+                .values()
+                .flat_map(|m| references_in(&m.ast.body).into_iter().map(|(n, _)| n)),
+        )
         .collect();
     for o in overlays.values() {
         for d in o
@@ -222,8 +277,13 @@ pub fn unused(overlays: &BTreeMap<String, OverlayInfo>, out: &mut Vec<Diagnostic
 
 /// Every `$NAME` of an overlay: in `set` values, node selectors and constraint values.
 pub fn references(o: &Overlay) -> Vec<(&str, Span)> {
+    references_in(&o.body)
+}
+
+/// Every `$NAME` reference of a block of overlay statements (an overlay's or a mixin's).
+pub fn references_in(body: &[OverlayStmt]) -> Vec<(&str, Span)> {
     let mut out = Vec::new();
-    for stmt in &o.body {
+    for stmt in body {
         match stmt {
             OverlayStmt::Require(c) => constraint(c, &mut out),
             OverlayStmt::Component(c) => {
