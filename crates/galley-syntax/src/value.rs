@@ -56,6 +56,23 @@ impl Value {
         }
     }
 
+    /// [`Value::merge_from`] taking `over` by value: what it adds is moved, not copied.
+    pub fn merge_owned(&mut self, over: Value) {
+        match (self, over) {
+            (Value::Map(base), Value::Map(over)) => {
+                for (k, v) in over {
+                    match base.get_mut(&k) {
+                        Some(b) => b.merge_owned(v),
+                        None => {
+                            base.insert(k, v);
+                        }
+                    }
+                }
+            }
+            (slot, over) => *slot = over,
+        }
+    }
+
     /// A copy with every map's keys sorted (byte order), recursively.
     pub fn sorted(&self) -> Value {
         match self {
@@ -112,6 +129,36 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn merge_owned_gives_what_merge_from_gives() {
+        let base = map(&[
+            ("a", map(&[("x", Value::Int(1)), ("y", Value::Int(2))])),
+            ("s", Value::String("keep".into())),
+            ("m", map(&[("deep", Value::Bool(true))])),
+        ]);
+        let over = map(&[
+            ("z", Value::Null),
+            (
+                "a",
+                map(&[("y", Value::Int(3)), ("n", Value::List(vec![]))]),
+            ),
+            ("s", map(&[("now", Value::Int(1))])),
+            ("m", Value::Int(7)),
+        ]);
+        for (start, top) in [
+            (base.clone(), over.clone()),
+            (Value::Map(Default::default()), over.clone()),
+            (Value::Int(1), over.clone()),
+            (base.clone(), Value::Null),
+        ] {
+            let mut borrowed = start.clone();
+            borrowed.merge_from(&top);
+            let mut owned = start;
+            owned.merge_owned(top);
+            assert_eq!(format!("{owned:?}"), format!("{borrowed:?}"));
+        }
     }
 
     #[test]

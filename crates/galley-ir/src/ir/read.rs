@@ -218,17 +218,17 @@ impl Hydrator {
         hasher.update(path.as_bytes());
         hasher.update([0]);
         hasher.update(text.as_bytes());
-        let id = files.add(path.to_string(), text.to_string());
+        let id = files.add(path.to_string(), text.clone());
         // The library read this very file (same data set, same path) when it was checked.
         if let Some(doc) = lib.values_docs.get(path) {
-            into.merge_from(&doc.to_value());
+            into.merge_owned(doc.to_value());
             return true;
         }
         match yaml::parse_document(id, &text) {
             Ok(None) => true,
             Ok(Some(doc)) => match doc.to_value() {
                 v @ Value::Map(_) => {
-                    into.merge_from(&v);
+                    into.merge_owned(v);
                     true
                 }
                 Value::Null => true,
