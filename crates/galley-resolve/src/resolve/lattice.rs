@@ -17,8 +17,8 @@
 use crate::ir::{Origin, Shadow, Shadowed, Trace};
 use crate::source::Span;
 use crate::value::{Map, Value};
-use indexmap::IndexMap;
 use galley_syntax::hash::{HashMap, HashSet};
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -30,10 +30,10 @@ use crate::syntax::ast::{self, ComponentStmt, ComponentType, PhaseStmt, Registry
 use crate::syntax::yaml;
 use crate::value::Value;
 use criteria::{Query, matches};
+use galley_syntax::hash::{HashMap, HashSet};
 pub use lattice::Conflict;
 use lattice::{Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use galley_syntax::hash::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 

@@ -8,8 +8,8 @@
 use crate::diag::{Code, Diagnostic, suggestion};
 use crate::ir::{Component, Provenance};
 use crate::source::Span;
-use petgraph::algo::tarjan_scc;
 use galley_syntax::hash::FastState;
+use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 
 /// The dependency graph, hashed with the fast hasher (`galley_syntax::hash`).

@@ -27,8 +27,8 @@
 //! like yaml.v3 does: keys written in the map win over merged ones, earlier merged maps over
 //! later ones. A key given twice is an error with both places labelled.
 
-use std::borrow::Cow;
 use crate::hash::HashMap;
+use std::borrow::Cow;
 
 use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 
