@@ -30,7 +30,8 @@ struct HotCli {
     command: Hot,
 }
 
-/// `Command`'s hot variants, with the same doc comments.
+/// `Command`'s hot variants, with the same doc comments. Never built: `Cli` reads the matches.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Hot {
     /// Check overlays and declarations; report every problem at once
