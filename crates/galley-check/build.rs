@@ -1,7 +1,7 @@
 //! Build script: the embedded library, pre-parsed.
 //!
-//! The recipe library and the stdlib are compiled into the binary (`include_dir!` in
-//! `src/data.rs`). Parsing them is most of what a `galley recipe` would otherwise spend its
+//! The recipe library and the stdlib are compiled into the binary (the file tables
+//! this script writes to `$OUT_DIR/embedded-files.rs`, included by `src/data.rs`). Parsing them is most of what a `galley recipe` would otherwise spend its
 //! time on, so the `.ovl` files are parsed here, with galley's own parser (the galley-syntax
 //! crate, a build-dependency), and the syntax trees are written to
 //! `$OUT_DIR/embedded-ast.bin` (postcard), which `src/prebuilt.rs` reads. YAML data
@@ -36,9 +36,11 @@ fn main() {
     let mut units: Vec<Built> = Vec::new();
     let mut yaml_docs: Vec<Built> = Vec::new();
     let mut next_id = 0u32;
+    let mut table_rs = String::new();
     for (label, dir) in ROOTS {
         let mut files = BTreeMap::new();
         collect(&Path::new("../..").join(dir), "", &mut files);
+        table_rs.push_str(&file_table(dir, &files));
         for (rel, bytes) in files {
             if source::classify(&rel) == source::FileClass::Data {
                 if rel.ends_with(".yaml")
@@ -80,6 +82,32 @@ fn main() {
     let bytes = postcard::to_allocvec(&table).expect("syntax trees serialize");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     std::fs::write(Path::new(&out).join("embedded-ast.bin"), bytes).expect("OUT_DIR is writable");
+    std::fs::write(Path::new(&out).join("embedded-files.rs"), table_rs)
+        .expect("OUT_DIR is writable");
+}
+
+/// The Rust source of one embedded root's file table, `src/data.rs`'s `EMBEDDED_<DIR>`:
+/// `(path, Some(text))` for each file in path order, its text an `include_str!` (so it is
+/// UTF-8-checked here, at build time, and never copied at start), and `(path, None)` for a
+/// file that is not UTF-8 text.
+fn file_table(dir: &str, files: &BTreeMap<String, Vec<u8>>) -> String {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../..").join(dir);
+    let mut rs = format!(
+        "pub(crate) static EMBEDDED_{}: &[(&str, Option<&str>)] = &[\n",
+        dir.to_uppercase()
+    );
+    for (rel, bytes) in files {
+        if std::str::from_utf8(bytes).is_ok() {
+            let path = root.join(rel);
+            let path = path.to_str().expect("the library's paths are UTF-8");
+            rs.push_str(&format!("    ({rel:?}, Some(include_str!({path:?}))),\n"));
+        } else {
+            rs.push_str(&format!("    ({rel:?}, None),\n"));
+        }
+    }
+    rs.push_str("];\n");
+    rs
 }
 
 /// (root label, path, text hash, file id, postcard tree, values shape)
@@ -101,7 +129,7 @@ fn entries(built: &[Built]) -> Vec<prebuilt_format::Entry<'_>> {
         .collect()
 }
 
-/// Every file under `dir`, by path relative to the root, as `include_dir!` lists them.
+/// Every file under `dir`, by path relative to the root.
 fn collect(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -13,6 +13,7 @@ mod export;
 mod fail;
 mod fmt;
 mod graph;
+mod hot;
 mod import;
 mod integration;
 mod oci;
@@ -28,7 +29,7 @@ pub(crate) use fail::{print_diagnostics, report, usage_error};
 
 use crate::diag::Code;
 use crate::render::Style;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -120,7 +121,7 @@ pub enum Format {
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     fail::set_json(usage::json_requested(args.get(1..).unwrap_or_default()));
-    let matches = match Cli::command().try_get_matches_from(&args) {
+    let matches = match hot::command_for(&args).try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => return usage::clap_error(&e),
     };

@@ -14,12 +14,15 @@
 
 use crate::input::InputError;
 use camino::{Utf8Path, Utf8PathBuf};
-use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-static EMBEDDED_STDLIB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../stdlib");
-static EMBEDDED_RECIPES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../recipes");
+/// The embedded roots' files, `EMBEDDED_STDLIB` and `EMBEDDED_RECIPES`: `(path, text)` in path
+/// order, the text `None` for a file that is not UTF-8 (written by `build.rs`).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded-files.rs"));
+}
+use embedded::{EMBEDDED_RECIPES, EMBEDDED_STDLIB};
 
 pub use crate::input::MAX_FILE_SIZE;
 
@@ -48,17 +51,25 @@ pub struct Root {
 impl Root {
     /// The embedded declarations (`stdlib/`, compiled into the binary).
     pub fn embedded_stdlib() -> Root {
-        Root::embedded_tree("embedded stdlib", "stdlib", &EMBEDDED_STDLIB)
+        Root::embedded_tree("embedded stdlib", "stdlib", EMBEDDED_STDLIB)
     }
 
     /// The embedded recipe library (`recipes/`, compiled into the binary).
     pub fn embedded_recipes() -> Root {
-        Root::embedded_tree("embedded recipes", "recipes", &EMBEDDED_RECIPES)
+        Root::embedded_tree("embedded recipes", "recipes", EMBEDDED_RECIPES)
     }
 
-    fn embedded_tree(label: &str, dir: &str, tree: &'static Dir<'static>) -> Root {
-        let mut files = BTreeMap::new();
-        collect_embedded(tree, &mut files);
+    fn embedded_tree(label: &str, dir: &str, table: &[(&str, Option<&str>)]) -> Root {
+        let files = table
+            .iter()
+            .map(|&(rel, text)| {
+                let entry = match text {
+                    Some(text) => Entry::Text(Arc::from(text)),
+                    None => Entry::Unreadable("not UTF-8 text".into()),
+                };
+                (rel.to_string(), entry)
+            })
+            .collect();
         Root {
             label: label.into(),
             dir: Some(Utf8PathBuf::from(dir)),
@@ -118,20 +129,6 @@ impl Root {
             Some(dir) => dir.join(rel).to_string(),
             None => rel.to_string(),
         }
-    }
-}
-
-fn collect_embedded(dir: &Dir<'static>, files: &mut BTreeMap<String, Entry>) {
-    for file in dir.files() {
-        let rel = file.path().to_string_lossy().replace('\\', "/");
-        let entry = match file.contents_utf8() {
-            Some(text) => Entry::Text(Arc::from(text)),
-            None => Entry::Unreadable("not UTF-8 text".into()),
-        };
-        files.insert(rel, entry);
-    }
-    for sub in dir.dirs() {
-        collect_embedded(sub, files);
     }
 }
 
@@ -296,6 +293,30 @@ fn lookup<'a>(root: &'a Root, path: &str) -> Option<&'a Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The build script's file tables hold exactly the files on disk, with their text.
+    #[test]
+    fn embedded_roots_hold_every_file_of_the_library() {
+        let repo = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for (root, dir) in [
+            (Root::embedded_stdlib(), "stdlib"),
+            (Root::embedded_recipes(), "recipes"),
+        ] {
+            let mut on_disk = BTreeMap::new();
+            walk(&repo.join(dir), "", &mut on_disk, 0).unwrap();
+            assert!(on_disk.len() > 10, "{dir}: {} files", on_disk.len());
+            let names = |m: &BTreeMap<String, Entry>| m.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(names(&root.files), names(&on_disk), "{dir}");
+            for (rel, entry) in &on_disk {
+                match (entry, &root.files[rel]) {
+                    (Entry::Text(disk), Entry::Text(embedded)) => {
+                        assert_eq!(disk, embedded, "{rel}")
+                    }
+                    (disk, embedded) => panic!("{rel}: {disk:?} on disk, {embedded:?} embedded"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn rejects_paths_that_leave_the_root() {

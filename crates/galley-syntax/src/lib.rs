@@ -4,6 +4,7 @@
 
 pub mod bound;
 pub mod diag;
+pub mod hash;
 pub mod input;
 pub mod parallel;
 pub mod params;

@@ -10,7 +10,8 @@ use crate::check::{CriteriaSet, Library};
 use crate::diag::{Code, Diagnostic};
 use crate::resolve::criteria::Query;
 use crate::resolve::{Conflict, Resolver, applied_overlays};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use galley_syntax::hash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many conflicting targets a diagnostic names.
 const EXAMPLES: usize = 3;
@@ -29,7 +30,7 @@ struct Cause {
 /// target per distinct applied overlay set (`failed`, in space order).
 pub fn report(lib: &Library, resolver: &Resolver<'_>, failed: &[Query]) -> Vec<Diagnostic> {
     let mut causes: BTreeMap<(String, String), Cause> = BTreeMap::new();
-    let mut keys: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut keys: HashMap<Vec<String>, usize> = HashMap::default();
     for (i, q) in failed.iter().enumerate() {
         let conflicts = resolver.conflicts(q);
         if conflicts.is_empty() {
@@ -71,7 +72,7 @@ fn targets_of(
     let index = MatchIndex::new(lib, &space);
     let mut out = vec![(0, Vec::new()); sets];
     // The applied set follows from the matched set: look each matched set up once.
-    let mut by_matched: HashMap<Vec<u64>, Option<usize>> = HashMap::new();
+    let mut by_matched: HashMap<Vec<u64>, Option<usize>> = HashMap::default();
     let mut next = Some(vec![0; space.len()]);
     while let Some(at) = next {
         next = successor(&space, &at);

@@ -24,7 +24,8 @@ use crate::resolve::{Resolver, applied_overlays, literal};
 use crate::source::Span;
 use crate::syntax::ast::{ComponentStmt, Constraint, Op};
 use crate::value::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use galley_syntax::hash::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Every lint finding that no comment silences, sorted by place.
@@ -119,8 +120,8 @@ type Places<'l> = HashMap<&'l str, Vec<(&'l str, String, Span, bool)>>;
 
 impl Seen {
     fn of(places: &Places<'_>, recipe: &Recipe, memo: &TraceMemo) -> Seen {
-        let mut traces: HashMap<&str, Arc<Traces>> = HashMap::new();
-        let mut winners: HashMap<String, Vec<String>> = HashMap::new();
+        let mut traces: HashMap<&str, Arc<Traces>> = HashMap::default();
+        let mut winners: HashMap<String, Vec<String>> = HashMap::default();
         for set in recipe
             .applied_overlays
             .iter()
@@ -316,7 +317,7 @@ fn distinct_targets(lib: &Library) -> Result<Vec<Query>, Diagnostic> {
         return Err(d);
     }
     let index = MatchIndex::new(lib, &space);
-    let mut matched_seen = std::collections::HashSet::new();
+    let mut matched_seen = HashSet::default();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for at in positions(&space) {
@@ -485,7 +486,7 @@ fn requires<'l>(lib: &'l Library, o: &'l OverlayInfo) -> Vec<&'l Constraint> {
 type Inherited<'l> = HashMap<String, (&'l OverlayInfo, &'l Constraint)>;
 
 fn inherited_constraints(lib: &Library) -> HashMap<&str, Arc<Inherited<'_>>> {
-    let mut memo: HashMap<&str, Arc<Inherited<'_>>> = HashMap::new();
+    let mut memo: HashMap<&str, Arc<Inherited<'_>>> = HashMap::default();
     for o in lib.overlays.values() {
         // The ancestors without a table yet, nearest first.
         let mut todo: Vec<&OverlayInfo> = Vec::new();

@@ -21,7 +21,8 @@ use crate::resolve::lattice::Node;
 use crate::resolve::{Resolver, field_fact, merge_files, registry_defaults, value_node};
 use crate::syntax::ast::{ComponentRef, ComponentStmt, ComponentType};
 use crate::value::Value;
-use std::collections::{BTreeMap, HashMap};
+use galley_syntax::hash::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A fact's strength within a chain: (tier, band, priority, depth); band 0 is the
@@ -51,7 +52,7 @@ struct Paths {
 impl Paths {
     fn new() -> Self {
         Paths {
-            children: vec![HashMap::new()],
+            children: vec![HashMap::default()],
             frames: vec![Vec::new()],
         }
     }
@@ -65,7 +66,7 @@ impl Paths {
             return c;
         }
         let id = self.children.len() as u32;
-        self.children.push(HashMap::new());
+        self.children.push(HashMap::default());
         self.frames.push(Vec::new());
         self.children[node as usize].insert(key.to_string(), id);
         id
@@ -149,10 +150,10 @@ pub fn no_ops<'l>(lib: &'l Library, resolver: &Resolver<'l>) -> Vec<Diagnostic> 
         lib,
         resolver,
         paths: Paths::new(),
-        files: HashMap::new(),
-        blocks: HashMap::new(),
-        valued: HashMap::new(),
-        subsets: HashMap::new(),
+        files: HashMap::default(),
+        blocks: HashMap::default(),
+        valued: HashMap::default(),
+        subsets: HashMap::default(),
         irregular: 0,
         names,
     };
@@ -491,7 +492,7 @@ impl<'l> Walk<'l, '_> {
             .map(String::as_str)
             .filter(|n| self.present(n))
             .collect();
-        let mut needs: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut needs: HashMap<&str, Vec<String>> = HashMap::default();
         for &n in &present {
             if let Some(Value::List(items)) = self.field_value(n, "needs") {
                 let deps: Vec<String> = items
@@ -514,7 +515,7 @@ impl<'l> Walk<'l, '_> {
                 *d += deps.len();
             }
         }
-        let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut dependents: HashMap<&str, Vec<&str>> = HashMap::default();
         for (n, deps) in &needs {
             for d in deps {
                 dependents.entry(d.as_str()).or_default().push(n);

@@ -17,8 +17,9 @@
 use crate::ir::{Origin, Shadow, Shadowed, Trace};
 use crate::source::Span;
 use crate::value::{Map, Value};
+use galley_syntax::hash::{HashMap, HashSet};
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One overlay's place in the order: its priority, its nearest ancestor among the ranked
@@ -178,7 +179,7 @@ const SMALL_GROUP: usize = 8;
 
 impl<'r> Beaters<'r> {
     fn new(rank: &'r Rank, layers: impl Iterator<Item = usize>) -> Self {
-        let mut groups: HashMap<Group, GroupIndex> = HashMap::new();
+        let mut groups: HashMap<Group, GroupIndex> = HashMap::default();
         let mut best = None;
         for l in layers {
             let g = rank.group(l);

@@ -30,10 +30,11 @@ use crate::syntax::ast::{self, ComponentStmt, ComponentType, PhaseStmt, Registry
 use crate::syntax::yaml;
 use crate::value::Value;
 use criteria::{Query, matches};
+use galley_syntax::hash::{HashMap, HashSet};
 pub use lattice::Conflict;
 use lattice::{Node, Rank, TreeMerge, pick};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 /// Resolve one target. Errors are diagnostics (conflicts, dependency problems).
@@ -57,7 +58,7 @@ struct Memo<K, V>(Mutex<HashMap<K, V>>);
 
 impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
-        Memo(Mutex::new(HashMap::new()))
+        Memo(Mutex::new(HashMap::default()))
     }
 }
 
@@ -222,7 +223,7 @@ pub fn applied_overlays<'l>(
         (spec(a), &a.name).cmp(&(spec(b), &b.name))
     });
     let mut applied = vec![base];
-    let mut taken: HashSet<&str> = HashSet::from([base.name.as_str()]);
+    let mut taken: HashSet<&str> = HashSet::from_iter([base.name.as_str()]);
     for o in matched {
         // The chain up to the first overlay already applied (with it, all its ancestors
         // are), root first.
@@ -842,7 +843,7 @@ fn places(lib: &Library, layers: &[&OverlayInfo]) -> Vec<lattice::Place> {
         .rev()
         .map(|(i, o)| (o.name.as_str(), i))
         .collect();
-    let mut pairs: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut pairs: HashMap<(&str, &str), u32> = HashMap::default();
     layers
         .iter()
         .map(|o| {

@@ -8,8 +8,12 @@
 use crate::diag::{Code, Diagnostic, suggestion};
 use crate::ir::{Component, Provenance};
 use crate::source::Span;
+use galley_syntax::hash::FastState;
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
+
+/// The dependency graph, hashed with the fast hasher (`galley_syntax::hash`).
+type Graph<'a> = DiGraphMap<&'a str, (), FastState>;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -48,7 +52,7 @@ pub fn deployment_order(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut graph: DiGraphMap<&str, ()> = DiGraphMap::new();
+    let mut graph: Graph<'_> = Graph::default();
     for &n in &names {
         graph.add_node(n);
     }
@@ -70,7 +74,7 @@ pub fn deployment_order(
 }
 
 /// Every strongly connected component that holds a cycle, as one cycle through it.
-fn cycles<'a>(graph: &DiGraphMap<&'a str, ()>) -> Vec<Vec<&'a str>> {
+fn cycles<'a>(graph: &Graph<'a>) -> Vec<Vec<&'a str>> {
     let mut out: Vec<Vec<&str>> = tarjan_scc(graph)
         .into_iter()
         .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
@@ -84,7 +88,7 @@ fn cycles<'a>(graph: &DiGraphMap<&'a str, ()>) -> Vec<Vec<&'a str>> {
 }
 
 /// A cycle inside a strongly connected component, starting at its smallest name.
-fn one_cycle<'a>(graph: &DiGraphMap<&'a str, ()>, scc: &[&'a str]) -> Vec<&'a str> {
+fn one_cycle<'a>(graph: &Graph<'a>, scc: &[&'a str]) -> Vec<&'a str> {
     let start = scc[0];
     let mut path = vec![start];
     let mut cur = start;
@@ -126,7 +130,7 @@ fn cycle_diagnostic(cycle: &[&str], needs_span: &dyn Fn(&str) -> Option<Span>) -
     d
 }
 
-fn smallest_topological_order(graph: &DiGraphMap<&str, ()>) -> Vec<String> {
+fn smallest_topological_order(graph: &Graph<'_>) -> Vec<String> {
     let mut indegree: BTreeMap<&str, usize> = graph
         .nodes()
         .map(|n| {
@@ -164,7 +168,7 @@ mod tests {
 
     #[test]
     fn diamond_breaks_ties_by_name() {
-        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+        let mut g: Graph<'_> = Graph::default();
         for (a, b) in [("a", "c"), ("a", "b"), ("b", "d"), ("c", "d")] {
             g.add_edge(a, b, ());
         }
@@ -173,7 +177,7 @@ mod tests {
 
     #[test]
     fn finds_cycles() {
-        let mut g: DiGraphMap<&str, ()> = DiGraphMap::new();
+        let mut g: Graph<'_> = Graph::default();
         for (a, b) in [("a", "b"), ("b", "c"), ("c", "a"), ("x", "x")] {
             g.add_edge(a, b, ());
         }

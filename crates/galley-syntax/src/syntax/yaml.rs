@@ -27,8 +27,8 @@
 //! like yaml.v3 does: keys written in the map win over merged ones, earlier merged maps over
 //! later ones. A key given twice is an error with both places labelled.
 
+use crate::hash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 
@@ -233,7 +233,7 @@ impl<'t> Builder<'t> {
             file,
             text,
             max_depth,
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             nodes: 0,
             stack: Vec::new(),
             root: None,
@@ -272,7 +272,7 @@ impl<'t> Builder<'t> {
                     key: None,
                     merges: Vec::new(),
                     key_is_merge: false,
-                    seen: HashMap::new(),
+                    seen: HashMap::default(),
                 };
                 self.open(range, style, anchor, body);
                 Ok(())
@@ -455,7 +455,7 @@ fn apply_merges(
     if merges.is_empty() {
         return Ok(entries);
     }
-    let mut seen: std::collections::HashSet<KeyId> = entries
+    let mut seen: crate::hash::HashSet<KeyId> = entries
         .iter()
         .enumerate()
         .filter(|(i, _)| !merges.contains(i))
