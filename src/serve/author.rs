@@ -5,9 +5,7 @@
 use super::app::{RequestId, Shared};
 use super::error::ApiError;
 use super::params::Params;
-use super::routes::{
-    CRITERIA, blocking, criteria_from_params, given_params, resolve, text_response, with_param,
-};
+use super::routes::{CRITERIA, blocking, resolve, target_from_params, text_response, with_param};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -33,8 +31,8 @@ pub async fn explain(
                 )
             })?
             .to_string();
-        let target = criteria_from_params(&app, &params)?;
-        let recipe = resolve(&app, &target, &given_params(&params)?)?;
+        let (target, given) = target_from_params(&app, &params)?;
+        let recipe = resolve(&app, &target, &given)?;
         let entries = crate::cli::explain::entries(app.library, &recipe, &what)
             .map_err(ApiError::not_found)?;
         Ok(text_response(

@@ -7,8 +7,8 @@ use super::app::{RequestId, Shared};
 use super::error::ApiError;
 use super::params::Params;
 use super::routes::{
-    CRITERIA, blocking, criteria_from_params, given_params, param_error, resolve, resolve_plain,
-    text_response, with_param,
+    CRITERIA, blocking, criteria_from_params, param_error, resolve, resolve_plain,
+    target_from_params, text_response, with_param,
 };
 use crate::author::diff::Side;
 use crate::author::graph::Graph;
@@ -84,8 +84,7 @@ async fn graph(
     blocking(&id, move || {
         let params = Params::parse(query.as_deref())?;
         params.only(&with_param(&CRITERIA))?;
-        let target = criteria_from_params(&app, &params)?;
-        let given = given_params(&params)?;
+        let (target, given) = target_from_params(&app, &params)?;
         let mut recipe = match app.resolver.resolve_unordered(&target) {
             Ok((recipe, _problems)) => recipe,
             // The same refusal, with its diagnostics, as `/v1/recipe` gives.

@@ -104,7 +104,7 @@ async fn recipe_get(
     let format = format_of(&headers);
     let target = Params::parse(req.uri().query()).and_then(|params| {
         params.only(&with_param(&CRITERIA))?;
-        Ok((criteria_from_params(&app, &params)?, given_params(&params)?))
+        target_from_params(&app, &params)
     });
     let (target, given) = match target {
         Ok(t) => t,
@@ -203,8 +203,7 @@ async fn query_get(
         let mut known = with_param(&CRITERIA);
         known.push("selector");
         params.only(&known)?;
-        let target = criteria_from_params(&app, &params)?;
-        let given = given_params(&params)?;
+        let (target, given) = target_from_params(&app, &params)?;
         let selector = params.one("selector")?.unwrap_or("").to_string();
         query_response(&app, &target, &given, &selector, format)
     })
@@ -357,6 +356,12 @@ pub fn given_params(params: &Params) -> Result<Vec<Given>, ApiError> {
             })
         })
         .collect()
+}
+
+/// The target and the typed parameter values of a route that resolves one: the criteria
+/// parameters and every `param=NAME=VALUE`.
+pub fn target_from_params(app: &Shared, params: &Params) -> Result<(Query, Vec<Given>), ApiError> {
+    Ok((criteria_from_params(app, params)?, given_params(params)?))
 }
 
 /// The target from query parameters, each checked as the CLI checks its flags.
